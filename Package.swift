@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One settings array for every target: Swift 6 language mode is the package default;
+/// existential `any` is spelled out and imports are internal unless a type crosses the API.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "jobctl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "jobctl", targets: ["jobctl"]),
+        .library(name: "Schedules", targets: ["Schedules"]),
+        .library(name: "Expressions", targets: ["Expressions"]),
+        .library(name: "Definitions", targets: ["Definitions"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure domain targets: Foundation only.
+        .target(name: "Schedules", swiftSettings: swiftSettings),
+        .target(name: "Expressions", swiftSettings: swiftSettings),
+        .target(
+            name: "Definitions",
+            dependencies: ["Schedules", "Expressions", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // The C library, quarantined: only GitStore imports CGit2.
+        .systemLibrary(
+            name: "CGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
+        .target(name: "Reconciler", dependencies: ["Definitions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
+        .target(name: "History", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "jobctl",
+            dependencies: [
+                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "jobctl-bench",
+            dependencies: ["Schedules", "Expressions", "Definitions"],
+            swiftSettings: swiftSettings
+        ),
+        // Test fixtures: temp roots and git repos, a test clock. Not a product.
+        .target(name: "TestSupport", dependencies: ["Definitions"], swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules"], resources: [.copy("Corpus")], swiftSettings: swiftSettings),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: swiftSettings),
+        .testTarget(name: "DefinitionsTests", dependencies: ["Definitions", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "JobctlTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

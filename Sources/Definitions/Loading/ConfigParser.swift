@@ -1,0 +1,75 @@
+import Foundation
+import Schedules
+
+/// Reads `jobctl.yaml`.
+enum ConfigParser {
+    static func parse(_ root: YAMLNode, context: LoadContext) -> RepositoryConfig {
+        var config = RepositoryConfig()
+        guard let fields = Fields(root, shape: FileShapes.config, path: "", context: context) else { return config }
+        _ = fields.string("apiVersion")
+        if let zone = fields.timeZone("timezone") {
+            config.timeZone = zone
+            config.timeZoneWasSet = true
+        }
+        if let node = fields["defaults"], let defaults = Fields(node, shape: FileShapes.defaults, path: "defaults", context: context) {
+            if let policy = defaults.enumeration("concurrency", as: ConcurrencyPolicy.self) { config.defaults.concurrency = policy }
+            config.defaults.timeout = defaults.duration("timeout")
+            if let retries = JobFileParser.readRetries(defaults["retries"], field: "defaults.retries", context: context) { config.defaults.retries = retries }
+            if let catchup = defaults.enumeration("catchup", as: CatchupPolicy.self) { config.defaults.catchup = catchup }
+            if let window = defaults.duration("catchupWindow") { config.defaults.catchupWindow = window }
+        }
+        for pair in fields.mapping("agents") ?? [] {
+            let name = pair.key.scalar?.text ?? ""
+            guard Fields.isName(name) else {
+                context.error("agent name '\(name)' must use letters, digits, '_' and '-'", at: pair.key)
+                continue
+            }
+            guard let agent = Fields(pair.value, shape: FileShapes.agent, path: "agents.\(name)", context: context) else { continue }
+            let timeout = agent.duration("timeout")
+            if let arguments = agent.stringList("run") {
+                if arguments.isEmpty {
+                    context.error("'agents.\(name).run' is an empty list; the first item is the program", at: agent["run"]!)
+                    continue
+                }
+                config.agents[name] = Agent(name: name, kind: .command(arguments.map(\.text)), timeout: timeout)
+            } else if let node = agent["http"] {
+                let scope = ExpressionScope(roots: ["job", "run", "params"], parameters: nil, earlierSteps: nil)
+                if let request = JobFileParser.readHTTP(node, path: "agents.\(name).http", scope: scope, context: context) {
+                    config.agents[name] = Agent(name: name, kind: .http(request), timeout: timeout)
+                }
+            }
+        }
+        for pair in fields.mapping("notifiers") ?? [] {
+            let name = pair.key.scalar?.text ?? ""
+            guard Fields.isName(name) else {
+                context.error("notifier name '\(name)' must use letters, digits, '_' and '-'", at: pair.key)
+                continue
+            }
+            guard let notifier = Fields(pair.value, shape: FileShapes.notifier, path: "notifiers.\(name)", context: context) else { continue }
+            if let url = notifier.url("webhook") {
+                config.notifiers[name] = Notifier(name: name, kind: .webhook(url))
+            } else if let node = notifier["smtp"], let smtp = Fields(node, shape: FileShapes.smtp, path: "notifiers.\(name).smtp", context: context),
+                      let host = smtp.string("host"), let from = smtp.string("from"), let to = smtp.stringList("to") {
+                let password = smtp.string("password")
+                if let password, !(password.hasPrefix("${secrets.") && password.hasSuffix("}")) {
+                    context.error("'notifiers.\(name).smtp.password' must be a secret reference such as ${secrets.SMTP_PASSWORD}; secrets never go in git", at: smtp["password"]!)
+                }
+                config.notifiers[name] = Notifier(name: name, kind: .smtp(SMTPSettings(
+                    host: host, port: smtp.integer("port") ?? 587, from: from, to: to.map(\.text),
+                    username: smtp.string("username"), password: password)))
+            }
+        }
+        if let node = fields["history"], let history = Fields(node, shape: FileShapes.history, path: "history", context: context) {
+            if let folder = history.string("folder") {
+                if folder.isEmpty || folder.hasPrefix("/") || folder.split(separator: "/").contains("..") || folder == "jobs" || folder.hasPrefix("jobs/") || folder == ".jobctl" {
+                    context.error("'history.folder' must be a folder inside the root, outside jobs/ and .jobctl/, not '\(folder)'", at: history["folder"]!)
+                } else {
+                    config.history.folder = folder
+                }
+            }
+            config.history.keepRuns = history.integer("keepRuns")
+            config.history.keepDays = history.integer("keepDays")
+        }
+        return config
+    }
+}

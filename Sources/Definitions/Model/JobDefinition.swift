@@ -1,0 +1,166 @@
+public import Foundation
+public import Schedules
+public import Expressions
+
+/// A job as applied: every field of DESIGN.md §2, with the defaults of `jobctl.yaml` filled in.
+public struct JobDefinition: Sendable {
+    public var id: JobID
+    /// The file it was read from, relative to the root (`jobs/reports/x.yaml`).
+    public var file: String
+    public var name: String
+    public var description: String?
+    public var enabled: Bool
+    public var schedule: ScheduleDefinition?
+    public var events: [String]
+    public var filter: Expression?
+    public var parameters: [ParameterDefinition]
+    public var matrix: [MatrixAxis]
+    public var maxParallel: Int?
+    public var needs: [JobID]
+    public var concurrency: ConcurrencyPolicy
+    public var rateLimit: RateLimit?
+    public var timeout: JobDuration?
+    public var retries: RetryPolicy
+    public var until: Expression?
+    public var steps: [Step]
+    public var notifications: [Notification]
+
+    public func parameter(named name: String) -> ParameterDefinition? {
+        parameters.first { $0.name == name }
+    }
+}
+
+public struct ScheduleDefinition: Sendable {
+    public var kind: JobSchedule.Kind
+    /// The text the kind was written as (`0 8 * * 1`, `1h`, `2026-12-01T09:00`).
+    public var text: String
+    public var timeZone: TimeZone
+    public var start: LocalDateTime?
+    public var end: LocalDateTime?
+    public var jitter: JobDuration?
+    public var catchup: CatchupPolicy
+    public var catchupWindow: JobDuration
+
+    /// The fire-time sequence of this schedule for `job`.
+    public func jobSchedule(for job: JobID) -> JobSchedule {
+        JobSchedule(kind: kind, zone: timeZone, start: start, end: end, jitter: jitter, jitterKey: job.rawValue)
+    }
+
+    public var kindName: String {
+        switch kind {
+        case .cron: "cron"
+        case .every: "every"
+        case .at: "at"
+        }
+    }
+}
+
+public enum CatchupPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    case none, latest, all
+}
+
+public enum ConcurrencyPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    case skip, allow, replace, queue
+}
+
+public struct ParameterDefinition: Sendable, Hashable {
+    public var name: String
+    public var type: ParameterType
+    public var defaultValue: ParameterValue?
+    public var allowed: [ParameterValue]?
+    public var required: Bool
+    public var description: String?
+
+    /// Why `value` is not acceptable for this parameter, or nil.
+    public func problem(with value: ParameterValue) -> String? {
+        guard value.type == type else {
+            return "parameter '\(name)' is a \(type.rawValue); \(value.describedWithType) is not"
+        }
+        if let allowed, !allowed.contains(value) {
+            let list = allowed.map(\.description).joined(separator: ", ")
+            return "parameter '\(name)': \(value.describedWithType) is not one of the allowed values (\(list))"
+        }
+        return nil
+    }
+}
+
+extension ParameterValue {
+    var describedWithType: String {
+        switch self {
+        case .string(let text): "the string \"\(text)\""
+        case .number: "the number \(description)"
+        case .boolean: "the boolean \(description)"
+        }
+    }
+}
+
+public struct MatrixAxis: Sendable, Hashable {
+    public var parameter: String
+    public var values: [ParameterValue]
+}
+
+public struct RateLimit: Sendable, Hashable {
+    public var max: Int
+    public var per: JobDuration
+}
+
+public struct RetryPolicy: Sendable, Hashable {
+    public var max: Int
+    public var backoff: JobDuration
+    public var maxBackoff: JobDuration
+
+    public static let none = RetryPolicy(max: 0, backoff: RetryPolicy.defaultBackoff, maxBackoff: RetryPolicy.defaultMaxBackoff)
+    public static let defaultBackoff = JobDuration(milliseconds: 30_000)
+    public static let defaultMaxBackoff = JobDuration(milliseconds: 3_600_000)
+
+    /// The wait before retry `attempt` (1 for the first retry): backoff doubled each time, capped.
+    public func delay(beforeRetry attempt: Int) -> JobDuration {
+        let doublings = min(max(attempt - 1, 0), 40)
+        let milliseconds = Double(backoff.milliseconds) * pow(2, Double(doublings))
+        return JobDuration(milliseconds: Int64(min(milliseconds, Double(maxBackoff.milliseconds))))
+    }
+}
+
+public struct Step: Sendable {
+    public enum Kind: Sendable {
+        /// argv, never through a shell; templates are rendered per argument.
+        case command([String])
+        /// Run by `/bin/sh -c`; no templates, parameters reach it through env only.
+        case shell(String)
+        case agent(name: String, prompt: String)
+        case http(HTTPRequest)
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var environment: [(name: String, value: String)]
+    public var workdir: String?
+    public var timeout: JobDuration?
+    public var condition: Expression?
+
+    public var kindName: String {
+        switch kind {
+        case .command, .shell: "run"
+        case .agent: "agent"
+        case .http: "http"
+        }
+    }
+}
+
+public struct HTTPRequest: Sendable, Hashable {
+    public var method: String
+    public var url: String
+    public var headers: [String: String]
+    public var body: String?
+    public var timeout: JobDuration?
+}
+
+public struct Notification: Sendable, Hashable {
+    public enum Target: Sendable, Hashable {
+        case webhook(String)
+        case notifier(String)
+    }
+
+    public var on: [String]
+    public var target: Target
+}

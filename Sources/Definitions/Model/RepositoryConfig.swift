@@ -1,0 +1,69 @@
+public import Foundation
+public import Schedules
+
+/// `jobctl.yaml`: settings for a jobs root. Every field is optional.
+public struct RepositoryConfig: Sendable {
+    public var timeZone: TimeZone
+    public var timeZoneWasSet: Bool
+    public var defaults: JobDefaults
+    public var agents: [String: Agent]
+    public var notifiers: [String: Notifier]
+    public var history: HistorySettings
+
+    public init() {
+        timeZone = TimeZone(identifier: "UTC")!
+        timeZoneWasSet = false
+        defaults = JobDefaults()
+        agents = [:]
+        notifiers = [:]
+        history = HistorySettings()
+    }
+}
+
+public struct JobDefaults: Sendable {
+    public var concurrency: ConcurrencyPolicy = .skip
+    public var timeout: JobDuration?
+    public var retries: RetryPolicy = .none
+    public var catchup: CatchupPolicy = .latest
+    public var catchupWindow = JobDuration(milliseconds: 24 * 3_600_000)
+
+    public init() {}
+}
+
+public struct Agent: Sendable {
+    public enum Kind: Sendable {
+        case command([String])
+        case http(HTTPRequest)
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var timeout: JobDuration?
+}
+
+public struct Notifier: Sendable {
+    public enum Kind: Sendable {
+        case webhook(String)
+        case smtp(SMTPSettings)
+    }
+
+    public var name: String
+    public var kind: Kind
+}
+
+public struct SMTPSettings: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var from: String
+    public var to: [String]
+    public var username: String?
+    public var password: String?
+}
+
+public struct HistorySettings: Sendable, Hashable {
+    public var folder: String = "history"
+    public var keepRuns: Int?
+    public var keepDays: Int?
+
+    public init() {}
+}

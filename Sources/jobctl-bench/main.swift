@@ -1,0 +1,15 @@
+// jobctl-bench: the benchmarks of jobctl, run in release mode:
+//   swift run -c release jobctl-bench <suite> [options]
+// Each suite prints its figures and the command that reproduces them.
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let suites: [String: ([String]) async throws -> Void] = [
+    "validate": ValidateBenchmark.run,
+]
+guard let name = arguments.first, let suite = suites[name] else {
+    let names = suites.keys.sorted().joined(separator: " | ")
+    FileHandle.standardError.write(Data("usage: jobctl-bench <\(names)> [options]\n".utf8))
+    exit(2)
+}
+try await suite(Array(arguments.dropFirst()))

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `jobctl` command: argument parsing and printing only. Every subcommand turns its flags
+/// into a value, makes one library call, and maps domain errors to exit codes.
+@main
+struct Jobctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobctl",
+        abstract: "A file-driven GitOps job runner: job definitions are YAML files in git.",
+        version: JobctlVersion.current,
+        subcommands: [
+            ValidateCommand.self,
+            SchemaCommand.self,
+            InitCommand.self,
+        ]
+    )
+}
+
+enum JobctlVersion {
+    static let current = "0.1.0"
+}
