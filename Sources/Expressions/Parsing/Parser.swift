@@ -1,0 +1,458 @@
+/// Recursive-descent parser for the filtrex-style grammar, lowest precedence first:
+///
+/// ```
+/// expression     := conditional END
+/// conditional    := or ( "?" conditional ":" conditional )?
+/// or             := and ( "or" and )*
+/// and            := not ( "and" not )*
+/// not            := "not" not | comparison
+/// comparison     := additive ( ( "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in" ) additive )*
+/// additive       := multiplicative ( ( "+" | "-" ) multiplicative )*
+/// multiplicative := unary ( ( "*" | "/" | "%" | "mod" ) unary )*
+/// unary          := "-" unary | power
+/// power          := primary ( "^" unary )?
+/// primary        := NUMBER | STRING | "true" | "false" | "null" | path | NAME "(" arguments? ")"
+///                 | "(" conditional ")" | "(" conditional ( "," conditional )+ ")"
+///                 | "[" ( conditional ( "," conditional )* )? "]"
+///                 | "if" conditional "then" conditional "else" conditional
+/// path           := ( NAME | QUOTED ) ( "." ( NAME | QUOTED | DIGITS ) )*
+/// ```
+struct Parser {
+    static let maximumDepth = 100
+
+    private var lexer: Lexer
+    private var token: Token
+    /// The last token consumed, for messages such as "expected an operand after 'and'".
+    private var previous: Token?
+    private var depth = 0
+    private(set) var paths: [ReferencedPath] = []
+
+    init(_ source: String) throws(ExpressionError) {
+        lexer = Lexer(source)
+        token = Token(kind: .end, column: 1, length: 0)
+        token = try lexer.next()
+    }
+
+    /// Parses the whole source.
+    mutating func parse() throws(ExpressionError) -> Node {
+        if case .end = token.kind {
+            throw ExpressionError(column: 1, message: "empty expression")
+        }
+        let node = try conditional()
+        switch token.kind {
+        case .end:
+            return node
+        case .symbol(.rightParen), .symbol(.rightBracket):
+            throw error(at: token, "unmatched '\(text(token))'")
+        default:
+            var message = "expected an operator or the end of the expression, found \(describe(token))"
+            if case .name(let name) = token.kind, let keyword = Parser.operatorKeyword(matching: name) {
+                message += " (did you mean '\(keyword)'?)"
+            }
+            throw error(at: token, message)
+        }
+    }
+
+    // MARK: Precedence levels
+
+    private mutating func conditional() throws(ExpressionError) -> Node {
+        try enter(token)
+        defer { depth -= 1 }
+        let condition = try or()
+        guard token.isSymbol(.question) else { return condition }
+        let question = token
+        try advance()
+        let then = try conditional()
+        try expect(.symbol(.colon), "':'", toComplete: question)
+        let otherwise = try conditional()
+        return Parser.fold(.conditional(condition, then, otherwise))
+    }
+
+    private mutating func or() throws(ExpressionError) -> Node {
+        let first = try and()
+        guard token.isKeyword(.or) else { return first }
+        var operands = [first]
+        while token.isKeyword(.or) {
+            try advance()
+            operands.append(try and())
+        }
+        return .or(operands)
+    }
+
+    private mutating func and() throws(ExpressionError) -> Node {
+        let first = try not()
+        guard token.isKeyword(.and) else { return first }
+        var operands = [first]
+        while token.isKeyword(.and) {
+            try advance()
+            operands.append(try not())
+        }
+        return .and(operands)
+    }
+
+    private mutating func not() throws(ExpressionError) -> Node {
+        guard token.isKeyword(.not) else { return try comparison() }
+        try enter(token)
+        defer { depth -= 1 }
+        try advance()
+        return .not(try not())
+    }
+
+    private mutating func comparison() throws(ExpressionError) -> Node {
+        let first = try additive()
+        var steps: [ComparisonStep] = []
+        while true {
+            let op: ComparisonOperator
+            switch token.kind {
+            case .symbol(.equal): op = .equal
+            case .symbol(.notEqual): op = .notEqual
+            case .symbol(.less): op = .less
+            case .symbol(.lessOrEqual): op = .lessOrEqual
+            case .symbol(.greater): op = .greater
+            case .symbol(.greaterOrEqual): op = .greaterOrEqual
+            case .name(Keyword.in.rawValue): op = .in
+            case .name(Keyword.not.rawValue): op = .notIn
+            default:
+                return steps.isEmpty ? first : .comparison(first, steps)
+            }
+            if op == .notIn {
+                try advance()
+                guard token.isKeyword(.in) else {
+                    if case .end = token.kind {
+                        throw ExpressionError(column: lexer.endColumn, message: "missing 'in' after 'not'")
+                    }
+                    throw error(at: token, "expected 'in' after 'not', found \(describe(token))")
+                }
+            }
+            try advance()
+            steps.append(ComparisonStep(op: op, operand: try additive()))
+        }
+    }
+
+    private mutating func additive() throws(ExpressionError) -> Node {
+        let first = try multiplicative()
+        var steps: [ArithmeticStep] = []
+        while true {
+            let op: ArithmeticOperator
+            switch token.kind {
+            case .symbol(.plus): op = .add
+            case .symbol(.minus): op = .subtract
+            default: return steps.isEmpty ? first : .arithmetic(first, steps)
+            }
+            try advance()
+            steps.append(ArithmeticStep(op: op, operand: try multiplicative()))
+        }
+    }
+
+    private mutating func multiplicative() throws(ExpressionError) -> Node {
+        let first = try unary()
+        var steps: [ArithmeticStep] = []
+        while true {
+            let op: ArithmeticOperator
+            switch token.kind {
+            case .symbol(.star): op = .multiply
+            case .symbol(.slash): op = .divide
+            case .symbol(.percent), .name(Keyword.mod.rawValue): op = .modulo
+            default: return steps.isEmpty ? first : .arithmetic(first, steps)
+            }
+            try advance()
+            steps.append(ArithmeticStep(op: op, operand: try unary()))
+        }
+    }
+
+    private mutating func unary() throws(ExpressionError) -> Node {
+        guard token.isSymbol(.minus) else { return try power() }
+        try enter(token)
+        defer { depth -= 1 }
+        try advance()
+        return Parser.fold(.negate(try unary()))
+    }
+
+    private mutating func power() throws(ExpressionError) -> Node {
+        let base = try primary()
+        guard token.isSymbol(.caret) else { return base }
+        try enter(token)
+        defer { depth -= 1 }
+        try advance()
+        return .power(base, try unary())
+    }
+
+    // MARK: Operands
+
+    private mutating func primary() throws(ExpressionError) -> Node {
+        let start = token
+        switch start.kind {
+        case .number(let number):
+            try advance()
+            return .constant(.number(number))
+        case .string(let string):
+            try advance()
+            return .constant(.string(string))
+        case .name(let name):
+            switch Keyword(rawValue: name) {
+            case .true?:
+                try advance()
+                return .constant(.bool(true))
+            case .false?:
+                try advance()
+                return .constant(.bool(false))
+            case .null?:
+                try advance()
+                return .constant(.null)
+            case .if?:
+                return try ifThenElse()
+            case .some:
+                throw missingOperand()
+            case nil:
+                try advance()
+                if token.isSymbol(.leftParen) {
+                    return try call(name, at: start)
+                }
+                return try path(startingWith: name, at: start)
+            }
+        case .quotedName(let name):
+            try advance()
+            return try path(startingWith: name, at: start)
+        case .symbol(.leftParen):
+            return try parenthesised()
+        case .symbol(.leftBracket):
+            return try bracketed()
+        default:
+            throw missingOperand()
+        }
+    }
+
+    private mutating func path(startingWith root: String, at start: Token) throws(ExpressionError) -> Node {
+        var rest: [String] = []
+        while token.isSymbol(.dot) {
+            try advance()
+            switch token.kind {
+            case .name(let segment), .quotedName(let segment), .index(let segment):
+                rest.append(segment)
+                try advance()
+            case .end:
+                throw ExpressionError(column: lexer.endColumn, message: "expected a name after '.'")
+            default:
+                throw error(at: token, "expected a name after '.', found \(describe(token))")
+            }
+        }
+        if token.isSymbol(.leftParen), !rest.isEmpty {
+            let written = ReferencedPath(segments: [root] + rest, column: start.column).description
+            throw error(at: start, "'\(written)' is not a function (functions are called by name, as in lower(event.name))")
+        }
+        paths.append(ReferencedPath(segments: [root] + rest, column: start.column))
+        return rest.isEmpty ? .root(root) : .path(root, rest)
+    }
+
+    private mutating func call(_ name: String, at start: Token) throws(ExpressionError) -> Node {
+        guard let function = Builtin(rawValue: name) else {
+            var message = "unknown function '\(name)'"
+            if let suggestion = Parser.suggestFunction(for: name) {
+                message += " (did you mean '\(suggestion)'?)"
+            }
+            throw error(at: start, message)
+        }
+        let open = token
+        try advance()
+        var arguments: [Node] = []
+        if !token.isSymbol(.rightParen) {
+            arguments.append(try conditional())
+            while token.isSymbol(.comma) {
+                try advance()
+                arguments.append(try conditional())
+            }
+            try expectClosing(.rightParen, opener: open, separatorContext: "in the arguments of '\(name)'")
+        } else {
+            try advance()
+        }
+        let (minimum, maximum) = function.arity
+        if arguments.count < minimum || maximum.map({ arguments.count > $0 }) == true {
+            let expected: String
+            if let maximum, maximum == minimum {
+                expected = "\(minimum) argument" + (minimum == 1 ? "" : "s")
+            } else {
+                expected = "at least \(minimum) argument" + (minimum == 1 ? "" : "s")
+            }
+            throw error(at: start, "\(name)() takes \(expected), got \(arguments.count)")
+        }
+        return Parser.fold(.call(function, arguments))
+    }
+
+    /// `( e )` is grouping; `( e, e, ... )` is a list.
+    private mutating func parenthesised() throws(ExpressionError) -> Node {
+        let open = token
+        try advance()
+        let first = try conditional()
+        if token.isSymbol(.rightParen) {
+            try advance()
+            return first
+        }
+        guard token.isSymbol(.comma) else {
+            try expectClosing(.rightParen, opener: open, separatorContext: nil)
+            return first
+        }
+        var elements = [first]
+        while token.isSymbol(.comma) {
+            try advance()
+            elements.append(try conditional())
+        }
+        try expectClosing(.rightParen, opener: open, separatorContext: "in the list")
+        return Parser.fold(.list(elements))
+    }
+
+    /// `[ ]`, `[ e ]`, `[ e, e, ... ]`: always a list.
+    private mutating func bracketed() throws(ExpressionError) -> Node {
+        let open = token
+        try advance()
+        var elements: [Node] = []
+        if !token.isSymbol(.rightBracket) {
+            elements.append(try conditional())
+            while token.isSymbol(.comma) {
+                try advance()
+                elements.append(try conditional())
+            }
+            try expectClosing(.rightBracket, opener: open, separatorContext: "in the list")
+        } else {
+            try advance()
+        }
+        return Parser.fold(.list(elements))
+    }
+
+    /// `if c then a else b` (filtrex 3's spelling of `c ? a : b`).
+    private mutating func ifThenElse() throws(ExpressionError) -> Node {
+        let start = token
+        try advance()
+        let condition = try conditional()
+        try expect(.name(Keyword.then.rawValue), "'then'", toComplete: start)
+        let then = try conditional()
+        try expect(.name(Keyword.else.rawValue), "'else'", toComplete: start)
+        let otherwise = try conditional()
+        return Parser.fold(.conditional(condition, then, otherwise))
+    }
+
+    // MARK: Expectations and errors
+
+    private mutating func advance() throws(ExpressionError) {
+        previous = token
+        token = try lexer.next()
+    }
+
+    /// Counts one level of nesting; past the limit the expression is refused, not recursed into.
+    private mutating func enter(_ at: Token) throws(ExpressionError) {
+        depth += 1
+        if depth > Parser.maximumDepth {
+            throw ExpressionError(
+                column: at.column,
+                message: "expression is nested too deeply (more than \(Parser.maximumDepth) levels)")
+        }
+    }
+
+    private mutating func expect(_ kind: Token.Kind, _ shown: String, toComplete opener: Token) throws(ExpressionError) {
+        if token.kind == kind {
+            try advance()
+            return
+        }
+        let what = "\(shown) to complete '\(text(opener))' at column \(opener.column)"
+        if case .end = token.kind {
+            throw ExpressionError(column: lexer.endColumn, message: "missing \(what)")
+        }
+        throw error(at: token, "expected \(what), found \(describe(token))")
+    }
+
+    /// Expects the closing bracket of `opener`. With `separatorContext` (inside a list or
+    /// arguments), a wrong token is reported as "expected ',' or ')' <context>".
+    private mutating func expectClosing(_ closer: Symbol, opener: Token, separatorContext: String?) throws(ExpressionError) {
+        if token.isSymbol(closer) {
+            try advance()
+            return
+        }
+        let close = "'\(closer.rawValue)' to close '\(text(opener))' at column \(opener.column)"
+        if case .end = token.kind {
+            throw ExpressionError(column: lexer.endColumn, message: "missing \(close)")
+        }
+        if let separatorContext {
+            throw error(at: token, "expected ',' or '\(closer.rawValue)' \(separatorContext), found \(describe(token))")
+        }
+        throw error(at: token, "expected \(close), found \(describe(token))")
+    }
+
+    private func missingOperand() -> ExpressionError {
+        guard let previous else {
+            return error(at: token, "expected an operand, found \(describe(token))")
+        }
+        if case .end = token.kind {
+            return ExpressionError(column: lexer.endColumn, message: "expected an operand after '\(text(previous))'")
+        }
+        return error(at: token, "expected an operand after '\(text(previous))', found \(describe(token))")
+    }
+
+    private func error(at token: Token, _ message: String) -> ExpressionError {
+        ExpressionError(column: token.column, message: message)
+    }
+
+    private func text(_ token: Token) -> String { lexer.text(of: token) }
+
+    /// A found token as a message shows it: `'foo'`, `')'`, `the string "NL"`, `the end`.
+    private func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .end:
+            return "the end of the expression"
+        case .string:
+            var written = text(token)
+            if written.unicodeScalars.count > 24 {
+                written = String(String.UnicodeScalarView(written.unicodeScalars.prefix(20))) + "…\""
+            }
+            return "the string \(written)"
+        default:
+            return "'\(text(token))'"
+        }
+    }
+
+    // MARK: Suggestions
+
+    static func suggestFunction(for name: String) -> String? {
+        if let alias = Builtin.aliases[name] { return alias.rawValue }
+        return NearMiss.best(for: name, among: Builtin.allCases.map(\.rawValue))
+    }
+
+    /// `AND`, `Or`, `NOT`, `IN`, `Mod`: the keyword meant.
+    static func operatorKeyword(matching name: String) -> String? {
+        let lowered = name.lowercased()
+        guard lowered != name, let keyword = Keyword(rawValue: lowered) else { return nil }
+        switch keyword {
+        case .and, .or, .not, .in, .mod, .then, .else: return keyword.rawValue
+        default: return nil
+        }
+    }
+
+    // MARK: Constant folding
+
+    /// Evaluates a node now when all its inputs are constants (`-5`, `("NL", "BE")`, `upper("x")`).
+    static func fold(_ node: Node) -> Node {
+        switch node {
+        case .negate(.constant), .call(_, _), .list(_), .conditional(.constant, _, _):
+            if node.isConstant { return .constant(node.evaluate([:])) }
+            return node
+        default:
+            return node
+        }
+    }
+}
+
+extension Node {
+    /// Whether the node reads no context.
+    var isConstant: Bool {
+        switch self {
+        case .constant: true
+        case .root, .path: false
+        case .not(let operand), .negate(let operand): operand.isConstant
+        case .and(let operands), .or(let operands), .list(let operands), .call(_, let operands):
+            operands.allSatisfy(\.isConstant)
+        case .arithmetic(let first, let steps): first.isConstant && steps.allSatisfy(\.operand.isConstant)
+        case .comparison(let first, let steps): first.isConstant && steps.allSatisfy(\.operand.isConstant)
+        case .power(let base, let exponent): base.isConstant && exponent.isConstant
+        case .conditional(let condition, let then, let otherwise):
+            condition.isConstant && then.isConstant && otherwise.isConstant
+        }
+    }
+}
