@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A real git repository in a fresh temporary folder, built with the `git` command line, for
 /// tests. Removed when the value is released.
@@ -72,6 +72,12 @@ public final class TemporaryGitRepository: Sendable {
         try FileManager.default.createDirectory(
             at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: target)
+    }
+
+    /// Sets or clears the executable bits of a working-tree file, without staging it.
+    public func setExecutable(_ relative: String, _ executable: Bool = true) throws {
+        try FileManager.default.setAttributes(
+            [.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: url(relative).path)
     }
 
     /// Stages everything (`git add -A`) and commits it; returns the new commit's full sha.
