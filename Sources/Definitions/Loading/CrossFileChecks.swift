@@ -1,42 +1,52 @@
 /// Checks that need every job of a root at once: `needs` naming unknown jobs, and dependency cycles.
+/// They run over every file that has an id, valid or not, so one broken file does not hide them.
 enum CrossFileChecks {
-    /// - Parameter needsLocations: where each job wrote its `needs` entries, for pointing at them.
-    static func check(_ jobs: [JobID: JobDefinition], invalid: Set<JobID>, needsLocations: [JobID: [JobID: SourceLocation]]) -> [Diagnostic] {
+    /// - Parameters:
+    ///   - needs: each job's file and the `needs` it wrote.
+    ///   - needsLocations: where each job wrote each of its `needs` entries.
+    static func check(needs: [JobID: (file: String, needs: [JobID])], needsLocations: [JobID: [JobID: SourceLocation]]) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        let known = Set(jobs.keys).union(invalid)
-        for id in jobs.keys.sorted() {
-            let job = jobs[id]!
-            for need in job.needs where !known.contains(need) {
-                let location = needsLocations[id]?[need] ?? SourceLocation(file: job.file, line: 1, column: 1)
-                let hint = Suggestion.didYouMean(need.rawValue, among: known.map(\.rawValue))
-                diagnostics.append(Diagnostic(.error, "'needs': unknown job '\(need)'\(hint)", at: location))
+        func location(_ id: JobID, _ need: JobID) -> SourceLocation {
+            needsLocations[id]?[need] ?? SourceLocation(file: needs[id]?.file ?? "", line: 1, column: 1)
+        }
+        let ids = needs.keys.sorted()
+        for id in ids {
+            for need in needs[id]!.needs where needs[need] == nil {
+                let hint = Suggestion.didYouMean(need.rawValue, among: ids.map(\.rawValue))
+                diagnostics.append(Diagnostic(.error, "'needs': unknown job '\(need)'\(hint)", at: location(id, need)))
             }
         }
-        // Cycles: depth-first search in id order, so the reported cycle is stable.
-        var state: [JobID: Int] = [:]  // 1 visiting, 2 done
-        var path: [JobID] = []
+        // Cycles: an iterative depth-first search in id order, so the reported cycle is stable.
+        var state: [JobID: Int] = [:]  // 1 on the current path, 2 finished
         var reported = Set<Set<JobID>>()
-        func visit(_ id: JobID) {
-            state[id] = 1
-            path.append(id)
-            for need in jobs[id]?.needs ?? [] where jobs[need] != nil {
+        for start in ids where state[start] == nil {
+            var path: [JobID] = [start]
+            var nextChild: [Int] = [0]
+            state[start] = 1
+            while let id = path.last {
+                let children = needs[id]?.needs ?? []
+                let index = nextChild[nextChild.count - 1]
+                guard index < children.count else {
+                    state[id] = 2
+                    path.removeLast()
+                    nextChild.removeLast()
+                    continue
+                }
+                nextChild[nextChild.count - 1] += 1
+                let need = children[index]
+                guard needs[need] != nil else { continue }
                 if state[need] == 1 {
-                    let start = path.firstIndex(of: need)!
-                    let cycle = Array(path[start...])
+                    let cycle = Array(path[path.firstIndex(of: need)!...])
                     if reported.insert(Set(cycle)).inserted {
                         let text = (cycle + [need]).map(\.rawValue).joined(separator: " -> ")
-                        let location = needsLocations[id]?[need] ?? SourceLocation(file: jobs[id]!.file, line: 1, column: 1)
-                        diagnostics.append(Diagnostic(.error, "'needs' makes a dependency cycle: \(text)", at: location))
+                        diagnostics.append(Diagnostic(.error, "'needs' makes a dependency cycle: \(text)", at: location(id, need)))
                     }
                 } else if state[need] == nil {
-                    visit(need)
+                    state[need] = 1
+                    path.append(need)
+                    nextChild.append(0)
                 }
             }
-            path.removeLast()
-            state[id] = 2
-        }
-        for id in jobs.keys.sorted() where state[id] == nil {
-            visit(id)
         }
         return diagnostics
     }

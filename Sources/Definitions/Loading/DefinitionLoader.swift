@@ -26,16 +26,16 @@ public enum DefinitionLoader {
         switch SourceFile.jobID(forPath: file.path) {
         case .success(let valid): id = valid
         case .failure(let problem):
-            context.log.error(problem, at: SourceLocation(file: file.path, line: 1, column: 1))
-            return ParsedJob(path: file.path, id: nil, definition: nil, diagnostics: context.log.diagnostics, needsLocations: [:])
+            context.log.error(problem.message, at: SourceLocation(file: file.path, line: 1, column: 1))
+            return ParsedJob(path: file.path, id: nil, definition: nil, diagnostics: context.log.diagnostics, needs: [], needsLocations: [:])
         }
         do {
             let root = try YAMLReader().read(file.bytes)
             let definition = JobFileParser.parse(root, id: id, config: config, context: context)
-            return ParsedJob(path: file.path, id: id, definition: definition, diagnostics: context.log.diagnostics, needsLocations: context.needsLocations)
+            return ParsedJob(path: file.path, id: id, definition: definition, diagnostics: context.log.diagnostics, needs: context.needs, needsLocations: context.needsLocations)
         } catch {
             context.log.error(error.message, at: SourceLocation(file: file.path, line: error.line, column: error.column))
-            return ParsedJob(path: file.path, id: id, definition: nil, diagnostics: context.log.diagnostics, needsLocations: [:])
+            return ParsedJob(path: file.path, id: id, definition: nil, diagnostics: context.log.diagnostics, needs: [], needsLocations: [:])
         }
     }
 
@@ -53,6 +53,7 @@ public enum DefinitionLoader {
         var invalid = Set<JobID>()
         var files: [JobID: String] = [:]
         var needsLocations: [JobID: [JobID: SourceLocation]] = [:]
+        var needs: [JobID: (file: String, needs: [JobID])] = [:]
         for job in parsed.sorted(by: { $0.path < $1.path }) {
             diagnostics.append(contentsOf: job.diagnostics)
             guard let id = job.id else { continue }
@@ -64,9 +65,10 @@ public enum DefinitionLoader {
             }
             files[id] = job.path
             needsLocations[id] = job.needsLocations
+            needs[id] = (job.path, job.needs)
             if let definition = job.definition { jobs[id] = definition } else { invalid.insert(id) }
         }
-        diagnostics.append(contentsOf: CrossFileChecks.check(jobs, invalid: invalid, needsLocations: needsLocations))
+        diagnostics.append(contentsOf: CrossFileChecks.check(needs: needs, needsLocations: needsLocations))
         return DefinitionSet(config: config, jobs: jobs, invalidJobs: invalid, diagnostics: diagnostics.sorted(), ignoredFiles: ignoredFiles)
     }
 }
@@ -77,6 +79,8 @@ public struct ParsedJob: Sendable {
     public var id: JobID?
     public var definition: JobDefinition?
     public var diagnostics: [Diagnostic]
+    /// The `needs` as written, even when the file is otherwise invalid, so cross-file checks see them.
+    public var needs: [JobID]
     public var needsLocations: [JobID: SourceLocation]
 }
 

@@ -59,11 +59,11 @@ extension Fields {
         }
     }
 
-    func expression(_ key: String, scope: ExpressionScope) -> Expression? {
+    func expression(_ key: String, scope: ExpressionScope) -> Condition? {
         guard let value = self[key], let text = string(key) else { return nil }
-        let expression: Expression
+        let expression: Condition
         do {
-            expression = try Expression(text)
+            expression = try Condition(text)
         } catch {
             context.log.error("'\(qualified(key))': \(error.message)", at: context.location(in: value, column: error.column))
             return nil

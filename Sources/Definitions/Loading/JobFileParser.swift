@@ -15,12 +15,13 @@ enum JobFileParser {
             return value
         }
 
-        let parameters = require(readParameters(fields), when: "params") ?? []
+        let (parameters, parametersValid) = readParameters(fields)
+        if !parametersValid { failed = true }
         let parameterNames = Set(parameters.map(\.name))
         let schedule = require(readSchedule(fields, id: id, config: config), when: "schedule")
         let events = require(readEvents(fields), when: "on") ?? []
         let eventScope = ExpressionScope(roots: conditionRoots, parameters: parameterNames, earlierSteps: [])
-        let filter = require(fields.expression("filter", scope: eventScope), when: "filter")
+        let filter: Condition? = require(fields.expression("filter", scope: eventScope), when: "filter")
         if filter != nil && events.isEmpty {
             context.warning("'filter' applies only to event runs, and this job has no 'on.events'", at: fields.keyNode("filter")!)
         }
@@ -31,7 +32,7 @@ enum JobFileParser {
         let steps = require(readSteps(fields, parameters: parameterNames, config: config), when: "steps") ?? []
         let notifications = require(readNotifications(fields, config: config), when: "notify") ?? []
         let untilScope = ExpressionScope(roots: conditionRoots, parameters: parameterNames, earlierSteps: Set(steps.map(\.name)))
-        let until = require(fields.expression("until", scope: untilScope), when: "until")
+        let until: Condition? = require(fields.expression("until", scope: untilScope), when: "until")
 
         let definition = JobDefinition(
             id: id,
@@ -131,8 +132,9 @@ enum JobFileParser {
         return result
     }
 
-    static func readParameters(_ fields: Fields) -> [ParameterDefinition]? {
-        guard let pairs = fields.mapping("params") else { return fields.has("params") ? nil : [] }
+    /// Every parameter that could be read (so later checks know the names), and whether all were valid.
+    static func readParameters(_ fields: Fields) -> ([ParameterDefinition], Bool) {
+        guard let pairs = fields.mapping("params") else { return ([], !fields.has("params")) }
         let context = fields.context
         var result: [ParameterDefinition] = []
         var ok = true
@@ -181,7 +183,7 @@ enum JobFileParser {
             }
             result.append(definition)
         }
-        return ok ? result : nil
+        return (result, ok)
     }
 
     /// A scalar as a parameter value of `type`; quoted scalars are strings, plain ones are read as the type asks.
@@ -263,6 +265,7 @@ enum JobFileParser {
                 return nil
             }
             result.append(need)
+            fields.context.needs.append(need)
             fields.context.needsLocations[need] = fields.context.location(of: node)
         }
         return result

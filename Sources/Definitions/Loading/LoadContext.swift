@@ -4,6 +4,8 @@ final class LoadContext {
     var log = DiagnosticLog()
     /// Where each `needs` entry was written, for cross-file errors.
     var needsLocations: [JobID: SourceLocation] = [:]
+    /// The `needs` entries as written, kept even when the file has other errors.
+    var needs: [JobID] = []
 
     init(file: String) {
         self.file = file

@@ -10,7 +10,7 @@ public struct SourceFile: Sendable {
     }
 
     /// The job id a path under `jobs/` stands for, or the problem with it.
-    public static func jobID(forPath path: String, jobsFolder: String = "jobs") -> Result<JobID, String> {
+    public static func jobID(forPath path: String, jobsFolder: String = "jobs") -> Result<JobID, InvalidJobPath> {
         var relative = path
         if relative.hasPrefix(jobsFolder + "/") { relative.removeFirst(jobsFolder.count + 1) }
         for suffix in [".yaml", ".yml"] where relative.hasSuffix(suffix) {
@@ -20,10 +20,15 @@ public struct SourceFile: Sendable {
         if let id = JobID(relative) { return .success(id) }
         let suggestion = JobID.suggestion(for: relative)
         let rename = suggestion.isEmpty ? "" : "; rename it to \(jobsFolder)/\(suggestion).yaml"
-        return .failure("\(JobID.problem(with: relative)!)\(rename)")
+        return .failure(InvalidJobPath(message: "\(JobID.problem(with: relative)!)\(rename)"))
     }
 
     public static func isDefinitionFile(_ path: String) -> Bool {
         path.hasSuffix(".yaml") || path.hasSuffix(".yml")
     }
+}
+
+/// A file under jobs/ whose name is not a valid job id.
+public struct InvalidJobPath: Error, Sendable {
+    public var message: String
 }

@@ -12,7 +12,7 @@ public struct JobDefinition: Sendable {
     public var enabled: Bool
     public var schedule: ScheduleDefinition?
     public var events: [String]
-    public var filter: Expression?
+    public var filter: Condition?
     public var parameters: [ParameterDefinition]
     public var matrix: [MatrixAxis]
     public var maxParallel: Int?
@@ -21,7 +21,7 @@ public struct JobDefinition: Sendable {
     public var rateLimit: RateLimit?
     public var timeout: JobDuration?
     public var retries: RetryPolicy
-    public var until: Expression?
+    public var until: Condition?
     public var steps: [Step]
     public var notifications: [Notification]
 
@@ -115,9 +115,9 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The wait before retry `attempt` (1 for the first retry): backoff doubled each time, capped.
     public func delay(beforeRetry attempt: Int) -> JobDuration {
-        let doublings = min(max(attempt - 1, 0), 40)
+        let doublings = Swift.min(Swift.max(attempt - 1, 0), 40)
         let milliseconds = Double(backoff.milliseconds) * pow(2, Double(doublings))
-        return JobDuration(milliseconds: Int64(min(milliseconds, Double(maxBackoff.milliseconds))))
+        return JobDuration(milliseconds: Int64(Swift.min(milliseconds, Double(maxBackoff.milliseconds))))
     }
 }
 
@@ -136,7 +136,7 @@ public struct Step: Sendable {
     public var environment: [(name: String, value: String)]
     public var workdir: String?
     public var timeout: JobDuration?
-    public var condition: Expression?
+    public var condition: Condition?
 
     public var kindName: String {
         switch kind {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Renders `FileShapes` as JSON Schema 2020-12, so editors can complete and check job files.
 public enum JSONSchemaGenerator {

@@ -99,7 +99,7 @@ private struct Composer {
         let result: Result<YAMLNode, YAMLReader.Failure> = bytes.withUnsafeBufferPointer { buffer in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            do {
+            do throws(YAMLReader.Failure) {
                 return .success(try run(&parser))
             } catch {
                 return .failure(error)

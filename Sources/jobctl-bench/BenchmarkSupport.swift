@@ -1,0 +1,60 @@
+import Foundation
+
+/// Shared helpers: run a whole process and measure it, summarise samples.
+enum BenchmarkSupport {
+    /// The `jobctl` binary built next to this benchmark (same configuration).
+    static var jobctl: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("jobctl").path
+    }
+
+    struct ProcessRun {
+        var seconds: Double
+        var status: Int32
+        /// Peak resident memory of the child, in bytes.
+        var peakBytes: Int
+    }
+
+    /// Runs a command to completion with output discarded; wall time and the child's peak RSS.
+    static func measure(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> ProcessRun {
+        var pid: pid_t = 0
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        if let directory { posix_spawn_file_actions_addchdir_np(&actions, directory) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = posix_spawnp(&pid, executable, &actions, nil, argv, environ)
+        guard result == 0 else { throw NSError(domain: "spawn", code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable)"]) }
+        var status: Int32 = 0
+        var usage = rusage()
+        _ = wait4(pid, &status, 0, &usage)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return ProcessRun(seconds: seconds, status: (status >> 8) & 0xff, peakBytes: usage.ru_maxrss * 1024)
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+        return sorted[index]
+    }
+
+    static func option(_ name: String, in arguments: [String]) -> String? {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+        return arguments[index + 1]
+    }
+
+    static func temporaryFolder(_ prefix: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
