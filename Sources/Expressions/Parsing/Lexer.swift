@@ -48,10 +48,13 @@ struct Lexer {
         }
         switch scalar {
         case "\"":
-            return token(.string(try quoted(terminator: "\"", what: "string")), from: start)
+            // Read first: the token's length is known only once the closing quote is found.
+            let string = try quoted(terminator: "\"", what: "string")
+            return token(.string(string), from: start)
         case "'":
+            let name = try quoted(terminator: "'", what: "quoted name")
             afterPathPart = true
-            return token(.quotedName(try quoted(terminator: "'", what: "quoted name")), from: start)
+            return token(.quotedName(name), from: start)
         case ".":
             if !wasAfterPathPart, position + 1 < scalars.count, Lexer.isDigit(scalars[position + 1]) {
                 position += 1
