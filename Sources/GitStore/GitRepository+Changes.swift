@@ -15,12 +15,21 @@ extension GitRepository {
     ///   - prefix: a folder such as `jobs` or `examples/quickstart/jobs`; `""` for the whole tree.
     ///     A prefix absent from one side counts as an empty folder there.
     public func diffTrees(from old: ObjectID?, to new: ObjectID, under prefix: String) throws(GitError) -> [TreeChange] {
+        // Equal subtree ids mean nothing changed: answer without loading either tree.
+        let newTreeID = try subtreeOID(of: new, at: prefix)
+        let oldTreeID = try old.flatMap { (old) throws(GitError) in try subtreeOID(of: old, at: prefix) }
+        if oldTreeID.map(ObjectID.init) == newTreeID.map(ObjectID.init) { return [] }
+
         var oldTree: OpaquePointer?
-        if let old { oldTree = try subtree(of: old, at: prefix) }
+        if var oid = oldTreeID {
+            try check(git_tree_lookup(&oldTree, handle, &oid), "cannot read '\(prefix)' in \(old?.short ?? "")")
+        }
         defer { git_tree_free(oldTree) }
-        let newTree = try subtree(of: new, at: prefix)
+        var newTree: OpaquePointer?
+        if var oid = newTreeID {
+            try check(git_tree_lookup(&newTree, handle, &oid), "cannot read '\(prefix)' in \(new.short)")
+        }
         defer { git_tree_free(newTree) }
-        if oldTree == nil && newTree == nil { return [] }
 
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)),

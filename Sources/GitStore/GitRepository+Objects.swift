@@ -87,9 +87,32 @@ extension GitRepository {
     ///
     /// - Returns: `nil` when `path` does not exist at that commit or is not a folder.
     public func treeID(commit: ObjectID, path: String) throws(GitError) -> ObjectID? {
-        guard let tree = try subtree(of: commit, at: path) else { return nil }
-        defer { git_tree_free(tree) }
-        return ObjectID(git_tree_id(tree))
+        try subtreeOID(of: commit, at: path).map(ObjectID.init)
+    }
+
+    /// The file, symlink or submodule at `path` in a commit (or tree), e.g. `jobctl.yaml`,
+    /// read without listing its folder: one lookup, whatever the size of the tree.
+    ///
+    /// - Returns: `nil` when nothing is at `path`, or when it is a folder.
+    public func entry(commit: ObjectID, path: String) throws(GitError) -> TreeEntry? {
+        let relative = normalizedTreePath(path)
+        guard !relative.isEmpty, let root = try subtree(of: commit, at: "") else { return nil }
+        defer { git_tree_free(root) }
+        var entry: OpaquePointer?
+        let result = git_tree_entry_bypath(&entry, root, relative)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "cannot read '\(relative)' in \(commit.short)")
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) != GIT_OBJECT_TREE else { return nil }
+        let id = ObjectID(git_tree_entry_id(entry))
+        let mode = FileMode(rawValue: git_tree_entry_filemode(entry).rawValue)
+        let kind: TreeEntry.Kind
+        switch mode {
+        case .symlink: kind = .symlink(target: String(decoding: try blob(id), as: UTF8.self))
+        case .gitlink: kind = .submodule
+        default: kind = .file
+        }
+        return TreeEntry(path: relative, kind: kind, id: id, mode: mode)
     }
 
     /// Every file, symlink and submodule below `prefix` at a commit (or tree), recursively,
@@ -144,16 +167,32 @@ extension GitRepository {
     /// The tree at `path` in the commit or tree `id`, owned by the caller; `nil` when absent
     /// or not a folder.
     func subtree(of id: ObjectID, at path: String) throws(GitError) -> OpaquePointer? {
+        guard var oid = try subtreeOID(of: id, at: path) else { return nil }
+        var tree: OpaquePointer?
+        try check(git_tree_lookup(&tree, handle, &oid),
+                  "cannot read tree '\(normalizedTreePath(path))' in \(id.short)")
+        return tree
+    }
+
+    /// The id of the tree at `path` in the commit or tree `id`, read from its parent's entry
+    /// without loading the tree itself (a folder of 10,000 jobs is a 500 kB object, and
+    /// libgit2 does not cache trees over 4 kB); `nil` when absent or not a folder.
+    func subtreeOID(of id: ObjectID, at path: String) throws(GitError) -> git_oid? {
         var oid = id.oid
         var object: OpaquePointer?
         try check(git_object_lookup(&object, handle, &oid, GIT_OBJECT_ANY), "cannot read \(id.short)")
         defer { git_object_free(object) }
-        var root: OpaquePointer?
-        try check(git_object_peel(&root, object, GIT_OBJECT_TREE), "\(id.short) has no tree")
 
         let relative = normalizedTreePath(path)
-        if relative.isEmpty { return root }
+        if relative.isEmpty {
+            if git_object_type(object) == GIT_OBJECT_COMMIT {
+                return git_commit_tree_id(object).pointee
+            }
+        }
+        var root: OpaquePointer?
+        try check(git_object_peel(&root, object, GIT_OBJECT_TREE), "\(id.short) has no tree")
         defer { git_object_free(root) }
+        if relative.isEmpty { return git_object_id(root).pointee }
 
         var entry: OpaquePointer?
         let result = git_tree_entry_bypath(&entry, root, relative)
@@ -161,10 +200,7 @@ extension GitRepository {
         try check(result, "cannot read '\(relative)' in \(id.short)")
         defer { git_tree_entry_free(entry) }
         guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return nil }
-        var tree: OpaquePointer?
-        try check(git_tree_lookup(&tree, handle, git_tree_entry_id(entry)),
-                  "cannot read tree '\(relative)' in \(id.short)")
-        return tree
+        return git_tree_entry_id(entry).pointee
     }
 }
 
