@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs the built `jobctl` executable as a real child process, for end-to-end tests of the CLI.
 public enum JobctlProcess {

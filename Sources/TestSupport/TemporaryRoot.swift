@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A jobs root in a fresh temporary folder (not a git repository), removed when released.
 ///

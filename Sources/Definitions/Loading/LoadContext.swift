@@ -57,6 +57,8 @@ struct Fields {
         var values: [String: YAMLPair] = [:]
         for pair in pairs {
             let key = pair.key.scalar?.text ?? ""
+            // `x-` keys are extensions, ignored: the place for YAML anchors (`x-defaults: &defaults`).
+            if key.hasPrefix("x-") { continue }
             guard shape.field(key) != nil else {
                 let place = path.isEmpty ? "" : " in '\(path)'"
                 context.error("unknown field '\(key)'\(place)\(Suggestion.didYouMean(key, among: shape.keys))", at: pair.key)

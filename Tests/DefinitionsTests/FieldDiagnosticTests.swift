@@ -1,0 +1,139 @@
+import Definitions
+import Testing
+
+@Suite("Every kind of mistake in a job file, with its exact rendered diagnostic")
+struct FieldDiagnosticTests {
+    @Test func unknownKeyWithSuggestion() {
+        #expect(problems("shedule: \"0 8 * * 1\"\n" + minimalSteps) == ["jobs/x.yaml:1:1: error: unknown field 'shedule' (did you mean 'schedule'?)"])
+        #expect(problems(minimalSteps + "    tiemout: 5m\n") == ["jobs/x.yaml:3:5: error: unknown field 'tiemout' in 'steps[0]' (did you mean 'timeout'?)"])
+        #expect(problems("banana: 1\n" + minimalSteps) == ["jobs/x.yaml:1:1: error: unknown field 'banana'"])
+    }
+
+    @Test func cronErrorsPointInsideTheExpression() {
+        #expect(problems("schedule: \"61 8 * * 1\"\n" + minimalSteps) == ["jobs/x.yaml:1:12: error: minute field: 61 is out of range 0-59"])
+        #expect(problems("schedule:\n  cron: 0 8 * * 1 * *\n" + minimalSteps).first?.hasPrefix("jobs/x.yaml:2:") == true)
+        #expect(problems("schedule:\n  cron: \"0 0 30 2 *\"\n" + minimalSteps).count == 1)
+    }
+
+    @Test func timeZones() {
+        #expect(problems("schedule: {cron: \"0 8 * * 1\", timezone: Europe/Amsterdm}\n" + minimalSteps) == [
+            "jobs/x.yaml:1:41: error: 'schedule.timezone': unknown time zone 'Europe/Amsterdm' (did you mean 'Europe/Amsterdam'?); use an IANA name such as Europe/Amsterdam or UTC",
+        ])
+    }
+
+    @Test func durations() {
+        #expect(problems("timeout: 30\n" + minimalSteps) == ["jobs/x.yaml:1:10: error: 'timeout': '30' needs a unit, e.g. '30s', '30m' or '30h'"])
+        #expect(problems("timeout: soon\n" + minimalSteps).first?.hasPrefix("jobs/x.yaml:1:10: error: 'timeout': ") == true)
+    }
+
+    @Test func startAfterEnd() {
+        let yaml = "schedule:\n  cron: \"0 8 * * *\"\n  start: 2026-12-31\n  end: 2026-01-01\n" + minimalSteps
+        #expect(problems(yaml) == ["jobs/x.yaml:3:10: error: 'schedule.start' (2026-12-31) is after 'schedule.end' (2026-01-01); the job could never fire"])
+    }
+
+    @Test func scheduleNeedsExactlyOneKind() {
+        #expect(problems("schedule: {cron: \"@daily\", every: 1h}\n" + minimalSteps) == [
+            "jobs/x.yaml:1:28: error: 'schedule' has both 'cron' and 'every'; write exactly one of 'cron', 'every', 'at'",
+        ])
+        #expect(problems("schedule: {timezone: UTC}\n" + minimalSteps) == ["jobs/x.yaml:1:11: error: 'schedule' needs exactly one of 'cron', 'every', 'at'"])
+    }
+
+    @Test func parameters() {
+        #expect(problems("params:\n  market: {default: FR, allowed: [NL, BE, DE]}\n" + minimalSteps) == [
+            "jobs/x.yaml:2:21: error: 'params.market.default': parameter 'market': the string \"FR\" is not one of the allowed values (NL, BE, DE)",
+        ])
+        #expect(problems("params:\n  days: {type: number, default: seven}\n" + minimalSteps) == [
+            "jobs/x.yaml:2:33: error: 'params.days.default' must be a number, not \"seven\"",
+        ])
+        #expect(problems("params:\n  my-market: NL\n" + minimalSteps) == [
+            "jobs/x.yaml:2:3: error: parameter name 'my-market' must start with a letter or '_' and use letters, digits and '_' (it becomes JOBCTL_PARAM_MY-MARKET)",
+        ])
+    }
+
+    @Test func matrix() {
+        let yaml = "params:\n  market: {allowed: [NL, BE]}\nmatrix:\n  markt: [NL]\n  market: [NL, FR]\n" + minimalSteps
+        #expect(problems(yaml) == [
+            "jobs/x.yaml:4:3: error: matrix key 'markt' is not a declared parameter (did you mean 'market'?); declare it under 'params'",
+            "jobs/x.yaml:5:16: error: 'matrix.market[1]': parameter 'market': the string \"FR\" is not one of the allowed values (NL, BE)",
+        ])
+    }
+
+    @Test func templatesInAShellStringAreRefused() {
+        #expect(problems("params: {market: NL}\nsteps:\n  - run: \"echo {{params.market}}\"\n") == [
+            "jobs/x.yaml:3:10: error: 'steps[0].run' is a shell command and is not templated; pass values through 'env' (e.g. env: {MARKET: \"{{params.market}}\"}) and use \"$MARKET\", or write 'run' as an argv list",
+        ])
+    }
+
+    @Test func templateReferences() {
+        #expect(problems("params: {market: NL}\nsteps:\n  - run: [echo, \"{{params.mrket}}\"]\n") == [
+            "jobs/x.yaml:3:20: error: 'steps[0].run[1]': unknown parameter 'mrket' (did you mean 'market'?)",
+        ])
+        #expect(problems("steps:\n  - run: [echo, \"{{params.x\"]\n") == [
+            "jobs/x.yaml:2:18: error: 'steps[0].run[1]': '{{' is not closed by '}}'",
+        ])
+    }
+
+    @Test func steps() {
+        #expect(problems("name: a\n") == ["jobs/x.yaml:1:1: error: missing required field 'steps'"])
+        #expect(problems("steps: []\n") == ["jobs/x.yaml:1:8: error: 'steps' is empty; a job needs at least one step"])
+        #expect(problems("steps:\n  - run: [x]\n    http: {url: \"https://example.com\"}\n") == [
+            "jobs/x.yaml:3:5: error: 'steps[0]' has both 'run' and 'http'; write exactly one of 'run', 'agent', 'http'",
+        ])
+        #expect(problems("steps:\n  - name: a\n") == ["jobs/x.yaml:2:5: error: 'steps[0]' needs exactly one of 'run', 'agent', 'http'"])
+        #expect(problems("steps:\n  - {name: a, run: [x]}\n  - {name: a, run: [y]}\n") == [
+            "jobs/x.yaml:3:12: error: step name 'a' is used twice (also steps[0])",
+        ])
+    }
+
+    @Test func conditions() {
+        let yaml = "steps:\n  - name: a\n    run: [x]\n    if: steps.b.status == \"completed\"\n  - name: b\n    run: [y]\n"
+        #expect(problems(yaml) == ["jobs/x.yaml:4:9: error: 'steps[0].if': step 'b' runs after this point; only earlier steps can be referred to"])
+        #expect(problems("filter: event.amount >\non: {events: [x]}\n" + minimalSteps).first?.hasPrefix("jobs/x.yaml:1:") == true)
+        #expect(problems("filter: lowr(event.status) == \"a\"\non: {events: [x]}\n" + minimalSteps) == [
+            "jobs/x.yaml:1:9: error: 'filter': unknown function 'lowr' (did you mean 'lower'?)",
+        ])
+        #expect(problems("until: rn.status == \"completed\"\n" + minimalSteps).first?.contains("'rn'") == true)
+    }
+
+    @Test func typesEnumsAndNumbers() {
+        #expect(problems("enabled: yes\n" + minimalSteps) == ["jobs/x.yaml:1:10: error: 'enabled' must be true or false, not \"yes\" (did you mean 'true'?)"])
+        #expect(problems("concurrency: skipp\n" + minimalSteps) == ["jobs/x.yaml:1:14: error: 'concurrency' must be one of skip, allow, replace, queue, not 'skipp' (did you mean 'skip'?)"])
+        #expect(problems("retries: {max: 1000}\n" + minimalSteps) == ["jobs/x.yaml:1:16: error: 'retries.max' must be at most 100, not 1000"])
+        #expect(problems("rateLimit: {max: 0, per: 1h}\n" + minimalSteps) == ["jobs/x.yaml:1:18: error: 'rateLimit.max' must be at least 1, not 0"])
+    }
+
+    @Test func urlsAgentsAndNotifiers() {
+        #expect(problems("steps:\n  - http: {url: \"ftp://x\"}\n") == ["jobs/x.yaml:2:17: error: 'steps[0].http.url': 'ftp://x' is not an http or https URL"])
+        #expect(problems("steps:\n  - agent: analist\n    prompt: hi\n", config: "agents:\n  analyst: {run: [cat]}\n") == [
+            "jobs/x.yaml:2:12: error: 'steps[0].agent': unknown agent 'analist' (did you mean 'analyst'?); jobctl.yaml defines analyst",
+        ])
+        #expect(problems(minimalSteps + "notify:\n  - notifier: slack\n") == [
+            "jobs/x.yaml:4:15: error: 'notify[0].notifier': unknown notifier 'slack'; define it under 'notifiers' in jobctl.yaml",
+        ])
+        #expect(problems(minimalSteps + "notify:\n  - on: [failled]\n    webhook: \"${secrets.SLACK}\"\n") == [
+            "jobs/x.yaml:4:10: error: 'notify[0].on': 'failled' is not a final run status (did you mean 'failed'?); use completed, failed, timed_out, cancelled, skipped, filtered, rate_limited, missed, blocked, interrupted",
+        ])
+    }
+
+    @Test func needsAndCycles() {
+        let files = [
+            "jobs/a.yaml": "needs: [b, ghost]\n" + minimalSteps,
+            "jobs/b.yaml": "needs: [a]\n" + minimalSteps,
+        ]
+        #expect(diagnostics(files) == [
+            "jobs/a.yaml:1:12: error: 'needs': unknown job 'ghost'",
+            "jobs/b.yaml:1:9: error: 'needs' makes a dependency cycle: a -> b -> a",
+        ])
+        #expect(problems("needs: [x]\n" + minimalSteps) == ["jobs/x.yaml:1:9: error: 'needs': a job cannot need itself"])
+    }
+
+    @Test func everyProblemInEveryFileIsCollected() {
+        let set = load([
+            "jobs/a.yaml": "enabled: maybe\ntimeout: 3\n" + minimalSteps,
+            "jobs/b.yaml": "",
+            "jobs/c.yaml": minimalSteps,
+        ])
+        #expect(set.errorCount == 3)
+        #expect(set.jobs.keys.map(\.rawValue) == ["c"])
+    }
+}
