@@ -53,33 +53,6 @@ extension GitRepository {
         String(validating: try blob(id), as: UTF8.self)
     }
 
-    /// The blob id git would give the working-tree file at `path` (relative to ``workdir``):
-    /// the content after clean filters (line endings per `.gitattributes`), or for a symlink
-    /// its target text, which is never followed. Compare it with a ``TreeEntry/id`` to know
-    /// whether a file changed without reading it.
-    ///
-    /// - Throws: ``GitError`` when the repository is bare or the file cannot be read.
-    public func workingTreeBlobID(_ path: String) throws(GitError) -> ObjectID {
-        guard let workdir else {
-            throw GitError(kind: .bareRepository, code: GIT_EBAREREPO.rawValue,
-                           message: "cannot hash '\(path)': the repository is bare")
-        }
-        let relative = normalizedTreePath(path)
-        let absolute = workdir + "/" + relative
-        var oid = git_oid()
-        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: absolute) {
-            let bytes = Array(target.utf8)
-            let result = bytes.withUnsafeBytes { raw in
-                git_odb_hash(&oid, raw.baseAddress, raw.count, GIT_OBJECT_BLOB)
-            }
-            try check(result, "cannot hash symlink '\(relative)'")
-        } else {
-            try check(git_repository_hashfile(&oid, handle, absolute, GIT_OBJECT_BLOB, relative),
-                      "cannot hash '\(relative)'")
-        }
-        return ObjectID(oid)
-    }
-
     // MARK: - Trees
 
     /// The id of the tree at `path` in a commit (or tree): e.g. the `jobs` folder, so that

@@ -66,3 +66,52 @@ struct StatusTests {
         ])
     }
 }
+
+@Suite("The working tree as a draft state")
+struct WorkingTreeTests {
+    @Test func combinesHeadWithEveryUncommittedChange() throws {
+        let fixture = try TemporaryGitRepository(files: [
+            "jobs/same.yaml": "name: same\n",
+            "jobs/edit.yaml": "name: edit\n",
+            "jobs/gone.yaml": "name: gone\n",
+            "jobs/staged-gone.yaml": "name: staged gone\n",
+            "README.md": "x\n",
+        ])
+        try fixture.write("jobs/edit.yaml", "name: edited\n")
+        try fixture.remove("jobs/gone.yaml")
+        try fixture.git("rm", "--quiet", "jobs/staged-gone.yaml")
+        try fixture.write("jobs/new/deep.yaml", "name: new\n")
+        try fixture.symlink("jobs/link.yaml", to: "/etc/passwd")
+        try fixture.write("README.md", "changed\n")
+
+        let repository = try GitRepository(path: fixture.path)
+        let entries = try repository.workingTreeEntries(under: "jobs")
+        #expect(entries.map(\.path) == ["edit.yaml", "link.yaml", "new/deep.yaml", "same.yaml"])
+        let byPath = Dictionary(uniqueKeysWithValues: entries.map { ($0.path, $0) })
+
+        let same = try #require(byPath["same.yaml"])
+        #expect(same.isCommitted)
+        #expect(same.id.hex == (try fixture.git("rev-parse", "HEAD:jobs/same.yaml")))
+
+        let edit = try #require(byPath["edit.yaml"])
+        #expect(!edit.isCommitted)
+        #expect(edit.id.hex == (try fixture.git("hash-object", "jobs/edit.yaml")))
+        #expect(try repository.workingTreeFile("jobs/edit.yaml") == Array("name: edited\n".utf8))
+
+        let link = try #require(byPath["link.yaml"])
+        #expect(link.kind == .symlink(target: "/etc/passwd"))
+        #expect(link.mode == .symlink)
+        #expect(try repository.workingTreeFile("jobs/link.yaml") == Array("/etc/passwd".utf8))
+
+        #expect(byPath["new/deep.yaml"]?.isCommitted == false)
+        #expect(try repository.workingTreeFile("jobs/gone.yaml") == nil)
+    }
+
+    @Test func aRepositoryWithNoCommitsIsAllDraft() throws {
+        let fixture = try TemporaryGitRepository()
+        try fixture.write("jobs/a.yaml", "name: a\n")
+        let entries = try GitRepository(path: fixture.path).workingTreeEntries(under: "jobs")
+        #expect(entries.map(\.path) == ["a.yaml"])
+        #expect(entries.first?.isCommitted == false)
+    }
+}
