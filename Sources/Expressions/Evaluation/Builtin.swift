@@ -29,49 +29,63 @@ enum Builtin: String, Sendable, CaseIterable {
         "str": .string, "toString": .string,
     ]
 
-    func apply(_ arguments: [Value]) -> Value {
+    /// Whether the function takes any number of arguments (then it is applied with
+    /// ``apply(variadic:)``; the others with ``apply(_:_:)``, without building an array).
+    var isVariadic: Bool { arity.maximum == nil }
+
+    /// Applies `min` or `max` to its arguments.
+    func apply(variadic arguments: [Value]) -> Value {
+        switch self {
+        case .min: Builtin.extreme(arguments, by: <)
+        case .max: Builtin.extreme(arguments, by: >)
+        default: apply(arguments.first ?? .null, arguments.count > 1 ? arguments[1] : .null)
+        }
+    }
+
+    /// Applies a function of one or two arguments (`second` is `null` for one).
+    func apply(_ first: Value, _ second: Value) -> Value {
         switch self {
         case .lower:
-            if case .string(let text) = arguments[0] { return .string(text.lowercased()) }
+            if case .string(let text) = first { return .string(text.lowercased()) }
             return .null
         case .upper:
-            if case .string(let text) = arguments[0] { return .string(text.uppercased()) }
+            if case .string(let text) = first { return .string(text.uppercased()) }
             return .null
         case .trim:
-            if case .string(let text) = arguments[0] {
+            if case .string(let text) = first {
                 return .string(String(text.unicodeScalars.trimmingWhitespace()))
             }
             return .null
         case .includes:
-            return .bool(Builtin.includes(arguments[0], arguments[1]))
+            return .bool(Builtin.includes(first, second))
         case .startsWith:
-            if case .string(let text) = arguments[0], case .string(let prefix) = arguments[1] {
+            if case .string(let text) = first, case .string(let prefix) = second {
                 return .bool(text.hasPrefix(prefix))
             }
             return .bool(false)
         case .endsWith:
-            if case .string(let text) = arguments[0], case .string(let suffix) = arguments[1] {
+            if case .string(let text) = first, case .string(let suffix) = second {
                 return .bool(text.hasSuffix(suffix))
             }
             return .bool(false)
         case .length:
-            switch arguments[0] {
+            switch first {
             case .string(let text): return .number(Double(text.unicodeScalars.count))
             case .array(let elements): return .number(Double(elements.count))
             case .object(let members): return .number(Double(members.count))
             default: return .null
             }
         case .exists:
-            if case .null = arguments[0] { return .bool(false) }
+            if case .null = first { return .bool(false) }
             return .bool(true)
-        case .abs: return Builtin.numeric(arguments[0]) { Swift.abs($0) }
-        case .ceil: return Builtin.numeric(arguments[0]) { $0.rounded(.up) }
-        case .floor: return Builtin.numeric(arguments[0]) { $0.rounded(.down) }
-        case .round: return Builtin.numeric(arguments[0]) { $0.rounded(.toNearestOrAwayFromZero) }
-        case .min: return Builtin.extreme(arguments, by: <)
-        case .max: return Builtin.extreme(arguments, by: >)
-        case .number: return Builtin.toNumber(arguments[0])
-        case .string: return Builtin.toString(arguments[0])
+        case .abs: return Builtin.numeric(first) { Swift.abs($0) }
+        case .ceil: return Builtin.numeric(first) { $0.rounded(.up) }
+        case .floor: return Builtin.numeric(first) { $0.rounded(.down) }
+        case .round: return Builtin.numeric(first) { $0.rounded(.toNearestOrAwayFromZero) }
+        case .min: return Builtin.extreme([first], by: <)
+        case .max: return Builtin.extreme([first], by: >)
+        case .number: return Builtin.toNumber(first)
+        case .string: return Builtin.toString(first)
         }
     }
 

@@ -10,9 +10,9 @@ extension Node {
         case .constant(let value):
             return value
         case .root(let name):
-            return context[name] ?? .null
+            return Node.lookUp(name, in: context)
         case .path(let root, let rest):
-            guard var current = context[root] else { return .null }
+            var current = Node.lookUp(root, in: context)
             for segment in rest {
                 current = current.member(segment)
                 if case .null = current { return .null }
@@ -54,8 +54,23 @@ extension Node {
         case .list(let elements):
             return .array(elements.map { $0.evaluate(context) })
         case .call(let function, let arguments):
-            return function.apply(arguments.map { $0.evaluate(context) })
+            if function.isVariadic { return function.apply(variadic: arguments.map { $0.evaluate(context) }) }
+            let first = arguments[0].evaluate(context)
+            return function.apply(first, arguments.count > 1 ? arguments[1].evaluate(context) : .null)
         }
+    }
+}
+
+extension Node {
+    /// A root's value. Contexts are a handful of roots, so comparing names (short ASCII
+    /// strings compare by their raw bits) is cheaper than hashing one.
+    @inline(__always)
+    static func lookUp(_ name: String, in context: [String: Value]) -> Value {
+        if context.count <= 8 {
+            for (key, value) in context where key == name { return value }
+            return .null
+        }
+        return context[name] ?? .null
     }
 }
 
