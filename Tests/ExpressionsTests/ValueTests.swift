@@ -74,6 +74,16 @@ struct ValueTests {
         #expect(try JSONDecoder().decode(Value.self, from: Data("false".utf8)) == .bool(false))
     }
 
+    @Test("literals build values as JSON reads")
+    func literals() throws {
+        let context: [String: Value] = ["event": ["amount": 1200, "rate": 0.5, "tags": ["a", "b"], "ok": true, "none": .null]]
+        #expect(context["event"] == .object([
+            "amount": .number(1200), "rate": .number(0.5), "tags": .array([.string("a"), .string("b")]),
+            "ok": .bool(true), "none": .null,
+        ]))
+        #expect(try Expression(#"event.amount > 1000 and "b" in event.tags and event.ok"#).isSatisfied(by: context))
+    }
+
     @Test("Hashable: equal values hash alike, including 0 and -0")
     func hashable() {
         let set: Set<Value> = [.number(0), .number(-0.0), .string("a"), .array([.null])]
