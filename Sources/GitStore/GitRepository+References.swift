@@ -21,6 +21,8 @@ extension GitRepository {
     /// Each successful update appends `message` to the reference's reflog, whatever
     /// `core.logAllRefUpdates` says (libgit2 only logs `refs/heads/` and a few others on its
     /// own, and nothing in a bare repository): for jobctl the reflog is the audit trail.
+    /// The reflog is written while the reference is locked, so concurrent writers never lose
+    /// each other's entries.
     ///
     /// ```swift
     /// let applied = try repository.referenceTarget("refs/jobctl/applied")
@@ -38,39 +40,106 @@ extension GitRepository {
             throw GitError(kind: .invalidSpec, code: GIT_EINVALIDSPEC.rawValue,
                            message: "cannot update reference '\(name)': the name is not a valid reference name")
         }
-        let libgit2WritesLog = try logsAllReferenceUpdates()
-        if libgit2WritesLog {
-            // With `core.logAllRefUpdates=true` libgit2 logs a ref outside refs/heads/ only when
-            // its log file exists: make sure it does, so the update below logs under the lock.
-            try check(git_reference_ensure_log(handle, name), "cannot create the reflog of '\(name)'")
+        var newOID = new.oid
+        guard try objectExists(&newOID) else {
+            throw GitError(kind: .notFound, code: GIT_ENOTFOUND.rawValue,
+                           message: "cannot move '\(name)' to \(new.short): no such object in the repository")
         }
+        let context = "cannot move '\(name)' to \(new.short)"
+        if try logsAllReferenceUpdates() {
+            try compareAndSwap(name, to: new, expecting: old, message: message, context: context)
+        } else {
+            try compareAndSwapWritingReflog(name, to: new, expecting: old, message: message, context: context)
+        }
+    }
 
+    /// The plain libgit2 compare-and-swap, for repositories where libgit2 logs the update
+    /// itself once the reflog file exists.
+    private func compareAndSwap(_ name: String, to new: ObjectID, expecting old: ObjectID?,
+                                message: String, context: String) throws(GitError) {
+        // With `core.logAllRefUpdates=true` libgit2 logs a ref outside refs/heads/ only when
+        // its log file exists: make sure it does, so the update logs under the lock.
+        try check(git_reference_ensure_log(handle, name), "cannot create the reflog of '\(name)'")
         var newOID = new.oid
         var reference: OpaquePointer?
         let result: Int32
         if let old {
             var oldOID = old.oid
+            // Fails with GIT_EMODIFIED when the value differs, GIT_ENOTFOUND when the reference
+            // is gone, GIT_ELOCKED when another writer holds the lock.
             result = git_reference_create_matching(&reference, handle, name, &newOID, 1, &oldOID, message)
         } else {
+            // Fails with GIT_EEXISTS when it exists, GIT_ELOCKED when another writer holds the lock.
             result = git_reference_create(&reference, handle, name, &newOID, 0, message)
         }
         if result < 0 {
-            let (errorClass, detail) = GitError.lastDetail(code: result)
             let lostRace = result == GIT_EMODIFIED.rawValue || result == GIT_ELOCKED.rawValue
                 || result == GIT_EEXISTS.rawValue || (result == GIT_ENOTFOUND.rawValue && old != nil)
-            guard lostRace else {
-                throw GitError(kind: GitError.Kind(code: result), code: result, errorClass: errorClass,
-                               message: "cannot move '\(name)' to \(new.short): \(detail)")
-            }
-            let expected = old.map { "at \($0.short)" } ?? "absent"
-            throw GitError(kind: .concurrentUpdate, code: result, errorClass: errorClass, message:
-                "cannot move '\(name)' to \(new.short): expected it \(expected) but another writer changed it: \(detail)")
+            throw lostRace
+                ? concurrentUpdateError(code: result, expected: old, context: context)
+                : GitError.last(code: result, context: context)
         }
         git_reference_free(reference)
+    }
 
-        if !libgit2WritesLog {
-            try appendToReflog(name, id: new, message: message)
+    /// The compare-and-swap as a libgit2 transaction that also writes the reflog, for
+    /// repositories where libgit2 would not log (bare, or `core.logAllRefUpdates=false`).
+    /// Holding the reference's lock while reading, comparing and writing both the reference and
+    /// its reflog keeps it as atomic as ``compareAndSwap(_:to:expecting:message:context:)``.
+    private func compareAndSwapWritingReflog(_ name: String, to new: ObjectID, expecting old: ObjectID?,
+                                             message: String, context: String) throws(GitError) {
+        var transaction: OpaquePointer?
+        try check(git_transaction_new(&transaction, handle), "\(context): cannot start a transaction")
+        defer { git_transaction_free(transaction) }   // releases the lock if not committed
+        let locked = git_transaction_lock_ref(transaction, name)
+        if locked == GIT_ELOCKED.rawValue {
+            throw concurrentUpdateError(code: locked, expected: old, context: context)
         }
+        try check(locked, context)
+
+        // Nobody else can move it while we hold the lock.
+        let current = try referenceTarget(name)
+        guard current == old else {
+            throw GitError(kind: .concurrentUpdate, code: GIT_EMODIFIED.rawValue, message:
+                "\(context): expected it \(old.map { "at \($0.short)" } ?? "absent") but another writer "
+                + "changed it: it is \(current.map { "at \($0.short)" } ?? "absent")")
+        }
+
+        var log: OpaquePointer?
+        try check(git_reflog_read(&log, handle, name), "cannot read the reflog of '\(name)'")
+        defer { git_reflog_free(log) }
+        let signature = try reflogSignature()
+        defer { git_signature_free(signature) }
+        var newOID = new.oid
+        try check(git_reflog_append(log, &newOID, signature, message), "cannot append to the reflog of '\(name)'")
+        try check(git_transaction_set_reflog(transaction, name, log), context)
+        try check(git_transaction_set_target(transaction, name, &newOID, signature, message), context)
+        try check(git_transaction_commit(transaction), context)
+    }
+
+    private func objectExists(_ oid: inout git_oid) throws(GitError) -> Bool {
+        var database: OpaquePointer?
+        try check(git_repository_odb(&database, handle), "cannot open the object database")
+        defer { git_odb_free(database) }
+        return git_odb_exists(database, &oid) == 1
+    }
+
+    private func concurrentUpdateError(code: Int32, expected old: ObjectID?, context: String) -> GitError {
+        let (errorClass, detail) = GitError.lastDetail(code: code)
+        let what = code == GIT_ELOCKED.rawValue
+            ? "another writer holds its lock"
+            : "expected it \(old.map { "at \($0.short)" } ?? "absent") but another writer changed it"
+        return GitError(kind: .concurrentUpdate, code: code, errorClass: errorClass,
+                        message: "\(context): \(what): \(detail)")
+    }
+
+    /// The configured identity (`user.name`, `user.email`), else "jobctl".
+    private func reflogSignature() throws(GitError) -> UnsafeMutablePointer<git_signature>? {
+        var signature: UnsafeMutablePointer<git_signature>?
+        if git_signature_default(&signature, handle) < 0 {
+            try check(git_signature_now(&signature, "jobctl", "jobctl@localhost"), "cannot make a reflog signature")
+        }
+        return signature
     }
 
     /// The reference's reflog, newest first; `[]` when it has none.
@@ -101,20 +170,5 @@ extension GitRepository {
         if String(cString: value).lowercased() == "always" { return true }
         var enabled: Int32 = 0
         return git_config_parse_bool(&enabled, value) == 0 && enabled == 1
-    }
-
-    /// Appends one entry by hand, for repositories where libgit2 does not log updates.
-    private func appendToReflog(_ name: String, id: ObjectID, message: String) throws(GitError) {
-        var log: OpaquePointer?
-        try check(git_reflog_read(&log, handle, name), "cannot read the reflog of '\(name)'")
-        defer { git_reflog_free(log) }
-        var signature: UnsafeMutablePointer<git_signature>?
-        if git_signature_default(&signature, handle) < 0 {
-            try check(git_signature_now(&signature, "jobctl", "jobctl@localhost"), "cannot make a reflog signature")
-        }
-        defer { git_signature_free(signature) }
-        var oid = id.oid
-        try check(git_reflog_append(log, &oid, signature, message), "cannot append to the reflog of '\(name)'")
-        try check(git_reflog_write(log), "cannot write the reflog of '\(name)'")
     }
 }

@@ -79,9 +79,9 @@ struct ReferenceTests {
         #expect(try second.referenceTarget(applied) == ids[1])
     }
 
-    @Test(arguments: 1...5)
-    func concurrentAppliersOnThreadsExactlyOneWins(round: Int) async throws {
-        let (fixture, ids) = try makeFixture()
+    @Test(arguments: [false, true], 1...3)
+    func concurrentAppliersOnThreadsExactlyOneWins(bare: Bool, round: Int) async throws {
+        let (fixture, ids) = try makeFixture(bare: bare)
         try GitRepository(path: fixture.path).updateReference(applied, to: ids[0], expecting: nil, message: "base")
         let path = fixture.path
         let reference = applied
@@ -104,13 +104,13 @@ struct ReferenceTests {
             return all
         }
         let winners = outcomes.compactMap { try? $0.get() }
-        #expect(winners.count == 1, "round \(round)")
+        #expect(winners.count == 1, "bare: \(bare), round \(round)")
         for case .failure(let error) in outcomes {
             #expect(error.isConcurrentUpdate, "\(error)")
         }
         let repository = try GitRepository(path: fixture.path)
         #expect(try repository.referenceTarget(applied) == winners.first)
-        #expect(try repository.reflog(applied).count == 2)
+        #expect(try repository.reflog(applied).map(\.newID) == [winners.first, ids[0]])
     }
 
     @Test func theReflogRecordsEveryMoveNewestFirst() throws {
@@ -130,7 +130,7 @@ struct ReferenceTests {
         #expect(try repository.reflog("refs/jobctl/never") == [])
     }
 
-    @Test func theReflogIsWrittenInABareRepository() throws {
+    @Test func aBareRepositoryKeepsTheReflogAndTheSameCompareAndSwap() throws {
         let (bare, ids) = try makeFixture(bare: true)
         let repository = try GitRepository(path: bare.path)
         #expect(repository.isBare)
@@ -139,6 +139,38 @@ struct ReferenceTests {
         let log = try repository.reflog(applied)
         #expect(log.map(\.message) == ["apply again", "apply by rev"])
         #expect(log.map(\.oldID) == [ids[1], nil])
+        #expect(try bare.git("reflog", "show", "--format=%gs", applied).split(separator: "\n")
+            == ["apply again", "apply by rev"])
+
+        let stale = try #require(throws: GitError.self) {
+            try repository.updateReference(applied, to: ids[0], expecting: ids[1], message: "stale")
+        }
+        #expect(stale.isConcurrentUpdate)
+        #expect(stale.message == "cannot move 'refs/jobctl/applied' to \(ids[0].short): expected it at "
+            + "\(ids[1].short) but another writer changed it: it is at \(ids[2].short)")
+        let exists = try #require(throws: GitError.self) {
+            try repository.updateReference(applied, to: ids[0], expecting: nil, message: "stale")
+        }
+        #expect(exists.isConcurrentUpdate)
+        #expect(try repository.referenceTarget(applied) == ids[2])
+        #expect(try repository.reflog(applied).count == 2)
+    }
+
+    @Test(arguments: [false, true])
+    func aLeftoverLockFileIsReportedAsHeldByAnotherWriter(bare: Bool) throws {
+        let (fixture, ids) = try makeFixture(bare: bare)
+        let repository = try GitRepository(path: fixture.path)
+        try repository.updateReference(applied, to: ids[0], expecting: nil, message: "apply")
+        let lock = repository.gitDirectory + "/refs/jobctl/applied.lock"
+        #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+        let error = try #require(throws: GitError.self) {
+            try repository.updateReference(applied, to: ids[1], expecting: ids[0], message: "apply")
+        }
+        #expect(error.isConcurrentUpdate)
+        #expect(error.message.contains("another writer holds its lock: "))
+        #expect(error.message.contains("applied.lock"))
+        try FileManager.default.removeItem(atPath: lock)
+        try repository.updateReference(applied, to: ids[1], expecting: ids[0], message: "apply")
     }
 
     @Test func theReflogIsWrittenWhenLogAllRefUpdatesIsOff() throws {
@@ -162,8 +194,8 @@ struct ReferenceTests {
         let missing = try #require(throws: GitError.self) {
             try repository.updateReference(applied, to: unknown, expecting: nil, message: "x")
         }
-        #expect(!missing.isConcurrentUpdate)
-        #expect(missing.message.hasPrefix("cannot move 'refs/jobctl/applied' to aaaaaaa: "))
+        #expect(missing.isNotFound)
+        #expect(missing.message == "cannot move 'refs/jobctl/applied' to aaaaaaa: no such object in the repository")
         #expect(try repository.referenceTarget(applied) == nil)
     }
 }
