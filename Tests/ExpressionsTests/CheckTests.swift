@@ -46,6 +46,16 @@ struct CheckTests {
         ])
     }
 
+    @Test("short misspellings still get a suggestion")
+    func shortNames() throws {
+        #expect(try Expression("rn.status").check(roots: Expression.standardRoots) == [
+            ExpressionError(column: 1, message: "unknown name 'rn' (did you mean 'run'?)"),
+        ])
+        #expect(try Expression("step.x").check(roots: Expression.standardRoots) == [
+            ExpressionError(column: 1, message: "unknown name 'step' (did you mean 'steps'?)"),
+        ])
+    }
+
     @Test("a narrower set of roots, as for a schedule-only job's `until:`")
     func narrowRoots() throws {
         let expression = try Expression(#"run.status == "completed" and event.x"#)

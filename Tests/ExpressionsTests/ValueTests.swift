@@ -30,6 +30,11 @@ struct ValueTests {
         #expect(Value(json: NSNumber(value: true)) == .bool(true))
         #expect(Value(json: NSNumber(value: 1)) == .number(1))
         #expect(Value(json: Date()) == .null)
+        #expect(Value(json: ["n": 1, "m": 2] as [String: Int]) == .object(["n": .number(1), "m": .number(2)]))
+        #expect(Value(json: [true, false]) == .array([.bool(true), .bool(false)]))
+        #expect(Value(json: NSString(string: "ns")) == .string("ns"))
+        #expect(Value(json: NSArray(array: [1, "x"])) == .array([.number(1), .string("x")]))
+        #expect(Value(json: NSDictionary(dictionary: ["k": true])) == .object(["k": .bool(true)]))
     }
 
     @Test("subscript follows keys and indexes and gives null for anything missing")
