@@ -272,6 +272,9 @@ struct CronParser {
             if let hash = item.firstIndex(of: "#") {
                 let weekdayText = item[..<hash]
                 let nthText = item[item.index(after: hash)...]
+                if weekdayText.contains(where: { "-*/?".contains($0) }) {
+                    throw fail(kind, column, "\(item): # needs a single weekday before it, e.g. 5#3 for the third Friday")
+                }
                 let weekday = try value(weekdayText, column: column, kind) % 7
                 let nthColumn = column + weekdayText.count + 1
                 guard !nthText.isEmpty, nthText.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -287,6 +290,9 @@ struct CronParser {
                 let weekdayText = item.dropLast()
                 guard !weekdayText.isEmpty else {
                     throw fail(kind, column, "L needs a weekday before it, e.g. 5L for the last Friday of the month")
+                }
+                if weekdayText.contains(where: { "-*/?".contains($0) }) {
+                    throw fail(kind, column, "\(item): L needs a single weekday before it, e.g. 5L for the last Friday")
                 }
                 let weekday = try value(weekdayText, column: column, kind) % 7
                 result.day.lastOfWeekday |= 1 << UInt8(weekday)
