@@ -68,6 +68,9 @@ struct ParseErrorTests {
         ErrorCase("a : b", 3, "expected an operator or the end of the expression, found ':'"),
         ErrorCase("a then b", 3, "expected an operator or the end of the expression, found 'then'"),
         ErrorCase("true(1)", 5, "expected an operator or the end of the expression, found '('"),
+        ErrorCase("event.items[0].sku", 12, "expected an operator or the end of the expression, found '[' (paths use dots: items.0, headers.'X-Id')"),
+        ErrorCase("event[\"odd-key\"]", 6, "expected an operator or the end of the expression, found '[' (paths use dots: items.0, headers.'X-Id')"),
+        ErrorCase("true [1]", 6, "expected an operator or the end of the expression, found '['"),
         ErrorCase(
             "x == \"a very long string literal indeed\" \"another long string literal\"", 42,
             "expected an operator or the end of the expression, found the string \"another long string…\""),

@@ -48,6 +48,8 @@ struct Parser {
             var message = "expected an operator or the end of the expression, found \(describe(token))"
             if case .name(let name) = token.kind, let keyword = Parser.operatorKeyword(matching: name) {
                 message += " (did you mean '\(keyword)'?)"
+            } else if token.isSymbol(.leftBracket), let previous, previous.endsPath {
+                message += " (paths use dots: items.0, headers.'X-Id')"
             }
             throw error(at: token, message)
         }

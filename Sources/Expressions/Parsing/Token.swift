@@ -24,6 +24,15 @@ struct Token: Sendable {
     func isSymbol(_ symbol: Symbol) -> Bool { kind == .symbol(symbol) }
 
     func isKeyword(_ keyword: Keyword) -> Bool { kind == .name(keyword.rawValue) }
+
+    /// Whether the token can be the last segment of a path.
+    var endsPath: Bool {
+        switch kind {
+        case .name(let name): Keyword(rawValue: name) == nil
+        case .quotedName, .index: true
+        default: false
+        }
+    }
 }
 
 /// Punctuation and operator symbols.
