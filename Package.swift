@@ -37,10 +37,11 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
+        .target(name: "Reconciler", dependencies: ["Definitions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "jobctl",
             dependencies: [
-                "Schedules", "Expressions", "Definitions", "GitStore",
+                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -56,6 +57,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: swiftSettings),
         .testTarget(name: "DefinitionsTests", dependencies: ["Definitions", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JobctlTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,380 @@
+import Definitions
+import Foundation
+import GitStore
+
+/// The result of comparing the applied state with a target: the plan, and what later steps
+/// (apply's cache write, status) need.
+struct Comparison {
+    var plan: Plan
+    /// The target tree's summary: the base's, with every changed path replaced.
+    var targetSummary: TreeSummary
+    /// Paths (`jobs/...`) whose content differs between the base and the target.
+    var changedPaths: Set<String>
+    /// The base summary, for status.
+    var baseSummary: TreeSummary
+    /// Whether `jobctl.yaml` differs between the base and the target.
+    var configChanged: Bool
+}
+
+/// Where a plan's target comes from.
+enum Target {
+    case commit(Reconciler.CommitState)
+    /// The working tree, whose files are compared through HEAD and `git status`.
+    case workingTree(head: Reconciler.CommitState?)
+}
+
+/// An entry's content on one side.
+enum EntryContent {
+    case file([UInt8])
+    case symlink(String)
+    /// A submodule, or a folder that git does not descend into (a nested repository).
+    case submodule
+}
+
+extension Reconciler {
+    /// Where a changed path's target content is.
+    private enum TargetReference {
+        case blob(ObjectID, FileMode)
+        case disk
+        case absent
+    }
+
+    func compare(base: CommitState?, target: Target) throws(ReconcileError) -> Comparison {
+        do {
+            return try compareThrowingGit(base: base, target: target)
+        } catch let error as ReconcileError {
+            throw error
+        } catch let error as GitError {
+            throw .git(error)
+        } catch {
+            throw ReconcileError(.io, "\(error)")
+        }
+    }
+
+    private func compareThrowingGit(base: CommitState?, target: Target) throws -> Comparison {
+        // 1. The two configs. A changed jobctl.yaml can change every job (zone, defaults).
+        let baseConfigFile = try base.flatMap { try configFile(of: $0) }
+        let (baseConfig, _) = DefinitionLoader.loadConfig(baseConfigFile)
+        var extraDiagnostics: [Diagnostic] = []
+        let targetConfigFile: SourceFile?
+        let targetCommit: CommitState?
+        switch target {
+        case .commit(let commit):
+            targetCommit = commit
+            if base == nil, commit.jobsTree == nil {
+                throw ReconcileError(.noJobsFolder, "\(commit.id.short) has no \(root.jobsPath)/ folder; pass --root the folder that holds jobs/")
+            }
+            targetConfigFile = try configFile(of: commit, diagnostics: &extraDiagnostics)
+        case .workingTree:
+            targetCommit = nil
+            targetConfigFile = workingTreeConfig(diagnostics: &extraDiagnostics)
+        }
+        let configChanged = baseConfigFile?.bytes != targetConfigFile?.bytes
+        let (targetConfig, targetConfigDiagnostics) = DefinitionLoader.loadConfig(targetConfigFile)
+
+        // 2. The base tree's summary: from the cache, or by parsing the whole applied tree once.
+        var baseSummary = TreeSummary()
+        var baseParses: [String: ParsedJob] = [:]
+        if let base {
+            if let cached = cache.read(jobsTree: base.jobsTree?.hex, config: base.config?.id.hex) {
+                baseSummary = cached
+            } else {
+                (baseSummary, baseParses) = try buildSummary(of: base, config: baseConfig)
+                cache.write(baseSummary, jobsTree: base.jobsTree?.hex, config: base.config?.id.hex)
+            }
+        }
+
+        // 3. The paths that differ, and where their target content is.
+        var changed: [String: TargetReference] = [:]
+        var baseIDs: [String: ObjectID] = [:]
+        switch target {
+        case .commit(let commit):
+            if configChanged || base == nil {
+                for entry in try repository.treeEntries(commit: commit.id, under: root.jobsPath) {
+                    changed["jobs/" + entry.path] = .blob(entry.id, entry.mode)
+                }
+                for path in baseSummary.entries.keys where changed[path] == nil { changed[path] = .absent }
+            } else {
+                for change in try repository.diffTrees(from: base?.id, to: commit.id, under: root.jobsPath) {
+                    let path = "jobs/" + change.path
+                    if let id = change.newID, let mode = change.newMode { changed[path] = .blob(id, mode) } else { changed[path] = .absent }
+                    if let old = change.oldID { baseIDs[path] = old }
+                }
+            }
+        case .workingTree(let head):
+            var paths = Set<String>()
+            if let head {
+                for change in try repository.diffTrees(from: base?.id, to: head.id, under: root.jobsPath) {
+                    paths.insert("jobs/" + change.path)
+                }
+            } else {
+                paths.formUnion(baseSummary.entries.keys)
+            }
+            for entry in try repository.status(under: root.jobsPath) { paths.insert("jobs/" + entry.path) }
+            if configChanged { paths.formUnion(baseSummary.entries.keys) }
+            for path in paths { changed[path] = .disk }
+        }
+        // Hidden files other than `.yaml`/`.yml` are not part of a root (as for `validate`).
+        changed = changed.filter { !Self.isHidden($0.key) }
+
+        // 4. Read the target side of every changed path, and of unchanged files that were
+        //    invalid in the base (their diagnostics are needed again).
+        let baseTreeIndex = LazyTreeIndex(repository: repository, commit: base?.id, prefix: root.jobsPath)
+        var targetContents: [String: EntryContent] = [:]
+        for (path, reference) in changed {
+            switch reference {
+            case .absent: continue
+            case .blob(let id, let mode): targetContents[path] = try blobContent(id: id, mode: mode)
+            case .disk: if let content = diskContent(path) { targetContents[path] = content }
+            }
+        }
+        var reread: [String] = []
+        for (path, entry) in baseSummary.entries where entry.kind == .invalidJob && changed[path] == nil {
+            guard let id = try baseIDs[path] ?? baseTreeIndex.id(of: path) else { continue }
+            targetContents[path] = .file(try repository.blob(id))
+            reread.append(path)
+        }
+
+        // 5. Parse: the target side with the target config, the base side of changed job files
+        //    with the base config (for field-by-field changes). In parallel.
+        var targetFiles: [SourceFile] = []
+        for (path, content) in targetContents {
+            if case .file(let bytes) = content, SourceFile.isDefinitionFile(path) {
+                targetFiles.append(SourceFile(path: path, bytes: bytes))
+            }
+        }
+        var baseFiles: [SourceFile] = []
+        for path in changed.keys where baseSummary.entries[path]?.isJob == true && baseParses[path] == nil {
+            guard let id = try baseIDs[path] ?? baseTreeIndex.id(of: path) else { continue }
+            baseFiles.append(SourceFile(path: path, bytes: try repository.blob(id)))
+        }
+        let targetParses = Self.parse(targetFiles, config: targetConfig)
+        for (path, parsed) in Self.parse(baseFiles, config: baseConfig) { baseParses[path] = parsed }
+
+        // 6. The target summary: the base's, with every changed path replaced.
+        var targetSummary = baseSummary
+        var ignored: [IgnoredEntry] = []
+        for path in changed.keys { targetSummary.entries[path] = nil }
+        for (path, content) in targetContents {
+            switch content {
+            case .symlink: targetSummary.entries[path] = .init(kind: .symlink)
+            case .submodule: targetSummary.entries[path] = .init(kind: .submodule)
+            case .file:
+                if let parsed = targetParses[path] {
+                    targetSummary.entries[path] = TreeSummary.entry(for: parsed)
+                } else if SourceFile.isDefinitionFile(path) {
+                    targetSummary.entries[path] = .init(kind: .invalidJob)   // too large to read
+                } else {
+                    targetSummary.entries[path] = .init(kind: .otherFile)
+                }
+            }
+        }
+        for (path, entry) in targetSummary.entries {
+            switch entry.kind {
+            case .validJob, .invalidJob: continue
+            case .otherFile: ignored.append(IgnoredEntry(path: path, reason: .notYAML))
+            case .symlink:
+                ignored.append(IgnoredEntry(path: path, reason: .symlink))
+                if SourceFile.isDefinitionFile(path) {
+                    extraDiagnostics.append(Diagnostic(.warning, "symbolic link is not a job definition: jobctl reads jobs from git, where a link is only its target text, and never follows it; ignored", at: SourceLocation(file: path, line: 1, column: 1)))
+                }
+            case .submodule:
+                ignored.append(IgnoredEntry(path: path, reason: .submodule))
+                extraDiagnostics.append(Diagnostic(.warning, "submodule under jobs/ is ignored: jobs in another repository are not part of this root", at: SourceLocation(file: path, line: 1, column: 1)))
+            }
+        }
+        ignored.sort { $0.path < $1.path }
+
+        // 7. Checks across the whole target: parsed files as they are, the others as stand-ins.
+        var parsed: [ParsedJob] = []
+        parsed.reserveCapacity(targetSummary.entries.count)
+        for (path, entry) in targetSummary.entries where entry.isJob {
+            if let job = targetParses[path] {
+                parsed.append(job)
+            } else if let standIn = TreeSummary.checkedJob(path: path, entry: entry) {
+                parsed.append(standIn)
+            }
+        }
+        for (path, content) in targetContents {
+            if case .file(let bytes) = content, bytes.count > Self.maximumFileBytes, SourceFile.isDefinitionFile(path) {
+                extraDiagnostics.append(Diagnostic(.error, "file is \(bytes.count) bytes; job files are limited to \(Self.maximumFileBytes) bytes (1 MiB)", at: SourceLocation(file: path, line: 1, column: 1)))
+            }
+        }
+        let set = DefinitionLoader.assemble(config: targetConfig, configDiagnostics: targetConfigDiagnostics, parsed: parsed, ignoredFiles: ignored.map(\.path))
+
+        // 8. Job changes, by id: a rename is a delete and a create.
+        let changedPaths = Set(changed.keys).filter { path in
+            baseSummary.entries[path]?.isJob == true || targetSummary.entries[path]?.isJob == true
+        }
+        var oldJobs: [JobID: (file: String, definition: JobDefinition?)] = [:]
+        var newJobs: [JobID: (file: String, definition: JobDefinition?, invalid: Bool)] = [:]
+        for path in changedPaths {
+            guard case .success(let id) = SourceFile.jobID(forPath: path) else { continue }
+            if baseSummary.entries[path]?.isJob == true {
+                oldJobs[id] = (path, baseParses[path]?.definition)
+            }
+            if targetSummary.entries[path]?.isJob == true {
+                let definition = set.jobs[id]
+                let invalid = definition == nil || set.diagnostics.contains { $0.severity == .error && $0.file == path }
+                newJobs[id] = (path, definition, invalid)
+            }
+        }
+        let instant = now()
+        var changes: [JobChange] = []
+        var unchangedFiles: [String] = []
+        for id in Set(oldJobs.keys).union(newJobs.keys).sorted() {
+            let old = oldJobs[id], new = newJobs[id]
+            let action: JobChange.Action
+            var fields: [FieldChange]
+            if old != nil, new != nil {
+                action = .update
+                fields = new!.invalid ? [] : JobFields.changes(from: old!.definition, to: new!.definition)
+                if fields.isEmpty, !new!.invalid, old!.file == new!.file {
+                    unchangedFiles.append(new!.file)
+                    continue
+                }
+                if fields.isEmpty, old!.file != new!.file {
+                    fields = [FieldChange(path: "file", old: old!.file, new: new!.file)]
+                }
+            } else if new != nil {
+                action = .create
+                fields = new!.invalid ? [] : JobFields.changes(from: nil, to: new!.definition)
+            } else {
+                action = .delete
+                fields = []
+            }
+            let oldDefinition = old?.definition, newDefinition = new?.invalid == false ? new?.definition : nil
+            var shift: FireTimeShift?
+            let scheduleMoved = action != .update || fields.contains { $0.path.hasPrefix("schedule.") || $0.path == "enabled" }
+            if scheduleMoved {
+                let before = action == .create ? [] : JobFields.nextFires(oldDefinition, after: instant)
+                let after = action == .delete ? [] : JobFields.nextFires(newDefinition, after: instant)
+                if !before.isEmpty || !after.isEmpty {
+                    let zone = newDefinition?.schedule?.timeZone ?? oldDefinition?.schedule?.timeZone ?? targetConfig.timeZone
+                    shift = FireTimeShift(timeZone: zone.identifier, before: before, after: after)
+                }
+            }
+            changes.append(JobChange(id: id, action: action, file: new?.file ?? old!.file, fields: fields,
+                                     fireTimes: shift, invalid: new?.invalid ?? false))
+        }
+
+        let plan = Plan(
+            applied: base?.summary, target: targetCommit?.summary, reference: root.appliedReference,
+            root: root.prefix, changes: changes, unchangedFiles: unchangedFiles.sorted(),
+            diagnostics: (set.diagnostics + extraDiagnostics).sorted(), ignored: ignored,
+            jobCount: targetSummary.entries.values.count { $0.isJob },
+            appliedJobCount: baseSummary.entries.values.count { $0.isJob })
+        return Comparison(plan: plan, targetSummary: targetSummary, changedPaths: changedPaths,
+                          baseSummary: baseSummary, configChanged: configChanged)
+    }
+
+    // MARK: - Reading
+
+    /// Every file of a commit's `jobs/` parsed: the summary of a tree not in the cache.
+    func buildSummary(of commit: CommitState, config: RepositoryConfig) throws -> (TreeSummary, [String: ParsedJob]) {
+        var summary = TreeSummary()
+        var files: [SourceFile] = []
+        for entry in try repository.treeEntries(commit: commit.id, under: root.jobsPath) {
+            let path = "jobs/" + entry.path
+            if Self.isHidden(path) { continue }
+            switch entry.kind {
+            case .symlink: summary.entries[path] = .init(kind: .symlink)
+            case .submodule: summary.entries[path] = .init(kind: .submodule)
+            case .file:
+                if SourceFile.isDefinitionFile(path) {
+                    files.append(SourceFile(path: path, bytes: try repository.blob(entry.id)))
+                } else {
+                    summary.entries[path] = .init(kind: .otherFile)
+                }
+            }
+        }
+        let parses = Self.parse(files, config: config)
+        for file in files {
+            summary.entries[file.path] = parses[file.path].map(TreeSummary.entry(for:)) ?? .init(kind: .invalidJob)
+        }
+        return (summary, parses)
+    }
+
+    static func parse(_ files: [SourceFile], config: RepositoryConfig) -> [String: ParsedJob] {
+        // A file over the size limit is not parsed; the caller reports it.
+        let parsed = ConcurrentMap.map(files.filter { $0.bytes.count <= maximumFileBytes }) { file in
+            DefinitionLoader.loadJob(file, config: config)
+        }
+        var out: [String: ParsedJob] = [:]
+        out.reserveCapacity(parsed.count)
+        for job in parsed { out[job.path] = job }
+        return out
+    }
+
+    func configFile(of commit: CommitState) throws -> SourceFile? {
+        var ignored: [Diagnostic] = []
+        return try configFile(of: commit, diagnostics: &ignored)
+    }
+
+    func configFile(of commit: CommitState, diagnostics: inout [Diagnostic]) throws -> SourceFile? {
+        guard let entry = commit.config else { return nil }
+        guard entry.kind == .file else {
+            diagnostics.append(Diagnostic(.error, "jobctl.yaml must be a regular file, not a symbolic link or submodule", at: SourceLocation(file: "jobctl.yaml", line: 1, column: 1)))
+            return nil
+        }
+        return SourceFile(path: "jobctl.yaml", bytes: try repository.blob(entry.id))
+    }
+
+    func workingTreeConfig(diagnostics: inout [Diagnostic]) -> SourceFile? {
+        guard let folder = root.folder else { return nil }
+        let path = folder + "/jobctl.yaml"
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        guard info.st_mode & S_IFMT == S_IFREG, let data = FileManager.default.contents(atPath: path) else {
+            diagnostics.append(Diagnostic(.error, "jobctl.yaml must be a regular file, not a symbolic link or folder", at: SourceLocation(file: "jobctl.yaml", line: 1, column: 1)))
+            return nil
+        }
+        return SourceFile(path: "jobctl.yaml", bytes: [UInt8](data))
+    }
+
+    func blobContent(id: ObjectID, mode: FileMode) throws -> EntryContent {
+        switch mode {
+        case .symlink: .symlink(String(decoding: try repository.blob(id), as: UTF8.self))
+        case .gitlink: .submodule
+        default: .file(try repository.blob(id))
+        }
+    }
+
+    /// A working-tree entry below the root, never following a symbolic link; `nil` when absent.
+    func diskContent(_ path: String) -> EntryContent? {
+        guard let folder = root.folder else { return nil }
+        let full = folder + "/" + path
+        var info = stat()
+        guard lstat(full, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFLNK:
+            return .symlink((try? FileManager.default.destinationOfSymbolicLink(atPath: full)) ?? "")
+        case S_IFDIR:
+            return .submodule
+        case S_IFREG:
+            guard let data = FileManager.default.contents(atPath: full) else { return nil }
+            return .file([UInt8](data))
+        default:
+            return nil
+        }
+    }
+
+    static func isHidden(_ path: String) -> Bool {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return name.hasPrefix(".") && !SourceFile.isDefinitionFile(name)
+    }
+}
+
+/// Looks up blob ids of a commit's `jobs/` entries one path at a time.
+struct LazyTreeIndex {
+    let repository: GitRepository
+    let commit: ObjectID?
+    let prefix: String
+
+    /// The blob id at `path` (`jobs/...`); `nil` when absent.
+    func id(of path: String) throws -> ObjectID? {
+        guard let commit else { return nil }
+        let relative = path.hasPrefix("jobs/") ? String(path.dropFirst(5)) : path
+        return try repository.entry(commit: commit, path: prefix + "/" + relative)?.id
+    }
+}
