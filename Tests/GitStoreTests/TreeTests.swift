@@ -75,6 +75,20 @@ struct TreeTests {
         #expect(try repository.treeID(commit: head, path: "README.md") == nil)
     }
 
+    @Test func readsOneEntryByPathWithoutListingItsFolder() throws {
+        let (fixture, submodule) = try makeFixture()
+        let repository = try GitRepository(path: fixture.path)
+        let head = try repository.resolveCommit("HEAD")
+        let readme = try #require(try repository.entry(commit: head, path: "README.md"))
+        #expect(readme.path == "README.md" && readme.kind == .file)
+        #expect(try repository.blobText(readme.id) == "hello\n")
+        #expect(try repository.entry(commit: head, path: "jobs/escape.yaml")?.kind == .symlink(target: "../../etc/passwd"))
+        #expect(try repository.entry(commit: head, path: "jobs/vendor/tools")?.id.hex == submodule)
+        #expect(try repository.entry(commit: head, path: "jobs") == nil)
+        #expect(try repository.entry(commit: head, path: "jobctl.yaml") == nil)
+        #expect(try repository.entry(commit: head, path: "") == nil)
+    }
+
     @Test func treeIDsChangeOnlyWhenTheSubtreeChanges() throws {
         let fixture = try TemporaryGitRepository(files: [
             "examples/quickstart/jobs/a.yaml": "name: a\n",
