@@ -153,10 +153,9 @@ public enum PlanFormatter {
     static func fireLines(_ shift: FireTimeShift) -> [String] {
         let zone = TimeZone(identifier: shift.timeZone) ?? .gmt
         let format = { (dates: [Date]) in dates.isEmpty ? "none" : dates.map { RFC3339.string($0, in: zone) }.joined(separator: ", ") }
-        var lines = ["next fires (\(shift.timeZone)):"]
-        lines.append("  before: \(format(shift.before))")
-        lines.append("  after:  \(format(shift.after))")
-        return lines
+        if shift.before.isEmpty { return ["next fires (\(shift.timeZone)): \(format(shift.after))"] }
+        if shift.after.isEmpty { return ["fires it no longer makes (\(shift.timeZone)): \(format(shift.before))"] }
+        return ["next fires (\(shift.timeZone)):", "  before: \(format(shift.before))", "  after:  \(format(shift.after))"]
     }
 
     static func describe(target plan: Plan, named name: String, code: Bool = false) -> String {

@@ -1,4 +1,4 @@
-public import Definitions
+import Definitions
 public import Foundation
 public import GitStore
 
