@@ -12,6 +12,11 @@ struct Jobctl: AsyncParsableCommand {
             ValidateCommand.self,
             SchemaCommand.self,
             InitCommand.self,
+            StatusCommand.self,
+            DiffCommand.self,
+            PlanCommand.self,
+            ApplyCommand.self,
+            HooksCommand.self,
         ]
     )
 }
