@@ -17,6 +17,7 @@ struct Jobctl: AsyncParsableCommand {
             PlanCommand.self,
             ApplyCommand.self,
             HooksCommand.self,
+            FireTimesCommand.self,
         ]
     )
 }
