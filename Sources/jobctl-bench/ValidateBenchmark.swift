@@ -2,11 +2,16 @@ import Foundation
 
 /// `jobctl validate` of a root with N job files, as a whole process: wall time and peak memory.
 ///
-///     swift build -c release --product jobctl && swift run -c release jobctl-bench validate [--jobs 10000] [--runs 5]
+///     swift build -c release --product jobctl && swift run -c release jobctl-bench validate [--jobs 10000] [--runs 5] [--write-root FOLDER]
 enum ValidateBenchmark {
     static func run(_ arguments: [String]) async throws {
         let jobs = Int(BenchmarkSupport.option("--jobs", in: arguments) ?? "") ?? 10_000
         let runs = Int(BenchmarkSupport.option("--runs", in: arguments) ?? "") ?? 5
+        if let folder = BenchmarkSupport.option("--write-root", in: arguments) {
+            // Only generate the root, e.g. to profile `jobctl validate --root FOLDER` by hand.
+            try writeRoot(at: folder, jobs: jobs)
+            return
+        }
         let root = try BenchmarkSupport.temporaryFolder("jobctl-bench-validate")
         defer { try? FileManager.default.removeItem(atPath: root) }
         try writeRoot(at: root, jobs: jobs)
@@ -29,6 +34,7 @@ enum ValidateBenchmark {
     /// A realistic mix: cron and interval schedules, params, matrix, env, conditions, needs chains.
     static func writeRoot(at root: String, jobs: Int) throws {
         let manager = FileManager.default
+        try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
         try Data("timezone: Europe/Amsterdam\nagents:\n  analyst: {run: [cat]}\n".utf8).write(to: URL(fileURLWithPath: root + "/jobctl.yaml"))
         for index in 0..<jobs {
             let team = "team-\(index % 50)"

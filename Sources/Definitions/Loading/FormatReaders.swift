@@ -195,45 +195,54 @@ enum TemplateText {
     }
 
     static func scan(_ text: String) -> Result<[Reference], Failure> {
-        let scalars = Array(text.unicodeScalars)
+        guard hasTemplates(text) else { return .success([]) }
+        let bytes = Array(text.utf8)
+        // Columns count Unicode scalars: every byte that is not a UTF-8 continuation byte.
+        var columns = [Int](repeating: 0, count: bytes.count + 1)
+        var column = 1
+        for (index, byte) in bytes.enumerated() {
+            columns[index] = column
+            if byte & 0xC0 != 0x80 { column += 1 }
+        }
+        columns[bytes.count] = column
+        func starts(_ token: StaticString, at position: Int) -> Bool {
+            let count = token.utf8CodeUnitCount
+            guard position + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[position + offset] != token.utf8Start[offset] { return false }
+            return true
+        }
+        func string(_ range: Range<Int>) -> String {
+            String(decoding: bytes[range], as: UTF8.self)
+        }
         var references: [Reference] = []
         var index = 0
-        func starts(_ token: String, at position: Int) -> Bool {
-            let tokenScalars = Array(token.unicodeScalars)
-            guard position + tokenScalars.count <= scalars.count else { return false }
-            return Array(scalars[position..<(position + tokenScalars.count)]) == tokenScalars
-        }
-        while index < scalars.count {
+        while index < bytes.count {
             if starts("${", at: index) {
-                guard let close = scalars[index...].firstIndex(of: "}") else {
-                    return .failure(Failure(column: index + 1, message: "'${' is not closed by '}'"))
+                guard let close = bytes[index...].firstIndex(of: UInt8(ascii: "}")) else {
+                    return .failure(Failure(column: columns[index], message: "'${' is not closed by '}'"))
                 }
-                let name = String(String.UnicodeScalarView(scalars[(index + 2)..<close])).trimmingCharacters(in: [" "])
-                references.append(Reference(path: name, column: index + 3))
+                let name = string((index + 2)..<close).trimmingCharacters(in: [" "])
+                references.append(Reference(path: name, column: columns[index + 2]))
                 index = close + 1
             } else if starts("{{", at: index) {
                 let triple = starts("{{{", at: index)
-                let closing = triple ? "}}}" : "}}"
-                var end = index + (triple ? 3 : 2)
-                while end < scalars.count, !starts(closing, at: end) { end += 1 }
-                guard end < scalars.count else {
-                    return .failure(Failure(column: index + 1, message: "'\(triple ? "{{{" : "{{")' is not closed by '\(closing)'"))
-                }
+                let closing: StaticString = triple ? "}}}" : "}}"
                 let contentStart = index + (triple ? 3 : 2)
-                var name = String(String.UnicodeScalarView(scalars[contentStart..<end]))
-                var offset = contentStart + 1
-                while name.hasPrefix(" ") { name.removeFirst(); offset += 1 }
-                for sigil in ["#", "^", "/", "&"] where name.hasPrefix(sigil) {
-                    name.removeFirst()
-                    offset += 1
+                var end = contentStart
+                while end < bytes.count, !starts(closing, at: end) { end += 1 }
+                guard end < bytes.count else {
+                    return .failure(Failure(column: columns[index], message: "'\(triple ? "{{{" : "{{")' is not closed by '\(closing)'"))
                 }
-                if name.hasPrefix("!") { index = end + closing.count; continue }  // a comment
-                name = name.trimmingCharacters(in: [" "])
+                var nameStart = contentStart
+                while nameStart < end, bytes[nameStart] == UInt8(ascii: " ") { nameStart += 1 }
+                while nameStart < end, "#^/&".utf8.contains(bytes[nameStart]) { nameStart += 1 }
+                let name = string(nameStart..<end).trimmingCharacters(in: [" "])
+                if name.hasPrefix("!") { index = end + closing.utf8CodeUnitCount; continue }  // a comment
                 if name.isEmpty || name.contains(" ") || name.hasPrefix(">") || name.hasPrefix("=") {
-                    return .failure(Failure(column: index + 1, message: "'{{\(name)}}' is not a variable; write {{name.path}}, e.g. {{params.market}}"))
+                    return .failure(Failure(column: columns[index], message: "'{{\(name)}}' is not a variable; write {{name.path}}, e.g. {{params.market}}"))
                 }
-                if name != "." { references.append(Reference(path: name, column: offset)) }
-                index = end + closing.count
+                if name != "." { references.append(Reference(path: name, column: columns[nameStart])) }
+                index = end + closing.utf8CodeUnitCount
             } else {
                 index += 1
             }

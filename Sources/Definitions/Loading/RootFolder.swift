@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A jobs root on disk: the folder that holds `jobs/` and, optionally, `jobctl.yaml`.
 public struct RootFolder: Sendable {
@@ -40,12 +43,17 @@ public struct RootFolder: Sendable {
         }
         var pending = ["jobs"]
         while let folder = pending.popLast() {
-            let entries = (try? files.contentsOfDirectory(atPath: path + "/" + folder)) ?? []
-            for name in entries.sorted() {
-                let relative = folder + "/" + name
+            for entry in Self.entries(of: path + "/" + folder) {
+                let relative = folder + "/" + entry.name
                 let full = path + "/" + relative
-                guard let attributes = try? files.attributesOfItem(atPath: full), let type = attributes[.type] as? FileAttributeType else { continue }
-                if type == .typeSymbolicLink {
+                switch entry.kind {
+                case .folder:
+                    pending.append(relative)
+                    continue
+                case .other:
+                    scan.ignoredFiles.append(relative)
+                    continue
+                case .symlink:
                     let resolved = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
                     guard resolved.hasPrefix(path + "/") else {
                         scan.diagnostics.append(Diagnostic(.error, "symbolic link points outside the root (\(resolved)); it is not followed", at: SourceLocation(file: relative, line: 1, column: 1)))
@@ -56,15 +64,11 @@ public struct RootFolder: Sendable {
                         scan.diagnostics.append(Diagnostic(.error, "symbolic link to a folder is not followed; move the jobs into jobs/", at: SourceLocation(file: relative, line: 1, column: 1)))
                         continue
                     }
-                } else if type == .typeDirectory {
-                    pending.append(relative)
-                    continue
-                } else if type != .typeRegular {
-                    scan.ignoredFiles.append(relative)
-                    continue
+                case .file:
+                    break
                 }
-                guard SourceFile.isDefinitionFile(name) else {
-                    if !name.hasPrefix(".") || name == ".yaml" || name == ".yml" { scan.ignoredFiles.append(relative) }
+                guard SourceFile.isDefinitionFile(entry.name) else {
+                    if !entry.name.hasPrefix(".") || entry.name == ".yaml" || entry.name == ".yml" { scan.ignoredFiles.append(relative) }
                     continue
                 }
                 if let file = read(relative: relative, maximumBytes: maximumBytes, diagnostics: &scan.diagnostics) {
@@ -77,18 +81,70 @@ public struct RootFolder: Sendable {
         return scan
     }
 
+    private enum EntryKind { case file, folder, symlink, other }
+
+    /// A folder's entries (without `.` and `..`), sorted by name; one `readdir` pass, no `stat` per file
+    /// where the file system reports the type.
+    private static func entries(of folder: String) -> [(name: String, kind: EntryKind)] {
+        guard let directory = opendir(folder) else { return [] }
+        defer { closedir(directory) }
+        var result: [(String, EntryKind)] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var kind: EntryKind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_DIR): kind = .folder
+            case Int32(DT_LNK): kind = .symlink
+            case Int32(DT_UNKNOWN):
+                var info = stat()
+                guard lstat(folder + "/" + name, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFREG: kind = .file
+                case S_IFDIR: kind = .folder
+                case S_IFLNK: kind = .symlink
+                default: kind = .other
+                }
+            default: kind = .other
+            }
+            result.append((name, kind))
+        }
+        return result.sorted { $0.0 < $1.0 }
+    }
+
+    /// Reads a file with one `open`, `fstat` and `read` loop; refuses files over the size limit unread.
     private func read(relative: String, maximumBytes: Int, diagnostics: inout [Diagnostic]) -> SourceFile? {
-        let full = path + "/" + relative
-        let size = (try? FileManager.default.attributesOfItem(atPath: full)[.size] as? Int) ?? 0
+        let location = SourceLocation(file: relative, line: 1, column: 1)
+        let descriptor = open(path + "/" + relative, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            diagnostics.append(Diagnostic(.error, "cannot read the file (\(String(cString: strerror(errno))))", at: location))
+            return nil
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            diagnostics.append(Diagnostic(.error, "cannot read the file (\(String(cString: strerror(errno))))", at: location))
+            return nil
+        }
+        let size = Int(info.st_size)
         if size > maximumBytes {
-            diagnostics.append(Diagnostic(.error, "file is \(size) bytes; job files are limited to \(maximumBytes) bytes (1 MiB)", at: SourceLocation(file: relative, line: 1, column: 1)))
+            diagnostics.append(Diagnostic(.error, "file is \(size) bytes; job files are limited to \(maximumBytes) bytes (1 MiB)", at: location))
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: full) else {
-            diagnostics.append(Diagnostic(.error, "cannot read the file", at: SourceLocation(file: relative, line: 1, column: 1)))
-            return nil
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.read(descriptor, buffer.baseAddress! + filled, size - filled)
+            }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
         }
-        return SourceFile(path: relative, bytes: [UInt8](data))
+        return SourceFile(path: relative, bytes: Array(bytes[..<filled]))
     }
 
     /// Loads the root as it is on disk (the working tree).
