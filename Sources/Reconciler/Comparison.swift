@@ -251,7 +251,7 @@ extension Reconciler {
                 let after = action == .delete ? [] : JobFields.nextFires(newDefinition, after: instant)
                 if !before.isEmpty || !after.isEmpty {
                     let zone = newDefinition?.schedule?.timeZone ?? oldDefinition?.schedule?.timeZone ?? targetConfig.timeZone
-                    shift = FireTimeShift(timeZone: zone.identifier, before: before, after: after)
+                    shift = FireTimeShift(timeZone: JobFields.zoneName(zone), before: before, after: after)
                 }
             }
             changes.append(JobChange(id: id, action: action, file: new?.file ?? old!.file, fields: fields,

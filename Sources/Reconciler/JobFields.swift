@@ -16,7 +16,7 @@ enum JobFields {
         add("enabled", job.enabled ? "true" : "false")
         if let schedule = job.schedule {
             add("schedule.\(schedule.kindName)", quote(schedule.text))
-            add("schedule.timezone", schedule.timeZone.identifier)
+            add("schedule.timezone", zoneName(schedule.timeZone))
             add("schedule.start", schedule.start?.description)
             add("schedule.end", schedule.end?.description)
             add("schedule.jitter", schedule.jitter?.description)
@@ -103,6 +103,11 @@ enum JobFields {
     static func nextFires(_ job: JobDefinition?, after now: Date, count: Int = 3) -> [Date] {
         guard let job, job.enabled, let schedule = job.schedule else { return [] }
         return schedule.jobSchedule(for: job.id).fires(after: now, count: count).map(\.scheduledFor)
+    }
+
+    /// The zone's IANA name; Foundation on Linux names UTC "GMT", which users do not write.
+    static func zoneName(_ zone: TimeZone) -> String {
+        zone.identifier == "GMT" ? "UTC" : zone.identifier
     }
 
     static func quote(_ text: String) -> String {

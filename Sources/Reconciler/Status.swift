@@ -109,7 +109,7 @@ extension Reconciler {
                 id: id?.rawValue ?? path, file: path, state: state,
                 invalid: inTarget && errorFiles.contains(path),
                 nextFire: JobFields.nextFires(applied, after: instant, count: 1).first,
-                timeZone: applied?.schedule?.timeZone.identifier))
+                timeZone: applied?.schedule.map { JobFields.zoneName($0.timeZone) }))
         }
         jobs.sort { ($0.id, $0.file) < ($1.id, $1.file) }
         return StatusReport(
