@@ -6,6 +6,8 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suites: [String: ([String]) async throws -> Void] = [
     "validate": ValidateBenchmark.run,
+    "schedules": ScheduleBenchmark.run,
+    "reconcile": ReconcileBenchmark.run,
 ]
 guard let name = arguments.first, let suite = suites[name] else {
     let names = suites.keys.sorted().joined(separator: " | ")
