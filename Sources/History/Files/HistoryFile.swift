@@ -1,0 +1,105 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How hard an append works to survive a power cut.
+public enum Durability: Sendable, Hashable {
+    /// `fdatasync(2)` after every append (and an fsync of the folder when the file is new):
+    /// a record that `append` returned for is on disk. The default.
+    case synced
+    /// Leave it to the kernel's write-back (a crash of jobctl loses nothing; a power cut may
+    /// lose the last seconds). For tests and benchmarks.
+    case unsynced
+}
+
+/// One `history/<job>.jsonl` on disk: exclusive access through `flock(2)` on the file itself,
+/// appends as a single `write(2)` with O_APPEND, and repair of a torn last line.
+///
+/// Every writer (appends, compaction) locks the file; a writer that obtained the lock checks
+/// that the path still names the file it opened, because compaction replaces the file by
+/// rename. So an append that waited for a compaction lands in the new file, never in the
+/// unlinked old one.
+struct HistoryFile {
+    let path: String
+
+    /// Runs `body` with the file open for writing and locked exclusively; creates the file (and
+    /// its folders) when missing.
+    func withExclusiveLock<T>(durability: Durability, _ body: (Int32) throws(HistoryError) -> T) throws(HistoryError) -> T {
+        while true {
+            var created: [String] = []
+            if SystemCalls.pathStatus(path) == nil {
+                created = try SystemCalls.createFolders((path as NSString).deletingLastPathComponent)
+            }
+            let fd = try SystemCalls.open(path, O_RDWR | O_APPEND | O_CREAT)
+            defer { close(fd) }
+            try SystemCalls.lock(fd, LOCK_EX, path: path)
+            let opened = try SystemCalls.fileStatus(fd, path: path)
+            guard let current = SystemCalls.pathStatus(path), current.st_ino == opened.st_ino, current.st_dev == opened.st_dev else {
+                continue // replaced by a compaction (or removed) while we waited: open the new one
+            }
+            if durability == .synced, opened.st_size == 0 {
+                // A new file: make its name durable too (and any folders made for it).
+                let folder = (path as NSString).deletingLastPathComponent
+                try SystemCalls.syncDirectory(folder)
+                for made in created.reversed() { try SystemCalls.syncDirectory((made as NSString).deletingLastPathComponent) }
+            }
+            return try body(fd)
+        }
+    }
+
+    /// Appends one line (the newline is added here) as a single write; returns how many bytes
+    /// of a torn last line were cut off first (0 normally).
+    func append(_ line: [UInt8], durability: Durability) throws(HistoryError) -> Int {
+        try withExclusiveLock(durability: durability) { (fd) throws(HistoryError) -> Int in
+            let size = Int64(try SystemCalls.fileStatus(fd, path: path).st_size)
+            let repaired = try repairTail(fd, size: size)
+            var bytes = line
+            bytes.append(UInt8(ascii: "\n"))
+            do throws(HistoryError) {
+                try SystemCalls.writeAll(fd, bytes, path: path)
+            } catch {
+                // Do not leave half a line behind (disk full): cut back to where we started.
+                try? SystemCalls.truncate(fd, size - Int64(repaired), path: path)
+                throw error
+            }
+            if durability == .synced { try SystemCalls.dataSync(fd, path: path) }
+            return repaired
+        }
+    }
+
+    /// Cuts a torn last line (the bytes after the last newline) off an exclusively locked file.
+    /// Returns the number of bytes removed.
+    func repairTail(_ fd: Int32, size: Int64) throws(HistoryError) -> Int {
+        guard size > 0 else { return 0 }
+        var last: UInt8 = 0
+        guard try SystemCalls.pread(fd, &last, 1, size - 1, path: path) == 1 else { return 0 }
+        if last == UInt8(ascii: "\n") { return 0 }
+        let keep = try offsetAfterLastNewline(fd, size: size)
+        try SystemCalls.truncate(fd, keep, path: path)
+        return Int(size - keep)
+    }
+
+    /// The offset just past the last `\n` in the first `size` bytes (0 when there is none).
+    func offsetAfterLastNewline(_ fd: Int32, size: Int64) throws(HistoryError) -> Int64 {
+        let chunk = 64 * 1024
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 8)
+        defer { buffer.deallocate() }
+        var end = size
+        while end > 0 {
+            let start = max(0, end - Int64(chunk))
+            let count = try SystemCalls.pread(fd, buffer.baseAddress!, Int(end - start), start, path: path)
+            var i = count - 1
+            while i >= 0 {
+                if buffer[i] == UInt8(ascii: "\n") { return start + Int64(i) + 1 }
+                i -= 1
+            }
+            end = start
+        }
+        return 0
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// The history folder of a root: `history/<job>.jsonl` per job (job ids with `/` make
+/// sub-folders: `history/reports/x.jsonl`) and `history/<job>/<run>.log` per run.
+public struct HistoryFolder: Sendable, Hashable {
+    /// Absolute path of the folder.
+    public let path: String
+    /// The folder as written in records' `log` (relative to the root), e.g. `history`.
+    public let relativePath: String
+
+    /// - Parameters:
+    ///   - root: the jobs root.
+    ///   - folder: the history folder relative to the root (`jobctl.yaml` `history.folder`).
+    public init(root: String, folder: String = "history") {
+        let rootURL = URL(fileURLWithPath: root).standardizedFileURL
+        let trimmed = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        self.path = rootURL.appendingPathComponent(trimmed).standardizedFileURL.path
+        self.relativePath = trimmed
+    }
+
+    /// A history folder given by its absolute path; records' `log` paths are then relative to
+    /// its parent.
+    public init(path: String) {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        self.path = url.path
+        self.relativePath = url.lastPathComponent
+    }
+
+    /// `history/<job>.jsonl`, absolute.
+    /// - Throws: ``HistoryError`` `.invalidJobID` for an id that cannot name a file.
+    public func file(forJob job: String) throws(HistoryError) -> String {
+        try Self.checkJobID(job)
+        return path + "/" + job + ".jsonl"
+    }
+
+    /// `history/<job>/<run>.log`, relative to the root: what a record's `log` holds.
+    public func relativeLogPath(job: String, run: String) throws(HistoryError) -> String {
+        try Self.checkJobID(job)
+        try Self.checkRunID(run)
+        return relativePath + "/" + job + "/" + run + ".log"
+    }
+
+    /// `history/<job>/<run>.log`, absolute.
+    public func logFile(job: String, run: String) throws(HistoryError) -> String {
+        try Self.checkJobID(job)
+        try Self.checkRunID(run)
+        return path + "/" + job + "/" + run + ".log"
+    }
+
+    /// Every job with a history file, sorted.
+    public func jobs() -> [String] {
+        var found: [String] = []
+        var pending = [""]
+        let files = FileManager.default
+        while let folder = pending.popLast() {
+            let absolute = folder.isEmpty ? path : path + "/" + folder
+            guard let entries = try? files.contentsOfDirectory(atPath: absolute) else { continue }
+            for name in entries where !name.hasPrefix(".") {
+                let relative = folder.isEmpty ? name : folder + "/" + name
+                var isDirectory: ObjCBool = false
+                guard files.fileExists(atPath: path + "/" + relative, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    pending.append(relative)
+                } else if name.hasSuffix(".jsonl") {
+                    let job = String(relative.dropLast(6))
+                    if Self.isValidJobID(job) { found.append(job) }
+                }
+            }
+        }
+        return found.sorted()
+    }
+
+    /// Finds `<run>.log` anywhere under the folder; returns the job (its folder) and the absolute path.
+    public func findLog(run: String) -> (job: String, path: String)? {
+        guard RunID.isValid(run) else { return nil }
+        let target = run + ".log"
+        var pending = [""]
+        let files = FileManager.default
+        while let folder = pending.popLast() {
+            let absolute = folder.isEmpty ? path : path + "/" + folder
+            guard let entries = try? files.contentsOfDirectory(atPath: absolute) else { continue }
+            if !folder.isEmpty, entries.contains(target) {
+                return (folder, absolute + "/" + target)
+            }
+            for name in entries where !name.hasPrefix(".") && !name.contains(".") {
+                var isDirectory: ObjCBool = false
+                if files.fileExists(atPath: absolute + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue {
+                    pending.append(folder.isEmpty ? name : folder + "/" + name)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Job ids: segments of lower-case letters, digits, `-` and `_`, joined by `/`.
+    public static func isValidJobID(_ job: String) -> Bool {
+        guard !job.isEmpty, job.utf8.count <= 512 else { return false }
+        var previousSlash = true
+        for c in job.utf8 {
+            if c == UInt8(ascii: "/") {
+                if previousSlash { return false }
+                previousSlash = true
+            } else if (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") {
+                previousSlash = false
+            } else {
+                return false
+            }
+        }
+        return !previousSlash
+    }
+
+    static func checkJobID(_ job: String) throws(HistoryError) {
+        guard isValidJobID(job) else {
+            throw HistoryError(.invalidJobID, "'\(job)' is not a job id (lower-case letters, digits, '-', '_', segments joined by '/')")
+        }
+    }
+
+    static func checkRunID(_ run: String) throws(HistoryError) {
+        guard RunID.isValid(run) else {
+            throw HistoryError(.invalidRunID, "'\(run)' is not a run id")
+        }
+    }
+}

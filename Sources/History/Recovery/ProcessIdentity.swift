@@ -1,0 +1,138 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A child process as an in-flight marker records it: enough to tell, after a crash and
+/// restart, whether a process with that pid is still the same process (pids are reused).
+///
+/// Identity is (boot, pid, start time): the start time is field 22 of `/proc/<pid>/stat`, in
+/// clock ticks since boot, and the boot id is `/proc/sys/kernel/random/boot_id`.
+public struct ProcessIdentity: Sendable, Hashable, Codable {
+    public var pid: Int32
+    /// The child's process group (its own session: equal to `pid` for a session leader).
+    public var processGroup: Int32
+    public var session: Int32?
+    /// Clock ticks after boot at which `pid` started; nil where `/proc` is not available.
+    public var startTime: UInt64?
+    public var bootID: String?
+
+    public init(pid: Int32, processGroup: Int32, session: Int32? = nil, startTime: UInt64? = nil, bootID: String? = nil) {
+        self.pid = pid
+        self.processGroup = processGroup
+        self.session = session
+        self.startTime = startTime
+        self.bootID = bootID
+    }
+
+    /// Reads the identity of a running process from `/proc`; nil when it does not exist.
+    /// Call it right after spawning the child (its process group must already be set).
+    public static func of(pid: Int32) -> ProcessIdentity? {
+        guard let stat = ProcStat(pid: pid) else {
+            #if os(Linux)
+            return nil
+            #else
+            let group = getpgid(pid)
+            return group < 0 ? nil : ProcessIdentity(pid: pid, processGroup: group)
+            #endif
+        }
+        return ProcessIdentity(pid: pid, processGroup: stat.processGroup, session: stat.session, startTime: stat.startTime, bootID: currentBootID)
+    }
+
+    static var currentBootID: String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id") else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether this exact process (same boot, pid and start time) is still running.
+    public var isRunning: Bool {
+        if let bootID, let current = Self.currentBootID, bootID != current { return false }
+        guard let stat = ProcStat(pid: pid) else { return false }
+        if let startTime { return stat.startTime == startTime && !stat.isZombie }
+        return !stat.isZombie
+    }
+}
+
+/// The fields of `/proc/<pid>/stat` history uses.
+struct ProcStat {
+    var state: UInt8
+    var processGroup: Int32
+    var session: Int32
+    var startTime: UInt64
+
+    var isZombie: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
+
+    init?(pid: Int32) {
+        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        // "pid (comm) state ppid pgrp session ..." — comm may hold spaces and parentheses,
+        // so the fields are counted from the last ')'.
+        guard let close = data.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = data[(close + 1)...].split(separator: UInt8(ascii: " "))
+        // fields[0] = state (field 3), [2] = pgrp (5), [3] = session (6), [19] = starttime (22)
+        guard fields.count > 19, let state = fields[0].first,
+              let group = Int32(String(decoding: fields[2], as: UTF8.self)),
+              let session = Int32(String(decoding: fields[3], as: UTF8.self)),
+              let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
+        self.state = state
+        self.processGroup = group
+        self.session = session
+        self.startTime = start
+    }
+}
+
+/// Kills a run's process group that outlived the jobctl that started it.
+public enum OrphanedProcessGroup {
+    public enum Outcome: Sendable, Hashable {
+        /// Nothing of it is running.
+        case gone
+        /// The group was ours and got SIGKILL.
+        case killed
+        /// Something runs under that pid or group, but it is not the recorded process (the pid
+        /// was reused after a reboot or wrap-around); left alone.
+        case notOurs
+    }
+
+    /// Sends SIGKILL to the recorded process group if it is still the one the marker recorded.
+    ///
+    /// - The leader (pid = group id) still runs with the recorded start time: kill the group.
+    /// - The leader is gone but members of the group remain: the group id cannot have been
+    ///   reused while they live, so they are ours when they started no earlier than the leader
+    ///   and sit in the recorded session; kill the group.
+    /// - Otherwise the pid was reused, or nothing runs: leave it.
+    public static func kill(_ identity: ProcessIdentity) -> Outcome {
+        let group = identity.processGroup
+        guard group > 1, group != getpgrp() else { return .notOurs }
+        if let bootID = identity.bootID, let current = ProcessIdentity.currentBootID, bootID != current { return .gone }
+        if let leader = ProcStat(pid: group), !leader.isZombie {
+            let ours = identity.pid == group ? (identity.startTime.map { $0 == leader.startTime } ?? true) : leader.processGroup == group
+            guard ours, leader.processGroup == group else { return .notOurs }
+            return signal(group)
+        }
+        // The leader exited (or is a zombie): look for members left behind.
+        let members = groupMembers(group)
+        guard !members.isEmpty else { return .gone }
+        let ours = members.allSatisfy { member in
+            (identity.startTime.map { member.startTime >= $0 } ?? true) && (identity.session.map { member.session == $0 } ?? true)
+        }
+        guard ours else { return .notOurs }
+        return signal(group)
+    }
+
+    private static func signal(_ group: Int32) -> Outcome {
+        if SystemCalls.signalGroup(group, SIGKILL) == 0 { return .killed }
+        return errno == ESRCH ? .gone : .notOurs
+    }
+
+    /// Live processes whose process group is `group`, from `/proc`.
+    static func groupMembers(_ group: Int32) -> [ProcStat] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { name -> ProcStat? in
+            guard let pid = Int32(name), let stat = ProcStat(pid: pid), stat.processGroup == group, !stat.isZombie else { return nil }
+            return stat
+        }
+    }
+}
