@@ -38,6 +38,8 @@ let package = Package(
         ),
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "Reconciler", dependencies: ["Definitions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
+        .target(name: "History", swiftSettings: swiftSettings),
+        .target(name: "Scheduler", dependencies: ["Definitions", "Schedules", "Expressions", "History"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "jobctl",
             dependencies: [
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "DefinitionsTests", dependencies: ["Definitions", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JobctlTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,87 @@
+public import Foundation
+public import Definitions
+public import Expressions
+public import History
+
+/// A run about to start: which job, why, for which fire and with which parameters.
+public struct RunPlan: Sendable {
+    public var job: JobID
+    public var trigger: Trigger
+    public var scheduledFor: Date?
+    public var parameters: [String: ParameterValue]
+    public var fanout: Fanout?
+    public var attempt: Int
+    public var event: Value
+    /// Run the working-tree definition instead of the applied one (`jobctl run --draft`).
+    public var definitionOverride: JobDefinition?
+    public var warnings: [String]
+
+    public init(job: JobID, trigger: Trigger, scheduledFor: Date? = nil, parameters: [String: ParameterValue] = [:], fanout: Fanout? = nil, attempt: Int = 1, event: Value = .null, definitionOverride: JobDefinition? = nil, warnings: [String] = []) {
+        self.job = job
+        self.trigger = trigger
+        self.scheduledFor = scheduledFor
+        self.parameters = parameters
+        self.fanout = fanout
+        self.attempt = attempt
+        self.event = event
+        self.definitionOverride = definitionOverride
+        self.warnings = warnings
+    }
+
+    var recordedParameters: [String: JSONScalar] {
+        parameters.mapValues(\.jsonScalar)
+    }
+}
+
+extension ParameterValue {
+    var jsonScalar: JSONScalar {
+        switch self {
+        case .string(let text): .string(text)
+        case .boolean(let flag): .bool(flag)
+        case .number(let number):
+            number.rounded() == number && abs(number) < 9e15 ? .integer(Int64(number)) : .number(number)
+        }
+    }
+}
+
+/// Everything a performer needs to execute one run.
+public struct RunContext: Sendable {
+    public var runID: String
+    public var plan: RunPlan
+    public var job: JobDefinition
+    public var config: RepositoryConfig
+    public var commit: String?
+    public var root: String
+    /// Absolute path of the run's log file.
+    public var logPath: String
+}
+
+/// How a run ended, as the performer reports it.
+public struct RunResult: Sendable {
+    public var status: RunStatus
+    public var exitCode: Int32?
+    public var steps: [StepRecord]
+    public var error: String?
+    public var warnings: [String]
+    public var startedAt: Date
+    public var finishedAt: Date
+    /// Values a later `until:` or dependency sees as `run.*`.
+    public var output: String?
+
+    public init(status: RunStatus, exitCode: Int32? = nil, steps: [StepRecord] = [], error: String? = nil, warnings: [String] = [], startedAt: Date, finishedAt: Date, output: String? = nil) {
+        self.status = status
+        self.exitCode = exitCode
+        self.steps = steps
+        self.error = error
+        self.warnings = warnings
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.output = output
+    }
+}
+
+/// Executes runs. `Execution` provides the real one (processes in their own process groups);
+/// cancelling the calling task must tear the run down and return `cancelled`.
+public protocol RunPerformer: Sendable {
+    func perform(_ context: RunContext, onChildStarted: @escaping @Sendable (ProcessIdentity) -> Void) async -> RunResult
+}
