@@ -34,11 +34,17 @@ enum BackwardLineReader {
         var lineEnd = size           // exclusive end of the current line, without its newline
         var currentIsTorn = true     // until a newline at the very end proves otherwise
         var first = true
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
+        // A line longer than a chunk doubles the next read, so assembling it stays linear.
+        var readSize = chunkSize
+        var chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 8)
         defer { chunk.deallocate() }
 
         while windowStart > 0 {
-            let start = max(0, windowStart - Int64(chunkSize))
+            if chunk.count < readSize {
+                chunk.deallocate()
+                chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 8)
+            }
+            let start = max(0, windowStart - Int64(readSize))
             let count = try SystemCalls.pread(fd, chunk.baseAddress!, Int(windowStart - start), start, path: path)
             guard count == Int(windowStart - start) else { return } // the file shrank under us: stop
             var combined = [UInt8](UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
@@ -83,6 +89,7 @@ enum BackwardLineReader {
             }
             if let failure { throw failure }
             if !keepGoing { return }
+            readSize = end == Int(lineEnd - windowStart) ? min(readSize * 2, 64 << 20) : chunkSize
             lineEnd = windowStart + Int64(end)
             window = Array(combined[0..<end])
         }

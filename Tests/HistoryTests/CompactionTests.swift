@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import History
+
+@Suite struct CompactionTests {
+    @Test func keepRunsKeepsTheNewest() throws {
+        let folder = try TemporaryFolder()
+        let recorder = FileRunRecorder(folder: folder.history)
+        for i in 0..<10 { try recorder.append(record("a", i)) }
+        let result = try HistoryCompactor(folder: folder.history).compact(job: "a", policy: RetentionPolicy(keepRuns: 3), now: at(3600))
+        #expect(result == HistoryCompactor.Result(job: "a", kept: 3, removed: 7, dropped: 0, rewritten: true))
+        #expect(folder.read("history/a.jsonl") == (7..<10).map { record("a", $0).jsonLine + "\n" }.joined())
+        let again = try HistoryCompactor(folder: folder.history).compact(job: "a", policy: RetentionPolicy(keepRuns: 3), now: at(3600))
+        #expect(again.rewritten == false)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/history") == ["a.jsonl"])
+    }
+
+    @Test func keepDaysAndKeepRunsTogetherAndTheNewestAlwaysStays() throws {
+        let folder = try TemporaryFolder()
+        let recorder = FileRunRecorder(folder: folder.history)
+        let day = 86_400.0
+        for i in 0..<10 { try recorder.append(record("a", i, seconds: Double(i) * day)) }
+        let compactor = HistoryCompactor(folder: folder.history)
+        // Within 3 days of day 10: days 7, 8, 9; and only the newest 2 of those.
+        let both = try compactor.compact(job: "a", policy: RetentionPolicy(keepRuns: 2, keepDays: 3), now: at(10 * day))
+        #expect(both.kept == 2)
+        #expect(try HistoryReader(folder: folder.history).records(HistoryQuery(job: "a")).records.map(\.finishedAt) == [at(8 * day), at(9 * day)])
+        // Everything is older than a day a year later, but the newest record stays.
+        let late = try compactor.compact(job: "a", policy: RetentionPolicy(keepDays: 1), now: at(365 * day))
+        #expect(late.kept == 1)
+        #expect(try HistoryReader(folder: folder.history).records(HistoryQuery(job: "a")).records.map(\.finishedAt) == [at(9 * day)])
+    }
+
+    @Test func unreadableAndTornLinesAreDropped() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("history/a.jsonl", record("a", 0).jsonLine + "\ngarbage\n" + record("a", 1).jsonLine + "\n{\"v\":1,")
+        let result = try HistoryCompactor(folder: folder.history).compact(job: "a", policy: RetentionPolicy(), now: at(0))
+        #expect(result == HistoryCompactor.Result(job: "a", kept: 2, removed: 0, dropped: 2, rewritten: true))
+        #expect(folder.read("history/a.jsonl") == record("a", 0).jsonLine + "\n" + record("a", 1).jsonLine + "\n")
+    }
+
+    @Test func compactionNeverLosesAConcurrentAppend() throws {
+        let folder = try TemporaryFolder()
+        let recorder = FileRunRecorder(folder: folder.history, durability: .unsynced)
+        let compactor = HistoryCompactor(folder: folder.history, durability: .unsynced)
+        let old = -40.0 * 86_400
+        // Writers append a fresh record and an old one alternately; the compactor keeps removing
+        // the old ones (keepDays: 7), rewriting the file again and again while they write.
+        let done = ManagedFlag()
+        let group = DispatchGroup()
+        group.enter()
+        Thread.detachNewThread {
+            var rewrites = 0
+            while !done.value {
+                if (try? compactor.compact(job: "a", policy: RetentionPolicy(keepDays: 7), now: at(3600)))?.rewritten == true { rewrites += 1 }
+            }
+            done.rewrites = rewrites
+            group.leave()
+        }
+        onThreads(4) { thread in
+            for i in 0..<150 {
+                var fresh = record("a", thread * 1000 + i, seconds: Double(i))
+                fresh.node = "fresh"
+                try! recorder.append(fresh)
+                try! recorder.append(record("a", thread * 1000 + 500 + i, seconds: old + Double(i)))
+            }
+        }
+        done.value = true
+        group.wait()
+        let page = try HistoryReader(folder: folder.history).records(HistoryQuery(job: "a"))
+        #expect(page.warnings.isEmpty)
+        let fresh = page.records.filter { $0.node == "fresh" }
+        #expect(fresh.count == 600)
+        #expect(Set(fresh.map(\.run)).count == 600)
+        #expect(done.rewrites > 1)
+    }
+}
+
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var count = 0
+    var value: Bool {
+        get { lock.withLock { flag } }
+        set { lock.withLock { flag = newValue } }
+    }
+    var rewrites: Int {
+        get { lock.withLock { count } }
+        set { lock.withLock { count = newValue } }
+    }
+}
