@@ -93,7 +93,7 @@ extension Reconciler {
                 for entry in try repository.treeEntries(commit: commit.id, under: root.jobsPath) {
                     changed["jobs/" + entry.path] = .blob(entry.id, entry.mode)
                 }
-                for path in baseSummary.entries.keys where changed[path] == nil { changed[path] = .absent }
+                for path in baseSummary.paths where changed[path] == nil { changed[path] = .absent }
             } else {
                 for change in try repository.diffTrees(from: base?.id, to: commit.id, under: root.jobsPath) {
                     let path = "jobs/" + change.path
@@ -108,10 +108,10 @@ extension Reconciler {
                     paths.insert("jobs/" + change.path)
                 }
             } else {
-                paths.formUnion(baseSummary.entries.keys)
+                paths.formUnion(baseSummary.paths)
             }
             for entry in try repository.status(under: root.jobsPath) { paths.insert("jobs/" + entry.path) }
-            if configChanged { paths.formUnion(baseSummary.entries.keys) }
+            if configChanged { paths.formUnion(baseSummary.paths) }
             for path in paths { changed[path] = .disk }
         }
         // Hidden files other than `.yaml`/`.yml` are not part of a root (as for `validate`).
@@ -129,7 +129,11 @@ extension Reconciler {
             }
         }
         var reread: [String] = []
-        for (path, entry) in baseSummary.entries where entry.kind == .invalidJob && changed[path] == nil {
+        var invalidInBase: [String] = []
+        baseSummary.forEach(kinds: [.invalidJob]) { path, _ in
+            if changed[path] == nil { invalidInBase.append(path) }
+        }
+        for path in invalidInBase {
             guard let id = try baseIDs[path] ?? baseTreeIndex.id(of: path) else { continue }
             targetContents[path] = .file(try repository.blob(id))
             reread.append(path)
@@ -144,7 +148,7 @@ extension Reconciler {
             }
         }
         var baseFiles: [SourceFile] = []
-        for path in changed.keys where baseSummary.entries[path]?.isJob == true && baseParses[path] == nil {
+        for path in changed.keys where baseSummary[path]?.isJob == true && baseParses[path] == nil {
             guard let id = try baseIDs[path] ?? baseTreeIndex.id(of: path) else { continue }
             baseFiles.append(SourceFile(path: path, bytes: try repository.blob(id)))
         }
@@ -154,24 +158,24 @@ extension Reconciler {
         // 6. The target summary: the base's, with every changed path replaced.
         var targetSummary = baseSummary
         var ignored: [IgnoredEntry] = []
-        for path in changed.keys { targetSummary.entries[path] = nil }
+        for path in changed.keys { targetSummary[path] = nil }
         for (path, content) in targetContents {
             switch content {
-            case .symlink: targetSummary.entries[path] = .init(kind: .symlink)
-            case .submodule: targetSummary.entries[path] = .init(kind: .submodule)
+            case .symlink: targetSummary[path] = .init(kind: .symlink)
+            case .submodule: targetSummary[path] = .init(kind: .submodule)
             case .file:
                 if let parsed = targetParses[path] {
-                    targetSummary.entries[path] = TreeSummary.entry(for: parsed)
+                    targetSummary[path] = TreeSummary.entry(for: parsed)
                 } else if SourceFile.isDefinitionFile(path) {
-                    targetSummary.entries[path] = .init(kind: .invalidJob)   // too large to read
+                    targetSummary[path] = .init(kind: .invalidJob)   // too large to read
                 } else {
-                    targetSummary.entries[path] = .init(kind: .otherFile)
+                    targetSummary[path] = .init(kind: .otherFile)
                 }
             }
         }
-        for (path, entry) in targetSummary.entries {
+        targetSummary.forEach(kinds: [.otherFile, .symlink, .submodule]) { path, entry in
             switch entry.kind {
-            case .validJob, .invalidJob: continue
+            case .validJob, .invalidJob: break
             case .otherFile: ignored.append(IgnoredEntry(path: path, reason: .notYAML))
             case .symlink:
                 ignored.append(IgnoredEntry(path: path, reason: .symlink))
@@ -185,37 +189,65 @@ extension Reconciler {
         }
         ignored.sort { $0.path < $1.path }
 
-        // 7. Checks across the whole target: parsed files as they are, the others as stand-ins.
-        var parsed: [ParsedJob] = []
-        parsed.reserveCapacity(targetSummary.entries.count)
-        for (path, entry) in targetSummary.entries where entry.isJob {
-            if let job = targetParses[path] {
-                parsed.append(job)
-            } else if let standIn = TreeSummary.checkedJob(path: path, entry: entry) {
-                parsed.append(standIn)
-            }
-        }
+        // 7. Checks across the whole target. When no job file appeared or went away and every
+        //    changed file kept its `needs`, the graph is the base's: if the base passed them,
+        //    so does the target, and only the parsed files' own diagnostics are new.
         for (path, content) in targetContents {
             if case .file(let bytes) = content, bytes.count > Self.maximumFileBytes, SourceFile.isDefinitionFile(path) {
                 extraDiagnostics.append(Diagnostic(.error, "file is \(bytes.count) bytes; job files are limited to \(Self.maximumFileBytes) bytes (1 MiB)", at: SourceLocation(file: path, line: 1, column: 1)))
             }
         }
-        let set = DefinitionLoader.assemble(config: targetConfig, configDiagnostics: targetConfigDiagnostics, parsed: parsed, ignoredFiles: ignored.map(\.path))
+        var graphUnchanged = base != nil && baseSummary.crossFileValid
+        for path in Set(changed.keys).union(reread) where graphUnchanged {
+            let before = baseSummary[path], after = targetSummary[path]
+            if (before?.isJob ?? false) != (after?.isJob ?? false) || (before?.isJob == true && before?.needs != after?.needs) {
+                graphUnchanged = false
+            }
+        }
+        var diagnostics: [Diagnostic]
+        var targetJobs: [JobID: JobDefinition] = [:]
+        if graphUnchanged {
+            diagnostics = targetConfigDiagnostics
+            for parsed in targetParses.values {
+                diagnostics += parsed.diagnostics
+                if let id = parsed.id, let definition = parsed.definition,
+                   !parsed.diagnostics.contains(where: { $0.severity == .error }) {
+                    targetJobs[id] = definition
+                }
+            }
+            targetSummary.crossFileValid = true
+        } else {
+            var parsed: [ParsedJob] = []
+            var ownDiagnostics = targetConfigDiagnostics.count
+            targetSummary.forEach(kinds: [.validJob, .invalidJob]) { path, entry in
+                if let job = targetParses[path] {
+                    parsed.append(job)
+                    ownDiagnostics += job.diagnostics.count
+                } else if let standIn = TreeSummary.checkedJob(path: path, entry: entry) {
+                    parsed.append(standIn)
+                }
+            }
+            let set = DefinitionLoader.assemble(config: targetConfig, configDiagnostics: targetConfigDiagnostics, parsed: parsed, ignoredFiles: ignored.map(\.path))
+            diagnostics = set.diagnostics
+            targetJobs = set.jobs
+            targetSummary.crossFileValid = set.diagnostics.count == ownDiagnostics
+        }
+        diagnostics = (diagnostics + extraDiagnostics).sorted()
 
         // 8. Job changes, by id: a rename is a delete and a create.
         let changedPaths = Set(changed.keys).filter { path in
-            baseSummary.entries[path]?.isJob == true || targetSummary.entries[path]?.isJob == true
+            baseSummary[path]?.isJob == true || targetSummary[path]?.isJob == true
         }
         var oldJobs: [JobID: (file: String, definition: JobDefinition?)] = [:]
         var newJobs: [JobID: (file: String, definition: JobDefinition?, invalid: Bool)] = [:]
         for path in changedPaths {
             guard case .success(let id) = SourceFile.jobID(forPath: path) else { continue }
-            if baseSummary.entries[path]?.isJob == true {
+            if baseSummary[path]?.isJob == true {
                 oldJobs[id] = (path, baseParses[path]?.definition)
             }
-            if targetSummary.entries[path]?.isJob == true {
-                let definition = set.jobs[id]
-                let invalid = definition == nil || set.diagnostics.contains { $0.severity == .error && $0.file == path }
+            if targetSummary[path]?.isJob == true {
+                let definition = targetJobs[id]
+                let invalid = definition == nil || diagnostics.contains { $0.severity == .error && $0.file == path }
                 newJobs[id] = (path, definition, invalid)
             }
         }
@@ -261,9 +293,8 @@ extension Reconciler {
         let plan = Plan(
             applied: base?.summary, target: targetCommit?.summary, reference: root.appliedReference,
             root: root.prefix, changes: changes, unchangedFiles: unchangedFiles.sorted(),
-            diagnostics: (set.diagnostics + extraDiagnostics).sorted(), ignored: ignored,
-            jobCount: targetSummary.entries.values.count { $0.isJob },
-            appliedJobCount: baseSummary.entries.values.count { $0.isJob })
+            diagnostics: diagnostics, ignored: ignored,
+            jobCount: targetSummary.jobCount, appliedJobCount: baseSummary.jobCount)
         return Comparison(plan: plan, targetSummary: targetSummary, changedPaths: changedPaths,
                           baseSummary: baseSummary, configChanged: configChanged)
     }
@@ -278,20 +309,28 @@ extension Reconciler {
             let path = "jobs/" + entry.path
             if Self.isHidden(path) { continue }
             switch entry.kind {
-            case .symlink: summary.entries[path] = .init(kind: .symlink)
-            case .submodule: summary.entries[path] = .init(kind: .submodule)
+            case .symlink: summary[path] = .init(kind: .symlink)
+            case .submodule: summary[path] = .init(kind: .submodule)
             case .file:
                 if SourceFile.isDefinitionFile(path) {
                     files.append(SourceFile(path: path, bytes: try repository.blob(entry.id)))
                 } else {
-                    summary.entries[path] = .init(kind: .otherFile)
+                    summary[path] = .init(kind: .otherFile)
                 }
             }
         }
         let parses = Self.parse(files, config: config)
+        var parsed: [ParsedJob] = []
+        var ownDiagnostics = 0
         for file in files {
-            summary.entries[file.path] = parses[file.path].map(TreeSummary.entry(for:)) ?? .init(kind: .invalidJob)
+            summary[file.path] = parses[file.path].map(TreeSummary.entry(for:)) ?? .init(kind: .invalidJob)
+            if let job = parses[file.path] {
+                parsed.append(job)
+                ownDiagnostics += job.diagnostics.count
+            }
         }
+        let set = DefinitionLoader.assemble(config: config, configDiagnostics: [], parsed: parsed, ignoredFiles: [])
+        summary.crossFileValid = set.diagnostics.count == ownDiagnostics
         return (summary, parses)
     }
 

@@ -88,13 +88,14 @@ extension Reconciler {
         }
 
         let errorFiles = Set(comparison.plan.diagnostics.filter { $0.severity == .error }.map(\.file))
-        let paths = Set(comparison.baseSummary.entries.filter { $0.value.isJob }.keys)
-            .union(comparison.targetSummary.entries.filter { $0.value.isJob }.keys)
+        var paths = Set<String>()
+        comparison.baseSummary.forEach(kinds: [.validJob, .invalidJob]) { path, _ in paths.insert(path) }
+        comparison.targetSummary.forEach(kinds: [.validJob, .invalidJob]) { path, _ in paths.insert(path) }
         let instant = now()
         var jobs: [JobStatus] = []
         for path in paths {
-            let inBase = comparison.baseSummary.entries[path]?.isJob == true
-            let inTarget = comparison.targetSummary.entries[path]?.isJob == true
+            let inBase = comparison.baseSummary[path]?.isJob == true
+            let inTarget = comparison.targetSummary[path]?.isJob == true
             let state: JobStatus.State
             if !comparison.changedPaths.contains(path) {
                 state = .inForce
