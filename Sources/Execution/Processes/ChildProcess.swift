@@ -1,0 +1,183 @@
+import Foundation
+import Subprocess
+import SystemPackage
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One child process of a step: what to start, and how it ended.
+struct ChildProcess: Sendable {
+    /// Absolute path of the program (see ``ExecutableLookup``).
+    var executable: String
+    /// argv[1...], each one element, never split or re-parsed.
+    var arguments: [String]
+    var environment: [String: String]
+    var workingDirectory: String
+    /// Written to the child's stdin, which is then closed. Without it stdin is closed at once.
+    var standardInput: [UInt8]?
+
+    enum End: Sendable, Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        /// The run was torn down before a status could be read (cancelled while spawning).
+        case stopped
+        /// Could not be started; the message says why.
+        case failedToStart(String)
+    }
+
+    struct Result: Sendable {
+        var end: End
+        /// Standard output (before redaction), up to the capture cap.
+        var standardOutput: [UInt8]
+        /// Processes of the group that outlived the leader and had to be killed.
+        var leftBehind: Bool
+    }
+
+    /// Runs the child in a new session (its own process group), streams stdout and stderr into
+    /// `log` through `redactor`, and keeps stdout up to `captureCap` bytes.
+    ///
+    /// Cancelling the calling task tears the group down: SIGTERM to the group, SIGKILL after
+    /// `killGrace`. Whatever of the group outlives the leader is ended the same way before this
+    /// returns, so no process of the step survives it (except one that left the session itself).
+    /// A non-zero exit is a normal result, not an error.
+    func run(
+        log: RunLog,
+        redactor: Redactor,
+        captureCap: Int,
+        killGrace: Duration,
+        onStarted: @Sendable (_ pid: Int32, _ processGroup: Int32) -> Void
+    ) async -> Result {
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: killGrace)]
+        var variables: [Environment.Key: String] = [:]
+        for (name, value) in environment {
+            variables[Environment.Key(stringLiteral: name)] = value
+        }
+        let configuration = Configuration(
+            executable: .path(FilePath(executable)),
+            arguments: Arguments(arguments),
+            environment: .custom(variables),
+            workingDirectory: FilePath(workingDirectory),
+            platformOptions: options
+        )
+        let started = Mutex<pid_t?>(nil)
+        let input = standardInput
+        var end: End
+        var captured: [UInt8] = []
+        do {
+            let result = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
+                let pid = execution.processIdentifier.value
+                started.withLock { $0 = pid }
+                onStarted(pid, pid)
+                return await withTaskGroup(of: [UInt8]?.self) { group in
+                    group.addTask {
+                        if let input {
+                            _ = try? await execution.standardInputWriter.write(input)
+                        }
+                        try? await execution.standardInputWriter.finish()
+                        return nil
+                    }
+                    group.addTask {
+                        await ChildProcess.drain(execution.standardOutput, into: log, redactor: redactor, captureCap: captureCap)
+                    }
+                    group.addTask {
+                        _ = await ChildProcess.drain(execution.standardError, into: log, redactor: redactor, captureCap: 0)
+                        return nil
+                    }
+                    var stdout: [UInt8] = []
+                    for await bytes in group {
+                        if let bytes { stdout = bytes }
+                    }
+                    return stdout
+                }
+            }
+            captured = result.closureResult
+            switch result.terminationStatus {
+            case .exited(let code): end = .exited(code)
+            case .signaled(let signal): end = .signalled(signal)
+            }
+        } catch let error as SubprocessError {
+            end = started.withLock({ $0 }) == nil ? .failedToStart(ChildProcess.describe(error, executable: executable, workingDirectory: workingDirectory)) : .stopped
+        } catch {
+            end = .stopped
+        }
+        var leftBehind = false
+        if let pid = started.withLock({ $0 }) {
+            leftBehind = await ProcessGroup(id: pid).terminate(grace: killGrace)
+        }
+        return Result(end: end, standardOutput: captured, leftBehind: leftBehind)
+    }
+
+    /// Reads a pipe to its end, writing redacted output to the log; returns the first
+    /// `captureCap` bytes read (nil when not capturing).
+    private static func drain(_ sequence: SubprocessOutputSequence, into log: RunLog, redactor: Redactor, captureCap: Int) async -> [UInt8]? {
+        var stream = Redactor.Stream()
+        var captured: [UInt8] = []
+        do {
+            for try await buffer in sequence {
+                let bytes = buffer.withUnsafeBytes { Array($0) }
+                if captured.count < captureCap {
+                    captured += bytes.prefix(captureCap - captured.count)
+                }
+                log.output(stream.feed(bytes, using: redactor))
+            }
+        } catch {
+            // Torn down (cancelled, or the leader exited while a descendant held the pipe).
+        }
+        log.output(stream.finish(using: redactor))
+        return captureCap > 0 ? captured : nil
+    }
+
+    private static func describe(_ error: SubprocessError, executable: String, workingDirectory: String) -> String {
+        if error.code == .executableNotFound { return "command not found: \(executable)" }
+        if error.code == .failedToChangeWorkingDirectory { return "cannot change to the working directory \(workingDirectory)" }
+        if let underlying = error.underlyingError {
+            switch underlying.rawValue {
+            case ENOENT: return "command not found: \(executable)"
+            case EACCES: return "permission denied: \(executable)"
+            case ENOEXEC: return "not an executable program: \(executable)"
+            default: return "cannot start \(executable): \(String(cString: strerror(underlying.rawValue)))"
+            }
+        }
+        return "cannot start \(executable): \(error)"
+    }
+}
+
+/// Finds the program a step names, before spawning, so that a missing one is a clear error.
+enum ExecutableLookup {
+    enum Failure: Error, Equatable {
+        case notFound(String)
+        case notExecutable(String)
+    }
+
+    /// A name without `/` is searched in `path` (the child's PATH); a relative path is taken from
+    /// `workingDirectory`.
+    static func resolve(_ program: String, path: String?, workingDirectory: String) -> Swift.Result<String, Failure> {
+        if program.contains("/") {
+            let absolute = program.hasPrefix("/") ? program : workingDirectory + "/" + program
+            return check(absolute, name: program).map { _ in absolute }
+        }
+        guard !program.isEmpty else { return .failure(.notFound(program)) }
+        var sawNonExecutable = false
+        for folder in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where folder.hasPrefix("/") {
+            let candidate = folder + "/" + program
+            switch check(candidate, name: program) {
+            case .success: return .success(candidate)
+            case .failure(.notExecutable): sawNonExecutable = true
+            case .failure: continue
+            }
+        }
+        return .failure(sawNonExecutable ? .notExecutable(program) : .notFound(program))
+    }
+
+    private static func check(_ file: String, name: String) -> Swift.Result<Void, Failure> {
+        var info = stat()
+        guard stat(file, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return .failure(.notFound(name)) }
+        guard access(file, X_OK) == 0 else { return .failure(.notExecutable(name)) }
+        return .success(())
+    }
+}
