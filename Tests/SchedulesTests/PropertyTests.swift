@@ -150,7 +150,7 @@ struct PropertyTests {
                     let local = LocalDateTime(t, in: zone)
                     let text = RFC3339.string(t, in: zone)
                     let offset = zone.secondsFromGMT(for: t)
-                    #expect(text.hasSuffix(offset == 0 ? "Z" : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) / 60 % 60)), "\(zoneID) \(t)")
+                    #expect(text.hasSuffix(offset == 0 ? (zoneID == "UTC" ? "Z" : "+00:00") : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) / 60 % 60)), "\(zoneID) \(t)")
                     _ = local
                 }
                 cursor = transition
