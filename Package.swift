@@ -43,14 +43,14 @@ let package = Package(
         .executableTarget(
             name: "jobctl",
             dependencies: [
-                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler",
+                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "jobctl-bench",
-            dependencies: ["Schedules", "Expressions", "Definitions"],
+            dependencies: ["Schedules", "Expressions", "Definitions", "History"],
             swiftSettings: swiftSettings
         ),
         // Test fixtures: temp roots and git repos, a test clock. Not a product.
@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JobctlTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

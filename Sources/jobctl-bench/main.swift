@@ -8,6 +8,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "validate": ValidateBenchmark.run,
     "schedules": ScheduleBenchmark.run,
     "reconcile": ReconcileBenchmark.run,
+    "history": HistoryBenchmark.run,
 ]
 guard let name = arguments.first, let suite = suites[name] else {
     let names = suites.keys.sorted().joined(separator: " | ")

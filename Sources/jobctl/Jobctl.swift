@@ -18,6 +18,9 @@ struct Jobctl: AsyncParsableCommand {
             ApplyCommand.self,
             HooksCommand.self,
             FireTimesCommand.self,
+            HistoryCommand.self,
+            CheckCommand.self,
+            LogsCommand.self,
         ]
     )
 }

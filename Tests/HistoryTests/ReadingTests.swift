@@ -198,7 +198,7 @@ import Testing
         ]
         let failing = try check(records, HistoryCheck(maxConsecutiveFailures: 2), now: at(600))
         #expect(failing.passed == false)
-        #expect(failing.reason == "fail: a failed 3 times in a row (at most 2 allowed); latest interrupted, run \(records[6].run): jobctl stopped")
+        #expect(failing.reason == "fail: a has 3 consecutive failures (at most 2 allowed); latest interrupted, run \(records[6].run): jobctl stopped")
         let passing = try check(records, HistoryCheck(succeededWithinMs: day, maxConsecutiveFailures: 3), now: at(600))
         #expect(passing.reason == "pass: a succeeded 9m00s ago (run \(records[1].run)); 3 failures since")
         #expect(passing.passed)

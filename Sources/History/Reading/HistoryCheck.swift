@@ -67,7 +67,7 @@ public struct HistoryCheck: Sendable, Hashable {
         if let max = maxConsecutiveFailures, failures.count > max {
             let latest = failures[0]
             let error = latest.error.map { ": \($0)" } ?? ""
-            return Outcome(passed: false, reason: "fail: \(job) failed \(failures.count) times in a row (at most \(max) allowed); latest \(latest.status.rawValue), run \(latest.run)\(error)", warnings: warnings)
+            return Outcome(passed: false, reason: "fail: \(job) has \(failures.count) consecutive failure\(failures.count == 1 ? "" : "s") (at most \(max) allowed); latest \(latest.status.rawValue), run \(latest.run)\(error)", warnings: warnings)
         }
         var parts: [String] = []
         if let success = lastSuccess {

@@ -1,0 +1,222 @@
+import ArgumentParser
+import Definitions
+import Foundation
+import History
+import Schedules
+
+/// `jobctl history`: read run records from `history/<job>.jsonl` (or every job's, merged by time).
+///
+/// Exit status: 0 (also when nothing matches, or a job has no history yet), 1 when the root or
+/// a file cannot be read. Skipped lines (a torn last line, an unreadable line) are reported on
+/// standard error and do not change the exit status.
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List a job's runs (or all jobs' runs) from the history files, or their stats.",
+        discussion: """
+        Examples:
+          jobctl history reports/paid-search --last 20
+          jobctl history --status failed,timed_out --since 26h --format jsonl
+          jobctl history reports/paid-search --stats --format json
+
+        --since takes a duration back from now (26h, 7d) or an RFC 3339 time or a date (UTC).
+        Times compare with a record's finishedAt, the order records are written in.
+        --format jsonl prints the lines exactly as stored, for jq.
+        --stats: counts per status, success rate (completed / runs that ran), p50/p95/max
+        duration (nearest rank), last success and last failure.
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, jsonl
+    }
+
+    @Argument(help: ArgumentHelp("A job id, e.g. reports/paid-search (default: every job).", valueName: "JOB"))
+    var job: String?
+
+    @OptionGroup var rootOptions: RootOptions
+
+    @Option(help: ArgumentHelp("Only runs with this status (repeat, or separate with commas).", valueName: "S"))
+    var status: [String] = []
+
+    @Option(help: ArgumentHelp("Only runs finished since: a duration back from now (26h) or a time.", valueName: "TIME|DURATION"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only the last N runs (read from the end of the file).", valueName: "N"))
+    var last: Int?
+
+    @Option(help: "table, json or jsonl.")
+    var format: Format = .table
+
+    @Flag(help: "Counts per status, success rate, duration percentiles, last success and failure.")
+    var stats = false
+
+    func validate() throws {
+        if let last, last < 0 { throw ValidationError("--last must be 0 or more") }
+        _ = try statuses()
+        if let since { _ = try HistoryTime.since(since, now: Date()) }
+    }
+
+    func statuses() throws -> Set<RunStatus>? {
+        let names = status.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { return nil }
+        return Set(try names.map { name in
+            guard let status = RunStatus(rawValue: name), status.isFinal else {
+                throw ValidationError("--status: unknown status '\(name)'; one of \(RunStatus.finalStatuses.map(\.rawValue).joined(separator: ", "))")
+            }
+            return status
+        })
+    }
+
+    func run() throws {
+        let folder = try rootOptions.historyFolder()
+        let reader = HistoryReader(folder: folder)
+        let filter = RecordFilter(statuses: try statuses(), since: try since.map { try HistoryTime.since($0, now: Date()) })
+        if let job, !HistoryFolder.isValidJobID(job) {
+            Console.error("error: '\(job)' is not a job id (lower-case letters, digits, '-', '_', segments joined by '/')")
+            throw ExitCode(1)
+        }
+        if let job, let path = try? folder.file(forJob: job), !FileManager.default.fileExists(atPath: path) {
+            Console.error("note: no history for \(job) yet (\(path) does not exist)")
+        }
+        do {
+            if stats {
+                let (result, warnings) = try reader.stats(job: job, filter: filter)
+                warnings.forEach { Console.error($0.description) }
+                try printStats(result)
+            } else {
+                let page = try reader.records(HistoryQuery(job: job, filter: filter, last: last))
+                page.warnings.forEach { Console.error($0.description) }
+                try printRecords(page.records)
+            }
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    func printRecords(_ records: [RunRecord]) throws {
+        switch format {
+        case .jsonl:
+            var out = ""
+            out.reserveCapacity(records.count * 300)
+            for record in records { out += record.jsonLine + "\n" }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        case .json:
+            try Console.json(records)
+        case .table:
+            guard !records.isEmpty else {
+                Console.error("no runs")
+                return
+            }
+            var columns = ["RUN", "JOB", "TRIGGER", "STATUS", "FINISHED", "DURATION", "EXIT", "NOTE"]
+            var rows = records.map { r -> [String] in
+                let note = r.error ?? r.warnings.first ?? (r.count.map { "\($0) fire\($0 == 1 ? "" : "s") not run" } ?? "")
+                return [
+                    r.run, r.job, r.trigger.rawValue + (r.attempt.map { $0 > 1 ? " #\($0)" : "" } ?? ""), r.status.rawValue,
+                    HistoryTime.short(r.finishedAt),
+                    r.durationMs.map { RecordFormatting.duration(milliseconds: $0) } ?? "-",
+                    r.exitCode.map(String.init) ?? "-",
+                    Self.oneLine(note, limit: 72),
+                ]
+            }
+            if job != nil {
+                columns.remove(at: 1)
+                for i in rows.indices { rows[i].remove(at: 1) }
+            }
+            print(Table.render(header: columns, rows: rows), terminator: "")
+        }
+    }
+
+    func printStats(_ stats: HistoryStats) throws {
+        if format != .table {
+            try Console.json(stats)
+            return
+        }
+        var lines: [String] = []
+        lines.append("\(job ?? "all jobs"): \(stats.total) record\(stats.total == 1 ? "" : "s")")
+        for status in RunStatus.finalStatuses where stats.count(status) > 0 {
+            lines.append("  " + status.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + String(stats.count(status)))
+        }
+        if let rate = stats.successRate {
+            lines.append("  success rate  " + String(format: "%.1f%%", rate * 100) + " (completed of \(stats.ran) that ran)")
+        }
+        if let d = stats.durations {
+            lines.append("  duration      p50 \(RecordFormatting.duration(milliseconds: d.p50Ms))  p95 \(RecordFormatting.duration(milliseconds: d.p95Ms))  max \(RecordFormatting.duration(milliseconds: d.maxMs))  (\(d.count) runs)")
+        }
+        func describe(_ r: RunRecord?) -> String {
+            guard let r else { return "none" }
+            return "\(HistoryTime.short(r.finishedAt))  run \(r.run)" + (job == nil ? "  (\(r.job))" : "") + (r.error.map { "  " + Self.oneLine($0, limit: 60) } ?? "")
+        }
+        lines.append("  last success  " + describe(stats.lastSuccess))
+        lines.append("  last failure  " + describe(stats.lastFailure))
+        print(lines.joined(separator: "\n"))
+    }
+
+    static func oneLine(_ text: String, limit: Int) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return flat.count > limit ? String(flat.prefix(limit - 1)) + "…" : flat
+    }
+}
+
+/// Times in `history` output and arguments.
+enum HistoryTime {
+    /// `2026-11-22T08:15:12Z` (UTC, to the second; the files keep milliseconds).
+    static func short(_ date: Date) -> String {
+        let full = RecordTime.string(date) // 2026-11-22T08:15:12.310Z
+        return String(full.prefix(19)) + "Z"
+    }
+
+    /// `--since`: a duration back from `now` (`26h`, `7d`), an RFC 3339 date-time, or a date
+    /// (midnight UTC).
+    static func since(_ text: String, now: Date) throws -> Date {
+        if let time = RecordTime.parse(text) { return time }
+        if text.count == 10, let day = RecordTime.parse(text + "T00:00:00Z") { return day }
+        do {
+            let duration = try JobDuration(text)
+            return now.addingTimeInterval(-duration.seconds)
+        } catch {
+            throw ValidationError("--since: '\(text)' is neither a duration (26h, 7d) nor a time (2026-11-22T08:00:00Z, 2026-11-22)")
+        }
+    }
+}
+
+/// A plain text table: columns padded to their widest cell, two spaces apart.
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            var text = ""
+            for (i, cell) in cells.enumerated() {
+                text += i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) + "  "
+            }
+            while text.hasSuffix(" ") { text.removeLast() }
+            return text + "\n"
+        }
+        return line(header) + rows.map(line).joined()
+    }
+}
+
+extension RootOptions {
+    /// The history folder: `history.folder` of `jobctl.yaml` (default `history`) under the root.
+    /// A `jobctl.yaml` with errors is reported on standard error and its history folder, if it
+    /// could be read, still used: reading history should not depend on the rest of the config.
+    func historyFolder() throws -> HistoryFolder {
+        let root = folder
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            Console.error("error: \(root.path): no such folder")
+            throw ExitCode(1)
+        }
+        var config = RepositoryConfig()
+        if let data = FileManager.default.contents(atPath: root.configPath) {
+            let loaded = DefinitionLoader.loadConfig(SourceFile(path: "jobctl.yaml", bytes: [UInt8](data)))
+            config = loaded.config
+            for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
+                Console.error("\(diagnostic) (history is read from '\(config.history.folder)')")
+            }
+        }
+        return HistoryFolder(root: root.path, folder: config.history.folder)
+    }
+}

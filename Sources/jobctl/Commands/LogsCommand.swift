@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import History
+
+/// `jobctl logs RUN [--follow]`: print a run's log, `history/<job>/<run>.log`.
+///
+/// With `--follow`, keeps printing what is appended (polling every 200 ms) until the run has a
+/// final record in history, then prints the rest and exits. Exit status: 0, or 1 when there is
+/// no such log (and, with `--follow`, no such run in flight either).
+struct LogsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Print a run's log (stdout and stderr of its steps); --follow until it finishes.",
+        discussion: """
+        Examples:
+          jobctl logs 20261122T081500.004Z-7k2m9q4x
+          jobctl logs 20261122T081500.004Z-7k2m9q4x --follow
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The run id (from jobctl history).", valueName: "RUN"))
+    var runID: String
+
+    @OptionGroup var rootOptions: RootOptions
+
+    @Flag(help: "Keep printing new output until the run has a final record.")
+    var follow = false
+
+    func validate() throws {
+        guard RunID.isValid(runID) else { throw ValidationError("'\(runID)' is not a run id") }
+    }
+
+    func run() throws {
+        let folder = try rootOptions.historyFolder()
+        let inFlight = FileInFlightRegistry(root: rootOptions.folder.path)
+        // A run in flight names its job; otherwise look for the log under every job's folder.
+        var job = inFlight.marker(run: runID)?.job
+        var path = job.flatMap { try? folder.logFile(job: $0, run: runID) }
+        if path == nil || !FileManager.default.fileExists(atPath: path!) {
+            if let found = folder.findLog(run: runID) {
+                job = found.job
+                path = found.path
+            }
+        }
+        guard let job, let path else {
+            Console.error("error: no log for run \(runID) under \(folder.path)")
+            throw ExitCode(1)
+        }
+        let reader = HistoryReader(folder: folder)
+        var offset: UInt64 = 0
+        while true {
+            // Check for the final record before reading, so nothing written before it is missed.
+            let finished = !follow || ((try? reader.contains(run: runID, job: job)) ?? false)
+            offset = copy(from: path, at: offset)
+            if finished { return }
+            if inFlight.marker(run: runID) == nil, !FileManager.default.fileExists(atPath: path) {
+                Console.error("error: run \(runID) is neither in flight nor recorded")
+                throw ExitCode(1)
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
+    /// Writes the file's bytes from `offset` to standard output; returns the new offset.
+    func copy(from path: String, at offset: UInt64) -> UInt64 {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return offset }
+        defer { try? handle.close() }
+        var position = offset
+        do {
+            try handle.seek(toOffset: offset)
+            while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+                FileHandle.standardOutput.write(data)
+                position += UInt64(data.count)
+            }
+        } catch {
+            return position
+        }
+        return position
+    }
+}
