@@ -39,9 +39,11 @@ extension Reconciler {
         case absent
     }
 
-    func compare(base: CommitState?, target: Target) throws(ReconcileError) -> Comparison {
+    /// - Parameter detailed: list every field of created jobs and the fire times of created and
+    ///   deleted ones (a plan to show). Apply only needs which jobs change.
+    func compare(base: CommitState?, target: Target, detailed: Bool = true) throws(ReconcileError) -> Comparison {
         do {
-            return try compareThrowingGit(base: base, target: target)
+            return try compareThrowingGit(base: base, target: target, detailed: detailed)
         } catch let error as ReconcileError {
             throw error
         } catch let error as GitError {
@@ -51,7 +53,7 @@ extension Reconciler {
         }
     }
 
-    private func compareThrowingGit(base: CommitState?, target: Target) throws -> Comparison {
+    private func compareThrowingGit(base: CommitState?, target: Target, detailed: Bool) throws -> Comparison {
         // 1. The two configs. A changed jobctl.yaml can change every job (zone, defaults).
         let baseConfigFile = try base.flatMap { try configFile(of: $0) }
         let (baseConfig, _) = DefinitionLoader.loadConfig(baseConfigFile)
@@ -270,7 +272,7 @@ extension Reconciler {
                 }
             } else if new != nil {
                 action = .create
-                fields = new!.invalid ? [] : JobFields.changes(from: nil, to: new!.definition)
+                fields = new!.invalid || !detailed ? [] : JobFields.changes(from: nil, to: new!.definition)
             } else {
                 action = .delete
                 fields = []
@@ -278,7 +280,7 @@ extension Reconciler {
             let oldDefinition = old?.definition, newDefinition = new?.invalid == false ? new?.definition : nil
             var shift: FireTimeShift?
             let scheduleMoved = action != .update || fields.contains { $0.path.hasPrefix("schedule.") || $0.path == "enabled" }
-            if scheduleMoved {
+            if scheduleMoved, detailed || action == .update {
                 let before = action == .create ? [] : JobFields.nextFires(oldDefinition, after: instant)
                 let after = action == .delete ? [] : JobFields.nextFires(newDefinition, after: instant)
                 if !before.isEmpty || !after.isEmpty {

@@ -104,6 +104,9 @@ public final class Reconciler {
     /// Validates `revision` as a whole and, if it is valid, moves the applied ref to it with a
     /// compare-and-swap and the reflog message `jobctl apply: <short sha> <summary>`.
     ///
+    /// The returned plan names every changed job; outside a dry run it skips what only a
+    /// reader needs (every field of a created job, fire times of created and deleted jobs).
+    ///
     /// Any commit may be applied, including an older one (a rollback). Moving the ref to a
     /// commit that changes no job is allowed too, so the ref follows the branch.
     ///
@@ -132,7 +135,7 @@ public final class Reconciler {
     private func apply(target targetID: ObjectID, expecting appliedID: ObjectID?, dryRun: Bool) throws(ReconcileError) -> ApplyOutcome {
         let target = try state(of: targetID)
         let base = try appliedID.map { (id) throws(ReconcileError) in try state(of: id) }
-        let comparison = try compare(base: base, target: .commit(target))
+        let comparison = try compare(base: base, target: .commit(target), detailed: dryRun)
         let plan = comparison.plan
         guard plan.isValid else { return .refused(plan) }
         if appliedID == targetID, try appliedCommit() == appliedID { return .upToDate(plan) }
