@@ -20,6 +20,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Pure domain targets: Foundation only.
@@ -39,11 +42,25 @@ let package = Package(
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "Reconciler", dependencies: ["Definitions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
         .target(name: "History", swiftSettings: swiftSettings),
-        .target(name: "Scheduler", dependencies: ["Definitions", "Schedules", "Expressions", "History"], swiftSettings: swiftSettings),
+        .target(
+            name: "Execution",
+            dependencies: ["Definitions", "Expressions", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "jobctl",
             dependencies: [
-                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History",
+                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Scheduler",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

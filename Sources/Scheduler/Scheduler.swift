@@ -117,8 +117,9 @@ public actor Scheduler {
     /// Loads (or replaces) the applied definitions. Jobs that disappeared stop firing (their history
     /// stays); new and changed jobs are scheduled from now. On the first load, missed fires since
     /// each job's last recorded fire are handled by its catch-up policy.
-    public func load(_ newState: AppliedState) async {
-        let isFirst = state == nil
+    /// - Parameter catchingUp: false for a process that only runs what it is asked to (`jobctl run`).
+    public func load(_ newState: AppliedState, catchingUp: Bool = true) async {
+        let isFirst = state == nil && catchingUp
         let previous = state
         state = newState
         let now = clock.now()
@@ -498,11 +499,7 @@ public actor Scheduler {
             let next = waitingForSlot.removeFirst()
             await request(next, claimed: true)
         }
-        if active.isEmpty {
-            let waiters = idleWaiters
-            idleWaiters = []
-            for waiter in waiters { waiter.resume() }
-        }
+        if active.isEmpty { releaseIdleWaiters() }
         wake()
     }
 
@@ -559,6 +556,18 @@ public actor Scheduler {
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
+    private func releaseIdleWaiters() {
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Stops firing: `run()` returns soon after. Runs in progress go on.
+    public func beginStopping() {
+        stopping = true
+        wake()
+    }
+
     /// Stops firing, lets runs finish for up to `grace`, then cancels the rest (recorded `cancelled`).
     public func shutdown(grace: Duration) async {
         stopping = true
@@ -566,18 +575,17 @@ public actor Scheduler {
         let deadline = clock.now().addingTimeInterval(Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18)
         let clock = self.clock
         if !active.isEmpty {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.waitUntilIdle() }
-                group.addTask { try? await clock.sleep(until: deadline) }
-                await group.next()
-                group.cancelAll()
+            let timer = Task {
+                try? await clock.sleep(until: deadline)
+                await self.releaseIdleWaiters()
             }
+            await waitUntilIdle()
+            timer.cancel()
         }
         let remaining = active.values.map(\.task)
         for task in remaining { task.cancel() }
         for task in remaining { await task.value }
-        for waiter in idleWaiters { waiter.resume() }
-        idleWaiters = []
+        releaseIdleWaiters()
     }
 
     // MARK: Introspection

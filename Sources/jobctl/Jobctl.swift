@@ -21,6 +21,8 @@ struct Jobctl: AsyncParsableCommand {
             HistoryCommand.self,
             CheckCommand.self,
             LogsCommand.self,
+            ServeCommand.self,
+            RunCommand.self,
         ]
     )
 }

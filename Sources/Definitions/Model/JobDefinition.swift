@@ -102,6 +102,11 @@ public struct MatrixAxis: Sendable, Hashable {
 public struct RateLimit: Sendable, Hashable {
     public var max: Int
     public var per: JobDuration
+
+    public init(max: Int, per: JobDuration) {
+        self.max = max
+        self.per = per
+    }
 }
 
 public struct RetryPolicy: Sendable, Hashable {

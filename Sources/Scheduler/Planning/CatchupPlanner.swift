@@ -19,6 +19,12 @@ public struct MissedFires: Sendable, Equatable {
     public var count: Int
     public var first: Date
     public var last: Date
+
+    public init(count: Int, first: Date, last: Date) {
+        self.count = count
+        self.first = first
+        self.last = last
+    }
 }
 
 public enum CatchupPlanner {

@@ -1,0 +1,67 @@
+public import Foundation
+import Definitions
+import Reconciler
+
+/// Where the daemon reads the applied state from: the root's applied ref in git. With
+/// `autoApply`, each new commit of the checked-out branch is validated and applied first
+/// (reconcile on commit); an invalid commit is reported and the last good state keeps running.
+public struct GitAppliedStateSource: Sendable {
+    public let root: String
+    public let autoApply: Bool
+    public let log: @Sendable (String) -> Void
+
+    public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void) {
+        self.root = root
+        self.autoApply = autoApply
+        self.log = log
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The applied state when it differs from `known` (by commit id), else nil.
+    /// - Throws: `Failure` when the root is not in a git repository.
+    public func refresh(known: String?) throws -> AppliedState? {
+        let reconciler: Reconciler
+        do {
+            reconciler = Reconciler(root: try JobsRoot.open(root))
+        } catch {
+            throw Failure(description: "\(root): \(error.message)")
+        }
+        if autoApply {
+            applyHead(reconciler)
+        }
+        do {
+            guard let applied = try reconciler.appliedDefinitions() else {
+                if known == nil { log("no applied state yet: run `jobctl apply` (or serve --auto-apply); nothing is scheduled") }
+                return nil
+            }
+            guard applied.commit.hex != known else { return nil }
+            for diagnostic in applied.definitions.diagnostics where diagnostic.severity == .error {
+                log("applied state has an invalid file: \(diagnostic)")
+            }
+            return AppliedState(commit: applied.commit.hex, definitions: applied.definitions, appliedAt: applied.appliedAt ?? Date())
+        } catch {
+            throw Failure(description: error.message)
+        }
+    }
+
+    private func applyHead(_ reconciler: Reconciler) {
+        do {
+            let head = try reconciler.resolve("HEAD")
+            if try reconciler.appliedCommit() == head { return }
+            switch try reconciler.apply(revision: "HEAD") {
+            case .applied(let plan):
+                log("auto-apply: applied \(head.short) (\(plan.changes.count) job change\(plan.changes.count == 1 ? "" : "s"))")
+            case .refused(let plan):
+                log("auto-apply: refused \(head.short); the last good state stays in force:")
+                for diagnostic in plan.diagnostics where diagnostic.severity == .error { log("  \(diagnostic)") }
+            case .upToDate, .dryRun:
+                break
+            }
+        } catch {
+            log("auto-apply: \(error.message)")
+        }
+    }
+}
