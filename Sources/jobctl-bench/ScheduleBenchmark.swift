@@ -10,7 +10,7 @@ import Schedules
 ///    `systemd-analyze calendar --iterations=10000` for the same daily schedule.
 ///
 /// Options: `--calls N` (Swift calls per expression and zone, default 200000), `--python-calls N`
-/// (default 20000), `--runs N` (process runs, default 5), `--jobctl PATH`, `--no-python`.
+/// (default 10000), `--runs N` (process runs, default 5), `--jobctl PATH`, `--no-python`.
 /// Run: `swift run -c release jobctl-bench schedules`
 enum ScheduleBenchmark {
     /// Expressions every engine under test understands.
@@ -27,7 +27,7 @@ enum ScheduleBenchmark {
 
     static func run(_ arguments: [String]) async throws {
         let calls = Int(option("--calls", arguments) ?? "") ?? 200_000
-        let pythonCalls = Int(option("--python-calls", arguments) ?? "") ?? 20_000
+        let pythonCalls = Int(option("--python-calls", arguments) ?? "") ?? 10_000
         let runs = Int(option("--runs", arguments) ?? "") ?? 5
         let jobctl = option("--jobctl", arguments) ?? siblingJobctl
         print("jobctl-bench schedules: \(expressions.count) expressions, chained next() from \(startISO) (restarting every \(segment) calls)")
@@ -104,7 +104,7 @@ enum ScheduleBenchmark {
         start = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone))
         if cronsim:
             best = None
-            for _ in range(3):
+            for _ in range(2):
                 t0 = time.perf_counter()
                 for e in exprs:
                     for i in range(calls):
@@ -116,7 +116,7 @@ enum ScheduleBenchmark {
             out.append(["cronsim", zone, calls * len(exprs), calls * len(exprs) / best])
         if croniter_module:
             best = None
-            for _ in range(3):
+            for _ in range(2):
                 t0 = time.perf_counter()
                 for e in exprs:
                     for i in range(calls):
