@@ -102,9 +102,9 @@ extension RunExecutor {
         return environment
     }
 
-    /// `JOBCTL_PARAM_` and the name upper-cased, with `-` (not allowed in shell names) as `_`.
+    /// `JOBCTL_PARAM_` and the name upper-cased (`Definitions` allows only letters, digits and `_`).
     static func parameterVariable(_ name: String) -> String {
-        "JOBCTL_PARAM_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+        "JOBCTL_PARAM_" + name.uppercased()
     }
 
     /// The root, or `workdir` under it; it must exist and stay inside the root.

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import Definitions
+@testable import Execution
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real HTTP server on loopback: a python3 child process, stopped when released.
+final class EchoServer: Sendable {
+    let port: Int
+    private let process: Process
+
+    static let script = #"""
+        import http.server, sys, time
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self): self.answer()
+            def do_POST(self): self.answer()
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                if self.path.startswith("/slow"):
+                    time.sleep(30)
+                status = 500 if self.path.startswith("/fail") else 200
+                text = f"{self.command} {self.path} token={self.headers.get('X-Token')} body={body}"
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            def log_message(self, *args): pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """#
+
+    init() throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", EchoServer.script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        // The first line is the port; reading blocks until the server is listening.
+        var line = Data()
+        while true {
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        self.port = port
+    }
+
+    deinit {
+        // SIGKILL: a child of Foundation's Process may inherit a signal mask that blocks SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+@Suite("http steps and http agents, against a real loopback server")
+struct HTTPStepTests {
+    @Test("an http step sends the rendered request; a 2xx body is its output; non-2xx fails it")
+    func httpStep() async throws {
+        let server = try EchoServer()
+        let fixture = try Fixture(job: #"""
+            params:
+              market: {default: NL}
+            steps:
+              - name: post
+                http:
+                  url: "http://127.0.0.1:\#(server.port)/echo?market={{params.market}}"
+                  headers: {X-Token: "${secrets.TOKEN}"}
+                  body: "report for {{params.market}}"
+              - name: get
+                http: {url: "http://127.0.0.1:\#(server.port)/fail"}
+              - name: never
+                run: [echo, never]
+            """#)
+        let store = SecretStore(environment: ["JOBCTL_SECRET_TOKEN": "tok-123"], file: nil)
+        let outcome = await RunExecutor().execute(fixture.request(parameters: ["market": .string("BE")], secrets: store))
+        #expect(outcome.steps.map(\.status) == [.completed, .failed, .skipped])
+        #expect(outcome.steps[0].output == "POST /echo?market=BE token=*** body=report for BE")
+        #expect(outcome.error == "step 'get': GET http://127.0.0.1:\(server.port)/fail answered 500: GET /fail token=None body=")
+    }
+
+    @Test("an http step times out and is cancelled")
+    func httpTimeout() async throws {
+        let server = try EchoServer()
+        let fixture = try Fixture(job: #"""
+            steps:
+              - name: slow
+                timeout: 1s
+                http: {url: "http://127.0.0.1:\#(server.port)/slow"}
+            """#)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = await RunExecutor().execute(fixture.request())
+        #expect(outcome.status == .timedOut)
+        #expect(outcome.error == "step 'slow': timed out after 1.0s; the request to http://127.0.0.1:\(server.port)/slow was cancelled")
+        #expect(clock.now - start < .seconds(20))
+    }
+
+    @Test("an http agent gets the prompt as the body; the response is the report")
+    func httpAgent() async throws {
+        let server = try EchoServer()
+        let fixture = try Fixture(
+            job: #"""
+                steps:
+                  - name: ask
+                    agent: remote
+                    prompt: "summarise {{job.id}}"
+                """#,
+            config: #"""
+                agents:
+                  remote:
+                    http: {url: "http://127.0.0.1:\#(server.port)/agent", method: POST}
+                """#)
+        let outcome = await RunExecutor().execute(fixture.request())
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        #expect(outcome.report == "POST /agent token=None body=summarise test-job")
+    }
+
+    @Test("a connection that is refused fails the step with a clear error")
+    func connectionRefused() async throws {
+        let fixture = try Fixture(job: #"""
+            steps:
+              - name: post
+                http: {url: "http://127.0.0.1:9/nothing?token=abc"}
+            """#)
+        let outcome = await RunExecutor().execute(fixture.request())
+        #expect(outcome.status == .failed)
+        #expect(outcome.error?.hasPrefix("step 'post': GET http://127.0.0.1:9/nothing failed: ") == true)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import Definitions
+import Expressions
+import TestSupport
+@testable import Execution
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A temporary root with one job read from YAML, the way the daemon gets it.
+struct Fixture {
+    let root: TemporaryRoot
+    let job: JobDefinition
+    let config: RepositoryConfig
+
+    init(job yaml: String, config configYAML: String? = nil, files: [String: String] = [:]) throws {
+        root = try TemporaryRoot(files: files)
+        let (config, configDiagnostics) = DefinitionLoader.loadConfig(configYAML.map { SourceFile(path: "jobctl.yaml", bytes: Array($0.utf8)) })
+        #expect(configDiagnostics.isEmpty, "\(configDiagnostics)")
+        let parsed = DefinitionLoader.loadJob(SourceFile(path: "jobs/test-job.yaml", bytes: Array(yaml.utf8)), config: config)
+        #expect(parsed.diagnostics.isEmpty, "\(parsed.diagnostics)")
+        job = try #require(parsed.definition)
+        self.config = config
+    }
+
+    var logPath: String { root.path + "/history/test-job/run-1.log" }
+
+    func request(
+        parameters: [String: ParameterValue] = [:],
+        event: Value = .null,
+        scheduledFor: Date? = nil,
+        secrets: SecretStore = SecretStore(environment: [:], file: nil)
+    ) -> RunRequest {
+        RunRequest(
+            job: job, config: config, runID: "run-1", trigger: "manual", scheduledFor: scheduledFor, attempt: 1,
+            parameters: parameters, event: event, commit: "abc123", rootPath: root.path, logPath: logPath, secrets: secrets)
+    }
+
+    func log() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+}
+
+/// The process groups children were started in, as `onChildStarted` reports them.
+final class StartedChildren: Sendable {
+    private let stream: AsyncStream<Int32>
+    private let continuation: AsyncStream<Int32>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+    }
+
+    var callback: @Sendable (Int32, Int32) -> Void {
+        { [continuation] _, group in continuation.yield(group) }
+    }
+
+    /// The next group started, or nil when none starts within `limit`.
+    func next(within limit: Duration = .seconds(20)) async -> Int32? {
+        let stream = self.stream
+        return await withTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                var iterator = stream.makeAsyncIterator()
+                return await iterator.next()
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// Whether no process of group `pgid` exists (`kill(-pgid, 0)` fails with ESRCH).
+func groupIsGone(_ pgid: Int32) -> Bool {
+    kill(-pgid, 0) == -1 && errno == ESRCH
+}
+
+/// Waits (polling, with a deadline) until `condition` holds; false when it never did.
+func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now.advanced(by: limit)
+    while clock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
