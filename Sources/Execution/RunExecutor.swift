@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Definitions
 import Expressions
 
@@ -103,11 +103,12 @@ public struct RunExecutor: Sendable {
             let elapsed = realClock.now - stepStart
             let durationMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             for secret in result.resolvedSecrets { run.redactor.add(secret) }
-            result.error = result.error.map { run.redactor.redact("step '\(step.name)': " + $0) }
+            let message = result.error.map { run.redactor.redact($0) }
+            result.error = message.map { "step '\(step.name)': " + $0 }
             let output = result.output.map { run.redactor.redact($0) }
             run.warnings += result.warnings.map { run.redactor.redact("step '\(step.name)': " + $0) }
             let outcome = StepOutcome(name: step.name, status: result.status, exitCode: result.exitCode, durationMs: durationMs, output: output, error: result.error)
-            log.note("== step \(step.name) \(result.status.rawValue)\(result.exitCode.map { " (exit \($0))" } ?? "") in \(RunExecutor.format(elapsed))\(result.error.map { ": \($0)" } ?? "") ==")
+            log.note("== step \(step.name) \(result.status.rawValue)\(result.exitCode.map { " (exit \($0))" } ?? "") in \(RunExecutor.format(elapsed))\(message.map { ": \($0)" } ?? "") ==")
             run.record(outcome)
             if result.exitCode != nil { run.exitCode = result.exitCode }
             if result.isReport, result.status == .completed { run.report = output }
