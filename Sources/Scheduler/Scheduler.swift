@@ -588,6 +588,20 @@ public actor Scheduler {
         releaseIdleWaiters()
     }
 
+    /// Records an event that a job's filter did not let through; returns the record's run id.
+    func recordFiltered(_ job: JobDefinition, type: String, filter: Condition, parameters: [String: ParameterValue]) async -> String {
+        let now = clock.now()
+        let runID = ids.next(at: now)
+        var values: [String: ParameterValue] = [:]
+        for parameter in job.parameters {
+            if let value = parameters[parameter.name] ?? parameter.defaultValue { values[parameter.name] = value }
+        }
+        await append(RunRecord(run: runID, job: job.id.rawValue, trigger: .event, status: .filtered, finishedAt: now,
+                               params: values.mapValues(\.jsonScalar), commit: state?.commit,
+                               warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], node: options.node))
+        return runID
+    }
+
     // MARK: Introspection
 
     public struct RunningRun: Sendable {

@@ -229,4 +229,22 @@ struct SchedulerTests {
         await #expect(throws: TriggerRefusal.self) { try await harness.scheduler.trigger("p", trigger: .manual, parameters: ["market": .string("FR")]) }
         await harness.stop()
     }
+
+    @Test func eventsRunJobsWhoseFilterPassesAndRecordTheRestFiltered() async throws {
+        let job = "on: {events: [marketplace.entitlement]}\nfilter: event.amount > 1000 and lower(event.status) == \"active\"\nconcurrency: allow\nsteps:\n  - run: [\"true\"]\n"
+        let harness = try await SchedulerHarness(jobs: ["jobs/big.yaml": job, "jobs/other.yaml": "on: {events: [other]}\nsteps:\n  - run: [\"true\"]\n"],
+                                                 start: "2026-06-01T00:00:00Z")
+        let small = await harness.scheduler.dispatchEvent(type: "marketplace.entitlement", payload: ["amount": 10, "status": "ACTIVE"])
+        #expect(small.count == 1)
+        guard case .filtered = small.first?.outcome else { Issue.record("expected filtered"); return }
+        let large = await harness.scheduler.dispatchEvent(type: "marketplace.entitlement", payload: ["amount": 5000, "status": "Active"])
+        guard case .started(let runs) = large.first?.outcome else { Issue.record("expected started"); return }
+        #expect(runs.count == 1)
+        let records = try await harness.waitForRecords("big", count: 2)
+        #expect(records.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.completed, .filtered])
+        #expect(records.first { $0.status == .filtered }?.warnings == ["event 'marketplace.entitlement' did not pass the filter: event.amount > 1000 and lower(event.status) == \"active\""])
+        #expect(records.allSatisfy { $0.trigger == .event })
+        #expect(harness.records("other").isEmpty)
+        await harness.stop()
+    }
 }
