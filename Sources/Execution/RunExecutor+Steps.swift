@@ -282,7 +282,8 @@ struct Limit: Sendable {
     }
 
     func message(consequence: String) -> String {
-        let text = duration.map(RunExecutor.format) ?? "?"
+        // Written as the YAML would write it: `30s`, `10m`, `1h30m`.
+        let text = duration.map { JobDuration(milliseconds: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000).description } ?? "?"
         let what: String
         switch source {
         case .step: what = "timed out after \(text)"

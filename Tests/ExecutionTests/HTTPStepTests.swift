@@ -102,7 +102,7 @@ struct HTTPStepTests {
         let start = clock.now
         let outcome = await RunExecutor().execute(fixture.request())
         #expect(outcome.status == .timedOut)
-        #expect(outcome.error == "step 'slow': timed out after 1.0s; the request to http://127.0.0.1:\(server.port)/slow was cancelled")
+        #expect(outcome.error == "step 'slow': timed out after 1s; the request to http://127.0.0.1:\(server.port)/slow was cancelled")
         #expect(clock.now - start < .seconds(20))
     }
 

@@ -22,10 +22,35 @@ struct ProcessGroupTests {
         let group = try #require(await children.next())
         #expect(outcome.status == .timedOut)
         #expect(outcome.steps.map(\.status) == [.timedOut, .skipped])
-        #expect(outcome.error == "step 'hang': timed out after 1.0s; its process group was killed")
+        #expect(outcome.error == "step 'hang': timed out after 1s; its process group was killed")
         #expect(groupIsGone(group))
         #expect(clock.now - start < .seconds(15))
         #expect(fixture.log().contains("started"))
+    }
+
+    @Test("a timeout is a cancelled task: measured on the injected clock, no real waiting")
+    func timeoutOnInjectedClock() async throws {
+        let fixture = try Fixture(job: #"""
+            steps:
+              - name: hang
+                timeout: 1h
+                run: [sleep, "1000"]
+            """#)
+        let clock = ManualClock()
+        let children = StartedChildren()
+        let executor = RunExecutor(killGrace: .milliseconds(300), clock: clock)
+        let request = fixture.request()
+        let callback = children.callback
+        let task = Task { await executor.execute(request, onChildStarted: callback) }
+        let group = try #require(await children.next())
+        #expect(await eventually { clock.sleeperCount == 1 })
+        clock.advance(by: .seconds(3599))
+        #expect(!groupIsGone(group))
+        clock.advance(by: .seconds(1))
+        let outcome = await task.value
+        #expect(outcome.status == .timedOut)
+        #expect(outcome.error == "step 'hang': timed out after 1h; its process group was killed")
+        #expect(groupIsGone(group))
     }
 
     @Test("the job timeout bounds the whole run")
