@@ -289,7 +289,7 @@ struct Limit: Sendable {
         case .step: what = "timed out after \(text)"
         case .agent: what = "timed out after \(text) (the agent's timeout)"
         case .request: what = "timed out after \(text) (the request's timeout)"
-        case .job: what = "the job's timeout ran out (\(text) were left for this step)"
+        case .job: what = duration == .zero ? "the job's timeout ran out before this step" : "the job's timeout ran out (\(text) were left for this step)"
         }
         return "\(what); \(consequence)"
     }

@@ -99,7 +99,13 @@ public struct RunExecutor: Sendable {
             }
             log.note("== step \(step.name) (attempt \(request.attempt)) ==")
             let stepStart = realClock.now
-            var result = await runStep(step, run: run, jobRemaining: jobRemaining, onChildStarted: onChildStarted)
+            var result: StepResult
+            if let jobRemaining, jobRemaining <= .zero {
+                // Nothing is started once the job's time is up.
+                result = StepResult(status: .timedOut, error: Limit(step: nil, job: .zero).message(consequence: "the step was not started"))
+            } else {
+                result = await runStep(step, run: run, jobRemaining: jobRemaining, onChildStarted: onChildStarted)
+            }
             let elapsed = realClock.now - stepStart
             let durationMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
             for secret in result.resolvedSecrets { run.redactor.add(secret) }

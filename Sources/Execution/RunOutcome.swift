@@ -29,6 +29,21 @@ public struct RunOutcome: Sendable {
     public var durationMs: Int64 {
         Int64((finishedAt.timeIntervalSince(startedAt) * 1000).rounded())
     }
+
+    /// For callers' test doubles; the executor builds outcomes itself.
+    public init(
+        status: Status, exitCode: Int32? = nil, steps: [StepOutcome] = [], error: String? = nil,
+        warnings: [String] = [], report: String? = nil, startedAt: Date, finishedAt: Date
+    ) {
+        self.status = status
+        self.exitCode = exitCode
+        self.steps = steps
+        self.error = error
+        self.warnings = warnings
+        self.report = report
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// One step's result.
@@ -54,4 +69,13 @@ public struct StepOutcome: Sendable {
     public var output: String?
     /// Why the step failed, timed out or was cancelled.
     public var error: String?
+
+    public init(name: String, status: Status, exitCode: Int32? = nil, durationMs: Int64 = 0, output: String? = nil, error: String? = nil) {
+        self.name = name
+        self.status = status
+        self.exitCode = exitCode
+        self.durationMs = durationMs
+        self.output = output
+        self.error = error
+    }
 }
