@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Definitions
 import Expressions
@@ -46,14 +47,21 @@ struct Fixture {
 final class StartedChildren: Sendable {
     private let stream: AsyncStream<Int32>
     private let continuation: AsyncStream<Int32>.Continuation
+    private let groups = Mutex<[Int32]>([])
 
     init() {
         (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
     }
 
     var callback: @Sendable (Int32, Int32) -> Void {
-        { [continuation] _, group in continuation.yield(group) }
+        { [self] _, group in
+            groups.withLock { $0.append(group) }
+            continuation.yield(group)
+        }
     }
+
+    /// Every group started so far.
+    var all: [Int32] { groups.withLock { $0 } }
 
     /// The next group started, or nil when none starts within `limit`.
     func next(within limit: Duration = .seconds(20)) async -> Int32? {
