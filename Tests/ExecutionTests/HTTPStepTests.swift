@@ -35,19 +35,26 @@ final class EchoServer: Sendable {
         server.serve_forever()
         """#
 
-    init() throws {
+    init() async throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", EchoServer.script]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        // The first line is the port; reading blocks until the server is listening.
-        var line = Data()
-        while true {
-            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
+        // The first line is the port, printed once the server listens. Read off the cooperative
+        // pool: a blocking read there would stall the other tests' tasks.
+        let reader = pipe.fileHandleForReading
+        let line = await withCheckedContinuation { (continuation: CheckedContinuation<Data, Never>) in
+            DispatchQueue.global().async {
+                var line = Data()
+                while true {
+                    let byte = reader.readData(ofLength: 1)
+                    if byte.isEmpty || byte == Data("\n".utf8) { break }
+                    line.append(byte)
+                }
+                continuation.resume(returning: line)
+            }
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
             kill(process.processIdentifier, SIGKILL)
@@ -67,7 +74,7 @@ final class EchoServer: Sendable {
 struct HTTPStepTests {
     @Test("an http step sends the rendered request; a 2xx body is its output; non-2xx fails it")
     func httpStep() async throws {
-        let server = try EchoServer()
+        let server = try await EchoServer()
         let fixture = try Fixture(job: #"""
             params:
               market: {default: NL}
@@ -91,7 +98,7 @@ struct HTTPStepTests {
 
     @Test("an http step times out and is cancelled")
     func httpTimeout() async throws {
-        let server = try EchoServer()
+        let server = try await EchoServer()
         let fixture = try Fixture(job: #"""
             steps:
               - name: slow
@@ -108,7 +115,7 @@ struct HTTPStepTests {
 
     @Test("an http agent gets the prompt as the body; the response is the report")
     func httpAgent() async throws {
-        let server = try EchoServer()
+        let server = try await EchoServer()
         let fixture = try Fixture(
             job: #"""
                 steps:
