@@ -13,6 +13,8 @@ enum BenchmarkSupport {
         var status: Int32
         /// Peak resident memory of the child, in bytes.
         var peakBytes: Int
+        /// User plus system CPU time of the child: less sensitive than wall time to a busy machine.
+        var cpuSeconds: Double = 0
     }
 
     /// Runs a command to completion with output discarded; wall time and the child's peak RSS.
@@ -36,7 +38,8 @@ enum BenchmarkSupport {
         var usage = rusage()
         _ = wait4(pid, &status, 0, &usage)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return ProcessRun(seconds: seconds, status: (status >> 8) & 0xff, peakBytes: usage.ru_maxrss * 1024)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return ProcessRun(seconds: seconds, status: (status >> 8) & 0xff, peakBytes: usage.ru_maxrss * 1024, cpuSeconds: cpu)
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -12,7 +12,8 @@ enum ReconcileBenchmark {
             .split(separator: ",").compactMap { Int($0) }
         let runs = Int(BenchmarkSupport.option("--runs", in: arguments) ?? "") ?? 5
         print("reconcile: whole processes, median of \(runs) runs (min-max); jobctl at \(BenchmarkSupport.jobctl)")
-        print("  jobs    first apply   plan (1 file)   apply (1 file)   plan, no cache   git diff --stat   plan/git")
+        print("  wall time; [CPU time, user+sys] for jobctl; the floor: `jobctl --version` \(floor())")
+        print("  jobs    first apply                 plan (1 file)               apply (1 file)              plan, no cache              git diff --stat       plan/git (wall)")
         for jobs in sizes {
             try measure(jobs: jobs, runs: runs)
         }
@@ -28,7 +29,7 @@ enum ReconcileBenchmark {
         let cache = folder + "/.git/jobctl"
 
         // First full apply: no ref and no cache, every file parsed.
-        var first: [Double] = []
+        var first: [Sample] = []
         for _ in 0..<runs {
             try? git(["update-ref", "-d", "refs/jobctl/applied"], in: folder)
             try? FileManager.default.removeItem(atPath: cache)
@@ -42,10 +43,10 @@ enum ReconcileBenchmark {
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         try git(["commit", "--quiet", "-am", "job 7 at 08:07"], in: folder)
 
-        var plan: [Double] = []
+        var plan: [Sample] = []
         var gitDiff: [Double] = []
-        var apply: [Double] = []
-        var coldPlan: [Double] = []
+        var apply: [Sample] = []
+        var coldPlan: [Sample] = []
         for _ in 0..<runs {
             plan.append(try timed(["plan", "--root", folder], expect: 2))
             let run = try BenchmarkSupport.measure("git", ["diff", "--stat", "HEAD~1", "HEAD"], in: folder)
@@ -61,21 +62,35 @@ enum ReconcileBenchmark {
             }
             coldPlan.append(try timed(["plan", "--root", folder], expect: 2))
         }
-        func cell(_ values: [Double]) -> String {
-            String(format: "%.3f s (%.3f-%.3f)", BenchmarkSupport.median(values), values.min()!, values.max()!)
+        func cell(_ samples: [Sample]) -> String {
+            let wall = samples.map(\.wall), cpu = samples.map(\.cpu)
+            return String(format: "%.3f s (%.3f-%.3f) [%.3f]", BenchmarkSupport.median(wall), wall.min()!, wall.max()!, BenchmarkSupport.median(cpu))
         }
-        let ratio = BenchmarkSupport.median(plan) / BenchmarkSupport.median(gitDiff)
-        print(String(format: "%6d", jobs) + "   " + [cell(first), cell(plan), cell(apply), cell(coldPlan), cell(gitDiff)].joined(separator: "   ")
+        let gitCell = String(format: "%.4f s (%.4f-%.4f)", BenchmarkSupport.median(gitDiff), gitDiff.min()!, gitDiff.max()!)
+        let ratio = BenchmarkSupport.median(plan.map(\.wall)) / BenchmarkSupport.median(gitDiff)
+        print(String(format: "%6d", jobs) + "   " + [cell(first), cell(plan), cell(apply), cell(coldPlan), gitCell].joined(separator: "   ")
               + String(format: "   %.1fx", ratio))
     }
 
-    private static func timed(_ arguments: [String], expect status: Int32) throws -> Double {
+    struct Sample {
+        var wall: Double
+        var cpu: Double
+    }
+
+    private static func timed(_ arguments: [String], expect status: Int32) throws -> Sample {
         let run = try BenchmarkSupport.measure(BenchmarkSupport.jobctl, arguments)
         guard run.status == status else {
             print("jobctl \(arguments.joined(separator: " ")) exited \(run.status), expected \(status)")
             exit(1)
         }
-        return run.seconds
+        return Sample(wall: run.seconds, cpu: run.cpuSeconds)
+    }
+
+    /// Process start-up alone: the median of 5 runs of `jobctl --version`.
+    private static func floor() -> String {
+        let runs = (0..<5).compactMap { _ in try? BenchmarkSupport.measure(BenchmarkSupport.jobctl, ["--version"]) }
+        guard !runs.isEmpty else { return "n/a" }
+        return String(format: "%.3f s [%.3f]", BenchmarkSupport.median(runs.map(\.seconds)), BenchmarkSupport.median(runs.map(\.cpuSeconds)))
     }
 
     /// Fixtures only: the benchmark builds its repository with the git command line.
