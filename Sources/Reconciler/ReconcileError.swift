@@ -1,4 +1,4 @@
-public import GitStore
+import GitStore
 
 /// Why a reconciler operation could not run at all. An invalid target is not an error: it is a
 /// ``Plan`` whose ``Plan/isValid`` is false (and ``ApplyOutcome/refused(_:)`` for apply).
