@@ -1,0 +1,58 @@
+public import Foundation
+
+/// A `jobctl serve` (or any jobctl command) running in the background as a real child process,
+/// for end-to-end tests of the daemon. Output goes to files so the child never blocks on a pipe.
+public final class DaemonProcess: @unchecked Sendable {
+    public let process = Process()
+    public let outputPath: String
+
+    public init(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws {
+        outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-daemon-\(UUID().uuidString).log").path
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        process.executableURL = JobctlProcess.executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Everything the process printed so far (stdout and stderr).
+    public var output: String {
+        (FileManager.default.contents(atPath: outputPath)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    public func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit, up to `seconds`; returns its status, or nil if it is still running.
+    public func waitForExit(within seconds: TimeInterval) async throws -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            if Date() > deadline { return nil }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass: for results of real processes in end-to-end tests.
+public func waitUntil(within seconds: TimeInterval = 30, _ condition: () throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try condition()
+}

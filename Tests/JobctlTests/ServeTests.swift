@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The daemon as users run it: a real `jobctl serve` process on a real git repository.
+@Suite("jobctl serve end to end", .serialized)
+struct ServeTests {
+    struct Record {
+        var run: String
+        var status: String
+        var trigger: String
+        var scheduledFor: String?
+        var error: String?
+    }
+
+    func records(_ repo: TemporaryGitRepository, _ job: String) -> [Record] {
+        guard let text = try? String(contentsOfFile: repo.path + "/history/\(job).jsonl", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return Record(run: object["run"] as! String, status: object["status"] as! String, trigger: object["trigger"] as! String,
+                          scheduledFor: object["scheduledFor"] as? String, error: object["error"] as? String)
+        }
+    }
+
+    func inFlightMarkers(_ repo: TemporaryGitRepository) -> [[String: Any]] {
+        let folder = repo.path + "/.jobctl/inflight"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
+            FileManager.default.contents(atPath: folder + "/" + name).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        }
+    }
+
+    @Test func killedMidRunAndRestartedRecordsTheRunInterruptedOnceAndNeverRunsAFireTwice() async throws {
+        let repo = try TemporaryGitRepository(files: [
+            "jobs/slow.yaml": "schedule: \"*/2 * * * * *\"\nsteps:\n  - run: [sh, -c, 'sleep 60 & sleep 60']\n",
+        ])
+        let apply = try JobctlProcess.run(["apply", "--root", repo.path])
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+
+        let first = try DaemonProcess(["serve", "--root", repo.path])
+        var marker: [String: Any] = [:]
+        let running = try await waitUntil {
+            marker = inFlightMarkers(repo).first { ($0["process"] as? [String: Any]) != nil } ?? [:]
+            return !marker.isEmpty
+        }
+        #expect(running, "no run started: \(first.output)")
+        let killedRun = try #require(marker["run"] as? String)
+        let groupNumber = try #require((marker["process"] as? [String: Any])?["processGroup"] as? Int)
+        let group = Int32(groupNumber)
+        first.signal(SIGKILL)
+        #expect(try await first.waitForExit(within: 10) != nil)
+        #expect(kill(-group, 0) == 0, "the orphaned process group outlives the daemon until recovery")
+
+        let second = try DaemonProcess(["serve", "--root", repo.path])
+        let recovered = try await waitUntil { records(repo, "slow").contains { $0.run == killedRun } }
+        #expect(recovered, "\(second.output)")
+        let interrupted = records(repo, "slow").first { $0.run == killedRun }
+        #expect(interrupted?.status == "interrupted")
+        #expect(try await waitUntil(within: 10) { kill(-group, 0) != 0 && errno == ESRCH }, "the orphaned process group was killed")
+        // Let the restarted daemon decide a few fires (skipped while its own run is in progress).
+        #expect(try await waitUntil { records(repo, "slow").count >= 3 })
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit(within: 30) == 0, "\(second.output)")
+
+        let all = records(repo, "slow")
+        #expect(Set(all.map(\.run)).count == all.count, "a run recorded twice")
+        let fires = all.compactMap(\.scheduledFor)
+        #expect(Set(fires).count == fires.count, "a fire decided twice: \(fires)")
+        #expect(inFlightMarkers(repo).isEmpty)
+        #expect(all.filter { $0.status == "interrupted" }.map(\.run) == [killedRun])
+    }
+
+    @Test func aSecondDaemonOnTheSameRootExitsOne() async throws {
+        let repo = try TemporaryGitRepository(files: ["jobs/a.yaml": "steps:\n  - run: [\"true\"]\n"])
+        _ = try JobctlProcess.run(["apply", "--root", repo.path])
+        let first = try DaemonProcess(["serve", "--root", repo.path])
+        #expect(try await waitUntil { FileManager.default.fileExists(atPath: repo.path + "/.jobctl/serve.lock") && first.output.contains("running") })
+        let second = try JobctlProcess.run(["serve", "--root", repo.path])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another jobctl serve is already running on this root (pid \(first.pid))"))
+        first.signal(SIGTERM)
+        #expect(try await first.waitForExit(within: 20) == 0)
+    }
+
+    @Test func sigtermCancelsRunsAfterTheGraceAndExitsZero() async throws {
+        let repo = try TemporaryGitRepository(files: ["jobs/long.yaml": "schedule: \"* * * * * *\"\nsteps:\n  - run: [sleep, \"600\"]\n"])
+        _ = try JobctlProcess.run(["apply", "--root", repo.path])
+        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--grace", "1s"])
+        #expect(try await waitUntil { inFlightMarkers(repo).contains { $0["process"] != nil } }, "\(daemon.output)")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit(within: 30) == 0, "\(daemon.output)")
+        let cancelled = records(repo, "long").filter { $0.status == "cancelled" }
+        #expect(cancelled.count == 1)
+        #expect(inFlightMarkers(repo).isEmpty)
+    }
+
+    @Test func autoApplyRunsANewCommitAndKeepsTheLastGoodStateForABrokenOne() async throws {
+        let repo = try TemporaryGitRepository(files: ["jobs/tick.yaml": "schedule: \"* * * * * *\"\nsteps:\n  - run: [\"true\"]\n"])
+        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--auto-apply"])
+        #expect(try await waitUntil { !records(repo, "tick").isEmpty }, "\(daemon.output)")
+        try repo.write("jobs/tick.yaml", "schedule: \"61 * * * *\"\nsteps:\n  - run: [\"true\"]\n")
+        try repo.commit("broken")
+        #expect(try await waitUntil { daemon.output.contains("auto-apply: refused") }, "\(daemon.output)")
+        let before = records(repo, "tick").count
+        #expect(try await waitUntil { records(repo, "tick").count >= before + 2 }, "the last good state keeps running")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit(within: 20) == 0)
+    }
+
+    @Test func manualRunRecordsTriggerManualAndRefusesBadParameters() throws {
+        let repo = try TemporaryGitRepository(files: [
+            "jobs/echo.yaml": "params:\n  market: {default: NL, allowed: [NL, BE]}\nsteps:\n  - run: [sh, -c, 'printf \"%s\" \"$1\" > out.txt', x, \"{{params.market}}\"]\n",
+        ])
+        _ = try JobctlProcess.run(["apply", "--root", repo.path])
+        let bad = try JobctlProcess.run(["run", "echo", "--root", repo.path, "--param", "market=FR"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("not one of the allowed values (NL, BE)"))
+        let unknown = try JobctlProcess.run(["run", "echo", "--root", repo.path, "--param", "markt=NL"])
+        #expect(unknown.stderr.contains("unknown parameter; 'echo' has market"))
+        let good = try JobctlProcess.run(["run", "echo", "--root", repo.path, "--param", "market=BE", "--wait"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(try String(contentsOfFile: repo.path + "/out.txt", encoding: .utf8) == "BE")
+        let recorded = records(repo, "echo")
+        #expect(recorded.map(\.trigger) == ["manual"])
+        #expect(recorded.map(\.status) == ["completed"])
+        let missing = try JobctlProcess.run(["run", "nope", "--root", repo.path])
+        #expect(missing.status == 1)
+    }
+}
