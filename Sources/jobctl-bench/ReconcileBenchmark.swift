@@ -4,7 +4,7 @@ import Foundation
 /// processes, next to `git diff --stat` of the same two commits (the floor); and the first
 /// full apply of the root.
 ///
-///     swift build -c release --product jobctl --product jobctl-bench
+///     swift build -c release --product jobctl && swift build -c release --product jobctl-bench
 ///     .build/release/jobctl-bench reconcile [--jobs 1000,10000,50000] [--runs 5]
 enum ReconcileBenchmark {
     static func run(_ arguments: [String]) async throws {
