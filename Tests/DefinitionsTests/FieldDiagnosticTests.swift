@@ -64,6 +64,11 @@ struct FieldDiagnosticTests {
         ])
     }
 
+    @Test func shellVariablesAreNotTemplates() {
+        #expect(problems("steps:\n  - run: 'echo \"${MARKET:-NL}\" $HOME'\n    env: {MARKET: \"{{params.market}}\"}\nparams: {market: NL}\n").isEmpty)
+        #expect(problems("steps:\n  - run: 'curl -H \"${secrets.TOKEN}\" x'\n").first?.contains("is a shell command and is not templated") == true)
+    }
+
     @Test func templateReferences() {
         #expect(problems("params: {market: NL}\nsteps:\n  - run: [echo, \"{{params.mrket}}\"]\n") == [
             "jobs/x.yaml:3:20: error: 'steps[0].run[1]': unknown parameter 'mrket' (did you mean 'market'?)",

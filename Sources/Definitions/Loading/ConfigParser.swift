@@ -33,7 +33,7 @@ enum ConfigParser {
                 }
                 config.agents[name] = Agent(name: name, kind: .command(arguments.map(\.text)), timeout: timeout)
             } else if let node = agent["http"] {
-                let scope = ExpressionScope(roots: ["job", "run", "params"], parameters: nil, earlierSteps: nil)
+                let scope = ExpressionScope(roots: ["job", "run", "params", "prompt"], parameters: nil, earlierSteps: nil)
                 if let request = JobFileParser.readHTTP(node, path: "agents.\(name).http", scope: scope, context: context) {
                     config.agents[name] = Agent(name: name, kind: .http(request), timeout: timeout)
                 }

@@ -362,7 +362,8 @@ enum JobFileParser {
                     context.error("'\(path).run' is empty", at: node)
                     return nil
                 }
-                if TemplateText.hasTemplates(text) {
+                // `${VAR}` is ordinary shell; only Mustache templates and secret references are refused.
+                if text.contains("{{") || text.contains("${secrets.") {
                     context.error("'\(path).run' is a shell command and is not templated; pass values through 'env' (e.g. env: {MARKET: \"{{params.market}}\"}) and use \"$MARKET\", or write 'run' as an argv list", at: node)
                     return nil
                 }
