@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain targets: Foundation only.
@@ -55,10 +57,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API: the only target that imports Hummingbird.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Scheduler", "History", "Definitions", "Schedules", "Expressions", "Execution",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            // openapi.yaml is the source of truth; OpenAPIDocument.swift embeds it (a test keeps them equal).
+            exclude: ["Resources/openapi.yaml"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "jobctl",
             dependencies: [
-                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Scheduler",
+                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Scheduler", "Server",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -67,7 +81,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "jobctl-bench",
-            dependencies: ["Schedules", "Expressions", "Definitions", "History"],
+            dependencies: [
+                "Schedules", "Expressions", "Definitions", "History",
+                // The bare route the server benchmark measures against.
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Test fixtures: temp roots and git repos, a test clock. Not a product.
@@ -80,6 +98,11 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "JobctlTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

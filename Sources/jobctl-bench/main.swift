@@ -9,6 +9,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "schedules": ScheduleBenchmark.run,
     "reconcile": ReconcileBenchmark.run,
     "history": HistoryBenchmark.run,
+    "server": ServerBenchmark.run,
 ]
 guard let name = arguments.first, let suite = suites[name] else {
     let names = suites.keys.sorted().joined(separator: " | ")

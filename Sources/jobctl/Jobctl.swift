@@ -23,6 +23,9 @@ struct Jobctl: AsyncParsableCommand {
             LogsCommand.self,
             ServeCommand.self,
             RunCommand.self,
+            TriggerCommand.self,
+            CancelCommand.self,
+            TokenCommand.self,
         ]
     )
 }

@@ -32,7 +32,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Exit with the run's outcome: 0 only when every run completed.")
     var wait = false
 
+    @Option(help: ArgumentHelp("Start the run on this jobctl serve through its API (trigger api; default: $JOBCTL_SERVER when set), token from JOBCTL_TOKEN.", valueName: "URL"))
+    var server: String?
+
     func run() async throws {
+        if !draft, let server = server ?? ProcessInfo.processInfo.environment["JOBCTL_SERVER"] {
+            return try await runOnServer(server)
+        }
         let root = rootOptions.folder.path
         guard let id = JobID(job) else {
             Console.error("error: \(JobID.problem(with: job) ?? "invalid job id")")

@@ -5,6 +5,7 @@ import History
 import Logging
 import Scheduler
 import Schedules
+import Server
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -16,6 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
         restart. With --auto-apply it applies each new commit of the checked-out branch itself;
         an invalid commit is reported and the last good state keeps running. One daemon per root.
         SIGTERM or SIGINT: stop firing, let runs finish for up to --grace, cancel the rest, exit 0.
+        The HTTP API (jobs, runs, events, webhooks, metrics) listens on --listen, loopback by
+        default; tokens come from `jobctl token create` (.jobctl/tokens.json).
         """
     )
 
@@ -36,9 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Node name written into every record (default: the host name).")
     var node: String?
 
+    @Option(help: ArgumentHelp("Where the HTTP API listens (port 0: any free port; off: no HTTP API).", valueName: "HOST:PORT"))
+    var listen = ListenAddress.default
+
     func validate() throws {
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard (try? JobDuration(grace)) != nil else { throw ValidationError("--grace: '\(grace)' is not a duration (e.g. 10s, 1m)") }
+        if listen != "off" {
+            do { _ = try ListenAddress(listen) } catch { throw ValidationError("--listen: \(error)") }
+        }
     }
 
     func run() async throws {
@@ -54,7 +63,11 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("\(RecordTime.string(Date())) \(line)")
         }
         let historyFolder = try history.map { HistoryFolder(path: URL(fileURLWithPath: $0).standardizedFileURL.path) } ?? rootOptions.historyFolder()
-        let stores = Scheduler.Stores.files(root: root, history: historyFolder)
+        var stores = Scheduler.Stores.files(root: root, history: historyFolder)
+        // Metrics count every record appended from here on, after the records already in history.
+        let metrics = RunMetrics()
+        metrics.seed(from: historyFolder)
+        stores.recorder = MetricsRecorder(wrapping: stores.recorder, metrics: metrics)
         let graceDuration = try JobDuration(grace)
         let scheduler = Scheduler(
             root: root, clock: SystemClock(), stores: stores, performer: ExecutionPerformer(),
@@ -65,8 +78,17 @@ struct ServeCommand: AsyncParsableCommand {
                                        grace: .milliseconds(graceDuration.milliseconds), log: log)
         var logger = Logger(label: "jobctl")
         logger.logLevel = .warning
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if listen != "off" {
+            let address = try ListenAddress(listen)
+            let api = JobctlAPI.daemon(root: root, scheduler: scheduler, history: historyFolder, metrics: metrics, log: log)
+            let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl")) { port in
+                log("HTTP API listening on http://\(ListenAddress.display(host: address.host, port: port))")
+            }
+            services.append(.init(service: app))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         log("jobctl serve: root \(root), history \(historyFolder.path)\(autoApply ? ", auto-apply" : "")")

@@ -1,0 +1,31 @@
+public import Hummingbird
+import Logging
+import NIOCore
+
+/// The HTTP API as a Hummingbird application: `jobctl serve` runs it as a service of its
+/// `ServiceGroup`; tests drive the same value in-process with `app.test(.router)`.
+///
+/// ```swift
+/// let app = buildApplication(api: api, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
+/// try await app.runService()
+/// ```
+/// - Parameter onListening: called with the bound port once the server listens (port 0 picks one).
+public func buildApplication(api: JobctlAPI, configuration: ApplicationConfiguration,
+                             onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+    var logger = Logger(label: "jobctl.http")
+    logger.logLevel = .warning
+    return Application(router: buildRouter(api: api), configuration: configuration,
+                       onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) }, logger: logger)
+}
+
+/// Every route of the API (see `openapi.yaml`).
+public func buildRouter(api: JobctlAPI) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ErrorMiddleware(log: api.log))
+    HealthRoutes(api: api).add(to: router)
+    JobRoutes(api: api).add(to: router)
+    RunRoutes(api: api).add(to: router)
+    EventRoutes(api: api).add(to: router)
+    FireTimeRoutes(api: api).add(to: router)
+    return router
+}

@@ -1,0 +1,53 @@
+public import Foundation
+public import Execution
+public import History
+public import Scheduler
+import Definitions
+import Hummingbird
+
+/// What the HTTP API serves from: the running scheduler, the history folder, the token file, the
+/// secrets store (webhook secrets) and the run metrics. One value, built by `jobctl serve` and by
+/// tests alike, and handed to ``buildApplication(api:configuration:)``.
+public struct JobctlAPI: Sendable {
+    public let scheduler: Scheduler
+    public let history: HistoryFolder
+    public let tokens: TokenAuthenticator
+    public let secrets: SecretStore
+    public let metrics: RunMetrics
+    public let log: @Sendable (String) -> Void
+
+    public init(scheduler: Scheduler, history: HistoryFolder, tokens: TokenAuthenticator, secrets: SecretStore, metrics: RunMetrics,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.scheduler = scheduler
+        self.history = history
+        self.tokens = tokens
+        self.secrets = secrets
+        self.metrics = metrics
+        self.log = log
+    }
+
+    /// The caller's token when it allows `scope` (on `job`, when the request is about one job).
+    /// - Throws: ``APIError`` 401 without a valid bearer token, 403 when its scope or job glob falls short.
+    func authorize(_ request: Request, _ scope: Scope, job: String? = nil) throws(APIError) -> Token {
+        guard let token = tokens.token(forAuthorization: request.headers[.authorization]) else {
+            throw APIError.unauthorized
+        }
+        guard token.scope >= scope else {
+            throw APIError(.forbidden, code: "forbidden", "token '\(token.name)' has scope \(token.scope.rawValue); this request needs \(scope.rawValue)")
+        }
+        if let job, !token.covers(job: job) {
+            throw APIError(.forbidden, code: "forbidden", "token '\(token.name)' is limited to jobs \(token.jobs ?? "*"); '\(job)' is not one of them")
+        }
+        return token
+    }
+}
+
+extension JobctlAPI {
+    /// The API of `jobctl serve` on `root`: tokens from `<root>/.jobctl/tokens.json`, webhook
+    /// secrets from the environment and the default secrets file.
+    public static func daemon(root: String, scheduler: Scheduler, history: HistoryFolder, metrics: RunMetrics,
+                              log: @escaping @Sendable (String) -> Void) -> JobctlAPI {
+        JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: root), log: log),
+                  secrets: SecretStore(), metrics: metrics, log: log)
+    }
+}

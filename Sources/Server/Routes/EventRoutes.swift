@@ -1,0 +1,133 @@
+import Definitions
+import Execution
+import Expressions
+import Foundation
+import Hummingbird
+import Scheduler
+
+/// `POST /api/events` (bearer token, `run`) and `POST /hooks/{id}` (signed with the job's webhook
+/// secret instead of a token).
+struct EventRoutes {
+    let api: JobctlAPI
+
+    struct Decision: Encodable {
+        /// `started`, `filtered` or `refused`.
+        var outcome: String
+        var job: String
+        /// Runs started (empty when queued), or the `filtered` record's run id.
+        var runs: [String]
+        var error: APIError.Body.Detail?
+    }
+
+    struct Dispatched: Encodable {
+        var type: String
+        var decisions: [Decision]
+        var started: [String]
+        var filtered: [String]
+    }
+
+    func add(to router: Router<APIRequestContext>) {
+        let api = self.api
+        router.post("/api/events") { request, context -> Response in
+            let token = try api.authorize(request, .run)
+            let body = try JSONBody.object(try await JSONBody.bytes(request, context: context))
+            for key in body.keys where !["type", "payload", "params"].contains(key) {
+                throw APIError.badRequest("unknown field '\(key)'; the body is {\"type\": \"...\", \"payload\": {...}, \"params\": {...}}")
+            }
+            guard case .string(let type)? = body["type"], !type.isEmpty else {
+                throw APIError.badRequest("type: a non-empty string is required (the event type jobs list in on.events)", code: "invalid_event")
+            }
+            let payload = body["payload"] ?? .object([:])
+            let parameters = try Self.parameters(body["params"])
+            let decisions: [EventDecision]
+            if token.jobs == nil {
+                decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, parameters: parameters)
+            } else {
+                // A token limited to some jobs offers the event to those only.
+                var collected: [EventDecision] = []
+                let candidates = await api.scheduler.jobs.filter { $0.enabled && $0.events.contains(type) && token.covers(job: $0.id.rawValue) }
+                for job in candidates {
+                    collected += await api.scheduler.dispatchEvent(type: type, payload: payload, parameters: parameters, only: job.id)
+                }
+                decisions = collected
+            }
+            return try JSONResponse.make(Self.dispatched(type: type, decisions))
+        }
+        router.post("/hooks/**") { request, context -> Response in
+            let id = try JobPath.jobID(try JobPath.segments(context.parameters.getCatchAll()))
+            let bytes = try await JSONBody.bytes(request, context: context)
+            guard await api.scheduler.jobs.contains(where: { $0.id == id }) else {
+                throw APIError.notFound("no applied job '\(id)'")
+            }
+            let name = WebhookSignature.secretName(for: id)
+            let secret: String
+            do {
+                secret = try api.secrets.value(named: name)
+            } catch {
+                api.log("warning: webhook for \(id) refused: no secret \(name) (\(error))")
+                throw APIError(.unauthorized, code: "unauthorized", "webhooks of job '\(id)' are not enabled: no secret \(name) is configured")
+            }
+            let signature = Self.header(request, "X-Hub-Signature-256")
+            guard WebhookSignature.isValid(header: signature, body: bytes, secret: secret) else {
+                throw APIError(.unauthorized, code: "bad_signature", signature == nil
+                    ? "X-Hub-Signature-256 is required: sha256=<hex HMAC-SHA256 of the body with the job's webhook secret>"
+                    : "X-Hub-Signature-256 does not match the body")
+            }
+            let payload: Value
+            if bytes.isEmpty {
+                payload = .object([:])
+            } else {
+                do {
+                    payload = Value(json: try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]))
+                } catch {
+                    throw APIError(.badRequest, code: "malformed_json", "the webhook body is not valid JSON")
+                }
+            }
+            let type = Self.header(request, "X-Jobctl-Event") ?? Self.header(request, "X-GitHub-Event") ?? "webhook"
+            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, only: id)
+            return try JSONResponse.make(Self.dispatched(type: type, decisions))
+        }
+    }
+
+    static func header(_ request: Request, _ name: String) -> String? {
+        let wanted = name.lowercased()
+        return request.headers.first { $0.name.canonicalName == wanted }?.value
+    }
+
+    static func parameters(_ value: Value?) throws(APIError) -> [String: ParameterValue] {
+        guard let value, value != .null else { return [:] }
+        guard case .object(let members) = value else {
+            throw APIError(.badRequest, code: "invalid_params", "params must be an object of parameter names to values")
+        }
+        var result: [String: ParameterValue] = [:]
+        for (name, member) in members {
+            switch member {
+            case .string(let text): result[name] = .string(text)
+            case .number(let number): result[name] = .number(number)
+            case .bool(let flag): result[name] = .boolean(flag)
+            default: throw APIError(.badRequest, code: "invalid_params", "parameter '\(name)': a value is a string, a number or a boolean")
+            }
+        }
+        return result
+    }
+
+    static func dispatched(type: String, _ decisions: [EventDecision]) -> Dispatched {
+        var result = Dispatched(type: type, decisions: [], started: [], filtered: [])
+        for decision in decisions {
+            let job = decision.job.rawValue
+            switch decision.outcome {
+            case .started(let runs):
+                result.decisions.append(Decision(outcome: "started", job: job, runs: runs))
+                result.started += runs
+            case .filtered(let run):
+                result.decisions.append(Decision(outcome: "filtered", job: job, runs: [run]))
+                result.filtered.append(run)
+            case .refused(let refusal):
+                let error = JobRoutes.apiError(refusal)
+                result.decisions.append(Decision(outcome: "refused", job: job, runs: [],
+                                                 error: .init(code: error.code, message: error.message, runInProgress: error.runInProgress)))
+            }
+        }
+        return result
+    }
+}

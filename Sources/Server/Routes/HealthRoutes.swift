@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+
+/// `GET /healthz` (no token), `GET /metrics` (Prometheus text, `read`), `GET /api/openapi.yaml` (no token).
+struct HealthRoutes {
+    let api: JobctlAPI
+
+    struct Health: Encodable {
+        var status = "ok"
+        var commit: String?
+        var jobs: Int
+        var runsInProgress: Int
+    }
+
+    func add(to router: Router<APIRequestContext>) {
+        let api = self.api
+        router.get("/healthz") { _, _ -> Response in
+            let scheduler = api.scheduler
+            return try JSONResponse.make(Health(commit: await scheduler.appliedCommit, jobs: await scheduler.jobs.count,
+                                                runsInProgress: await scheduler.runningRuns.count))
+        }
+        router.get("/metrics") { request, _ -> Response in
+            _ = try api.authorize(request, .read)
+            return JSONResponse.text(await Self.metricsText(api), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/api/openapi.yaml") { _, _ -> Response in
+            JSONResponse.text(OpenAPIDocument.yaml, contentType: "application/yaml")
+        }
+    }
+
+    static func metricsText(_ api: JobctlAPI) async -> String {
+        let snapshot = api.metrics.snapshot()
+        let views = await JobView.all(api)
+        let commit = await api.scheduler.appliedCommit
+        let running = await api.scheduler.runningRuns.count
+        var out = PrometheusText()
+        out.family("jobctl_runs_total", type: "counter", help: "Run records appended to history, by job and final status.")
+        for job in snapshot.runs.keys.sorted() {
+            for (status, count) in snapshot.runs[job]!.sorted(by: { $0.key < $1.key }) {
+                out.sample("jobctl_runs_total", [("job", job), ("status", status.rawValue)], Double(count))
+            }
+        }
+        out.family("jobctl_run_duration_seconds", type: "histogram", help: "Duration of runs that started (completed, failed, timed out, cancelled, interrupted).")
+        out.histogram("jobctl_run_duration_seconds", snapshot.duration)
+        out.family("jobctl_schedule_lag_seconds", type: "histogram", help: "Delay from a scheduled fire time to the start of its run (schedule and catch-up runs).")
+        out.histogram("jobctl_schedule_lag_seconds", snapshot.lag)
+        out.family("jobctl_jobs", type: "gauge", help: "Applied jobs by state.")
+        var byState: [String: Int] = Dictionary(uniqueKeysWithValues: JobView.State.allCases.map { ($0.rawValue, 0) })
+        for view in views { byState[view.state.rawValue, default: 0] += 1 }
+        for state in JobView.State.allCases where state != .archived {
+            out.sample("jobctl_jobs", [("state", state.rawValue)], Double(byState[state.rawValue] ?? 0))
+        }
+        out.family("jobctl_runs_in_progress", type: "gauge", help: "Runs in progress now.")
+        out.sample("jobctl_runs_in_progress", [], Double(running))
+        out.family("jobctl_applied_commit_info", type: "gauge", help: "The applied commit the daemon runs.")
+        if let commit { out.sample("jobctl_applied_commit_info", [("commit", commit)], 1) }
+        return out.text
+    }
+}

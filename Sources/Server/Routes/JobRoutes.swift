@@ -1,0 +1,158 @@
+import Definitions
+import Expressions
+import Foundation
+import Hummingbird
+import Scheduler
+
+/// `GET /api/jobs`, `GET /api/jobs/{id}`, `GET /api/jobs/{id}/fire-times`, `POST /api/jobs/{id}/runs`.
+struct JobRoutes {
+    let api: JobctlAPI
+
+    struct JobList: Encodable {
+        var jobs: [JobView]
+        var total: Int
+        var start: Int
+        var limit: Int
+    }
+
+    struct Started: Encodable {
+        var job: String
+        var run: String?
+        var runs: [String]
+        var queued: Bool
+    }
+
+    func add(to router: Router<APIRequestContext>) {
+        let api = self.api
+        router.get("/api/jobs") { request, _ -> Response in
+            let token = try api.authorize(request, .read)
+            return try JSONResponse.make(try await Self.list(api, query: request.uri.queryParameters, token: token))
+        }
+        router.get("/api/jobs/**") { request, context -> Response in
+            var segments = try JobPath.segments(context.parameters.getCatchAll())
+            var fireTimes = false
+            if segments.count > 1, segments.last == "fire-times" {
+                segments.removeLast()
+                fireTimes = true
+            }
+            let id = try JobPath.jobID(segments)
+            _ = try api.authorize(request, .read, job: id.rawValue)
+            guard let job = await api.scheduler.jobs.first(where: { $0.id == id }) else {
+                throw APIError.notFound("no applied job '\(id)'")
+            }
+            if fireTimes {
+                guard let schedule = job.schedule else {
+                    throw APIError.notFound("job '\(id)' has no schedule; it runs only manually, through the API or on events")
+                }
+                return try FireTimeRoutes.response(schedule.jobSchedule(for: id), query: request.uri.queryParameters)
+            }
+            return try JSONResponse.make(await JobDetail.make(job, api: api))
+        }
+        router.post("/api/jobs/**") { request, context -> Response in
+            var segments = try JobPath.segments(context.parameters.getCatchAll())
+            guard segments.count > 1, segments.last == "runs" else {
+                throw APIError.notFound("no such endpoint: POST \(request.uri.path) (to start a run: POST /api/jobs/{id}/runs)")
+            }
+            segments.removeLast()
+            let id = try JobPath.jobID(segments)
+            _ = try api.authorize(request, .run, job: id.rawValue)
+            let body = try JSONBody.object(try await JSONBody.bytes(request, context: context))
+            for key in body.keys where key != "params" {
+                throw APIError.badRequest("unknown field '\(key)'; the body is {\"params\": {...}}")
+            }
+            guard let job = await api.scheduler.jobs.first(where: { $0.id == id }) else {
+                throw APIError.notFound("no applied job '\(id)'")
+            }
+            let parameters = try Self.parameters(body["params"], for: job)
+            let runs: [String]
+            do throws(TriggerRefusal) {
+                runs = try await api.scheduler.trigger(id, trigger: .api, parameters: parameters)
+            } catch {
+                throw Self.apiError(error)
+            }
+            return try JSONResponse.make(Started(job: id.rawValue, run: runs.first, runs: runs, queued: runs.isEmpty), status: .accepted)
+        }
+    }
+
+    static func list(_ api: JobctlAPI, query: Parameters, token: Token) async throws(APIError) -> JobList {
+        let limit = try integer(query, "limit", default: 30, range: 1...1000)
+        let start = try integer(query, "start", default: 0, range: 0...1_000_000)
+        var sortKey = query.get("sort") ?? "name"
+        let descending = sortKey.hasPrefix("-")
+        if descending { sortKey.removeFirst() }
+        guard ["id", "name", "state", "nextFire", "lastRun"].contains(sortKey) else {
+            throw APIError.badRequest("sort: '\(sortKey)' is not one of id, name, state, nextFire, lastRun (prefix - for descending)", code: "invalid_query")
+        }
+        var views = await JobView.all(api).filter { token.covers(job: $0.id) }
+        if let q = query.get("q")?.lowercased(), !q.isEmpty {
+            views = views.filter { $0.id.contains(q) || $0.name.lowercased().contains(q) || ($0.description?.lowercased().contains(q) ?? false) }
+        }
+        func key(_ view: JobView) -> String {
+            switch sortKey {
+            case "id": view.id
+            case "state": view.state.rawValue
+            case "nextFire": view.nextFire ?? "~"
+            case "lastRun": view.lastRun?.finishedAt ?? ""
+            default: view.name.lowercased()
+            }
+        }
+        views.sort { a, b in
+            let (ka, kb) = (key(a), key(b))
+            if ka != kb { return descending ? ka > kb : ka < kb }
+            return a.id < b.id
+        }
+        let total = views.count
+        let page = Array(views.dropFirst(start).prefix(limit))
+        return JobList(jobs: page, total: total, start: start, limit: limit)
+    }
+
+    static func integer(_ query: Parameters, _ name: String, default value: Int, range: ClosedRange<Int>) throws(APIError) -> Int {
+        guard let text = query.get(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.badRequest("\(name): '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)", code: "invalid_query")
+        }
+        return number
+    }
+
+    /// `{"params": {...}}` values as the job's parameter types: JSON strings, numbers and
+    /// booleans; a string is also read as a number or boolean when the parameter is one.
+    static func parameters(_ value: Value?, for job: JobDefinition) throws(APIError) -> [String: ParameterValue] {
+        guard let value, value != .null else { return [:] }
+        guard case .object(let members) = value else {
+            throw APIError(.badRequest, code: "invalid_params", "params must be an object of parameter names to values")
+        }
+        var result: [String: ParameterValue] = [:]
+        for (name, member) in members {
+            let type = job.parameter(named: name)?.type
+            switch member {
+            case .string(let text):
+                if let type, type != .string {
+                    guard let parsed = ParameterValue.parse(text, as: type) else {
+                        throw APIError(.badRequest, code: "invalid_params", "parameter '\(name)' is a \(type.rawValue); \"\(text)\" is not")
+                    }
+                    result[name] = parsed
+                } else {
+                    result[name] = .string(text)
+                }
+            case .number(let number): result[name] = .number(number)
+            case .bool(let flag): result[name] = .boolean(flag)
+            case .null, .array, .object:
+                throw APIError(.badRequest, code: "invalid_params", "parameter '\(name)': a value is a string, a number or a boolean")
+            }
+        }
+        return result
+    }
+
+    /// The status of each refusal: 404 unknown job, 400 invalid parameters, 409 concurrency
+    /// (naming the run in progress) or not runnable, 429 rate limited, 503 stopping.
+    static func apiError(_ refusal: TriggerRefusal) -> APIError {
+        switch refusal.reason {
+        case .unknownJob: APIError(.notFound, code: "not_found", refusal.message)
+        case .invalidParameters: APIError(.badRequest, code: "invalid_params", refusal.message)
+        case .concurrency: APIError(.conflict, code: "concurrency", refusal.message, runInProgress: refusal.runInProgress)
+        case .rateLimited: APIError(.tooManyRequests, code: "rate_limited", refusal.message)
+        case .notRunnable: APIError(.conflict, code: "not_runnable", refusal.message)
+        case .stopping: APIError(.serviceUnavailable, code: "stopping", refusal.message)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Definitions
+import Foundation
+import History
+import Hummingbird
+import Scheduler
+
+/// `GET /api/runs`, `GET /api/runs/{run}`, `GET /api/runs/{run}/log`, `POST /api/runs/{run}/cancel`.
+struct RunRoutes {
+    let api: JobctlAPI
+
+    struct InProgress: Encodable {
+        var run: String
+        var job: String
+        var status = "running"
+        var trigger: String
+        var startedAt: String
+    }
+
+    struct RunList: Encodable {
+        /// Records, newest first.
+        var runs: [RunRecord]
+        var inProgress: [InProgress]
+        var start: Int
+        var limit: Int
+        /// The `start` of the next page, or nil on the last one.
+        var next: Int?
+    }
+
+    struct Cancelling: Encodable {
+        var run: String
+        var job: String
+        var status = "cancelling"
+    }
+
+    func add(to router: Router<APIRequestContext>) {
+        let api = self.api
+        router.get("/api/runs") { request, _ -> Response in
+            let token = try api.authorize(request, .read)
+            return try JSONResponse.make(try await Self.list(api, query: request.uri.queryParameters, token: token))
+        }
+        router.get("/api/runs/:run") { request, context -> Response in
+            let run = try Self.runID(context)
+            if let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) {
+                _ = try api.authorize(request, .read, job: running.job.rawValue)
+                return try JSONResponse.make(InProgress(run: run, job: running.job.rawValue, trigger: running.trigger.rawValue, startedAt: RecordTime.string(running.startedAt)))
+            }
+            _ = try api.authorize(request, .read)
+            guard let record = Self.record(of: run, api: api) else { throw APIError.notFound("no run '\(run)'") }
+            _ = try api.authorize(request, .read, job: record.job)
+            return try JSONResponse.make(record)
+        }
+        router.get("/api/runs/:run/log") { request, context -> Response in
+            let run = try Self.runID(context)
+            _ = try api.authorize(request, .read)
+            guard let (job, path) = api.history.findLog(run: run) else {
+                throw APIError.notFound("run '\(run)' has no log (it never started, or its log was removed)")
+            }
+            _ = try api.authorize(request, .read, job: job)
+            guard let data = FileManager.default.contents(atPath: path) else { throw APIError.notFound("the log of run '\(run)' cannot be read") }
+            return JSONResponse.raw(data, contentType: "text/plain; charset=utf-8")
+        }
+        router.post("/api/runs/:run/cancel") { request, context -> Response in
+            let run = try Self.runID(context)
+            _ = try api.authorize(request, .run)
+            if let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) {
+                _ = try api.authorize(request, .run, job: running.job.rawValue)
+                if await api.scheduler.cancel(run: run) {
+                    return try JSONResponse.make(Cancelling(run: run, job: running.job.rawValue), status: .accepted)
+                }
+            }
+            if let record = Self.record(of: run, api: api) {
+                _ = try api.authorize(request, .run, job: record.job)
+                throw APIError(.conflict, code: "not_running", "run '\(run)' of \(record.job) is not in progress: it is \(record.status.rawValue)")
+            }
+            throw APIError.notFound("no run '\(run)' in progress")
+        }
+    }
+
+    static func runID(_ context: APIRequestContext) throws(APIError) -> String {
+        let raw = context.parameters.get("run") ?? ""
+        let run = raw.removingPercentEncoding ?? raw
+        guard RunID.isValid(run) else { throw APIError.notFound("no run '\(run)': not a run id") }
+        return run
+    }
+
+    /// The final record of `run`: in the job whose folder holds its log, else in any job whose
+    /// history has it (each file read backwards only as far back as the run's start time).
+    static func record(of run: String, api: JobctlAPI) -> RunRecord? {
+        let reader = HistoryReader(folder: api.history)
+        let jobs = api.history.findLog(run: run).map { [$0.job] } ?? api.history.jobs()
+        for job in jobs where (try? reader.contains(run: run, job: job)) == true {
+            if let record = try? reader.lastRecord(job: job, where: { $0.run == run }) { return record }
+        }
+        return nil
+    }
+
+    static func list(_ api: JobctlAPI, query: Parameters, token: Token) async throws(APIError) -> RunList {
+        let limit = try JobRoutes.integer(query, "limit", default: 30, range: 1...1000)
+        let start = try JobRoutes.integer(query, "start", default: 0, range: 0...100_000)
+        var filter = RecordFilter()
+        if let text = query.get("status") {
+            var statuses: Set<RunStatus> = []
+            for name in text.split(separator: ",") {
+                guard let status = RunStatus(rawValue: String(name)), status.isFinal else {
+                    throw APIError.badRequest("status: '\(name)' is not a final run status (\(RunStatus.finalStatuses.map(\.rawValue).joined(separator: ", ")))", code: "invalid_query")
+                }
+                statuses.insert(status)
+            }
+            filter.statuses = statuses
+        }
+        if let text = query.get("since") {
+            guard let date = RecordTime.parse(text) else {
+                throw APIError.badRequest("since: '\(text)' is not an RFC 3339 date-time (2026-11-22T08:00:00Z)", code: "invalid_query")
+            }
+            filter.since = date
+        }
+        let jobs: [String]
+        if let job = query.get("job") {
+            guard JobID(job) != nil else { throw APIError.badRequest("job: \(JobID.problem(with: job) ?? "'\(job)' is not a job id")", code: "invalid_query") }
+            guard token.covers(job: job) else {
+                throw APIError(.forbidden, code: "forbidden", "token '\(token.name)' is limited to jobs \(token.jobs ?? "*"); '\(job)' is not one of them")
+            }
+            jobs = [job]
+        } else {
+            jobs = api.history.jobs().filter { token.covers(job: $0) }
+        }
+        let reader = HistoryReader(folder: api.history)
+        var records: [RunRecord] = []
+        for job in jobs {
+            if let page = try? reader.lastRecords(job: job, count: start + limit + 1, filter: filter) { records += page.records }
+        }
+        records.sort { ($0.finishedAt, $0.run) > ($1.finishedAt, $1.run) }
+        let page = Array(records.dropFirst(start).prefix(limit))
+        let running = await api.scheduler.runningRuns.filter { token.covers(job: $0.job.rawValue) && (query.get("job") == nil || query.get("job") == $0.job.rawValue) }
+        return RunList(runs: page, inProgress: running.map { InProgress(run: $0.run, job: $0.job.rawValue, trigger: $0.trigger.rawValue, startedAt: RecordTime.string($0.startedAt)) },
+                       start: start, limit: limit, next: records.count > start + limit ? start + limit : nil)
+    }
+}

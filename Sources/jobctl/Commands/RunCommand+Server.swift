@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Server
+
+extension RunCommand {
+    /// `jobctl run JOB --server URL`: `POST /api/jobs/{id}/runs` on a running `jobctl serve`
+    /// (trigger `api`); prints the run ids. With --wait, polls each run until it is recorded and
+    /// exits 0 only when all completed.
+    func runOnServer(_ server: String) async throws {
+        let client = try ServerOptions(server: server).client()
+        var params: [String: String] = [:]
+        for pair in parameters {
+            guard let equals = pair.firstIndex(of: "=") else {
+                Console.error("error: --param '\(pair)': write NAME=VALUE")
+                throw ExitCode(1)
+            }
+            params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        let body = try JSONSerialization.data(withJSONObject: ["params": params])
+        let reply = try await ServerReply.send(client, "POST", "/api/jobs/\(APIClient.path(job: job))/runs", body: body)
+        if reply.status == 409 || reply.status == 429 {
+            Console.error("refused: \(reply.errorMessage)")
+            throw ExitCode(1)
+        }
+        try ServerReply.requireSuccess(reply)
+        let runs = reply.object?["runs"] as? [String] ?? []
+        if runs.isEmpty { Console.error("queued behind the run in progress (concurrency: queue)") }
+        for run in runs { print(run) }
+        guard wait else { return }
+        var allCompleted = true
+        for run in runs {
+            while true {
+                let state = try await ServerReply.send(client, "GET", "/api/runs/\(run)")
+                try ServerReply.requireSuccess(state)
+                let status = state.object?["status"] as? String ?? "unknown"
+                if status != "running" {
+                    Console.error("\(run) \(status)")
+                    if status != "completed" { allCompleted = false }
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        if !allCompleted { throw ExitCode(1) }
+    }
+}
+
+extension ServerOptions {
+    init(server: String) {
+        self.init()
+        self.server = server
+    }
+}

@@ -1,0 +1,116 @@
+import Definitions
+import Execution
+import Foundation
+import History
+import Hummingbird
+import HummingbirdTesting
+import Scheduler
+import Server
+import TestSupport
+
+/// The API over a real scheduler on a temporary root (real history files, real child processes),
+/// driven in-process through Hummingbird's router test client.
+final class APIHarness: Sendable {
+    let root: TemporaryRoot
+    let history: HistoryFolder
+    let scheduler: Scheduler
+    let metrics: RunMetrics
+    let api: JobctlAPI
+    let tokens: TokenStore
+
+    static let jobs: [String: String] = [
+        "jobs/reports/daily.yaml": """
+            name: Daily report
+            description: Revenue per market
+            params:
+              market: {default: NL, allowed: [NL, BE, DE]}
+              note: {type: string}
+            steps:
+              - run: [echo, "{{params.market}}", "{{params.note}}"]
+            """,
+        "jobs/slow.yaml": """
+            steps:
+              - run: [sleep, "300"]
+            """,
+        "jobs/limited.yaml": """
+            rateLimit: {max: 1, per: 1h}
+            steps:
+              - run: ["true"]
+            """,
+        "jobs/orders/big.yaml": """
+            on: {events: [order.created]}
+            filter: event.amount > 1000
+            steps:
+              - run: ["true"]
+            """,
+        "jobs/nightly.yaml": """
+            schedule: {cron: "30 2 * * *", timezone: Europe/Amsterdam}
+            steps:
+              - run: ["true"]
+            """,
+    ]
+
+    init(secrets: [String: String] = [:]) async throws {
+        root = try TemporaryRoot()
+        for (path, text) in Self.jobs { try root.write(path, text + "\n") }
+        history = HistoryFolder(root: root.path)
+        metrics = RunMetrics()
+        var stores = Scheduler.Stores.files(root: root.path, history: history)
+        stores.recorder = MetricsRecorder(wrapping: stores.recorder, metrics: metrics)
+        scheduler = Scheduler(root: root.path, clock: SystemClock(), stores: stores, performer: ExecutionPerformer(),
+                              options: Scheduler.Options(node: "test"))
+        let definitions = try RootFolder(path: root.path).load()
+        precondition(definitions.isValid, definitions.diagnostics.map(\.description).joined(separator: "\n"))
+        await scheduler.load(AppliedState(commit: "0123456789abcdef", definitions: definitions, appliedAt: Date()), catchingUp: false)
+        tokens = TokenStore(root: root.path)
+        api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: tokens),
+                        secrets: SecretStore(environment: secrets, file: nil), metrics: metrics)
+    }
+
+    func token(_ scope: Scope, jobs: String? = nil) throws -> String {
+        try tokens.create(scope: scope, jobs: jobs, name: nil).secret
+    }
+
+    var app: some ApplicationProtocol {
+        buildApplication(api: api, configuration: .init())
+    }
+
+    func records(_ job: String) -> [RunRecord] {
+        var result: [RunRecord] = []
+        _ = try? HistoryReader(folder: history).forEachRecord(job: job) { result.append($0) }
+        return result
+    }
+
+    func stop() async {
+        await scheduler.shutdown(grace: .zero)
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass.
+func eventually(within seconds: TimeInterval = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
+
+extension TestResponse {
+    var text: String { String(decoding: body.readableBytesView, as: UTF8.self) }
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    var errorMessage: String? { (json["error"] as? [String: Any])?["message"] as? String }
+}
+
+func bearer(_ token: String) -> HTTPFields {
+    [.authorization: "Bearer \(token)"]
+}
+
+func jsonHeaders(_ token: String) -> HTTPFields {
+    [.authorization: "Bearer \(token)", .contentType: "application/json"]
+}

@@ -1,0 +1,120 @@
+import Foundation
+import History
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
+import Server
+import Testing
+
+@Suite("API: events, webhooks, metrics")
+struct EventEndpointTests {
+    @Test func anEventRunsTheJobsWhoseFilterPassesAndRecordsTheOthersFiltered() async throws {
+        let harness = try await APIHarness()
+        let token = try harness.token(.run)
+        try await harness.app.test(.router) { client in
+            func post(_ body: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/events", method: .post, headers: jsonHeaders(token), body: ByteBuffer(string: body))
+            }
+            let below = try await post(#"{"type": "order.created", "payload": {"amount": 999}}"#)
+            #expect(below.status == .ok)
+            let filtered = try #require(below.json["filtered"] as? [String])
+            #expect(filtered.count == 1)
+            #expect(below.json["started"] as? [String] == [])
+            let decision = (below.json["decisions"] as? [[String: Any]])?.first
+            #expect(decision?["outcome"] as? String == "filtered")
+            #expect(decision?["job"] as? String == "orders/big")
+            let records = harness.records("orders/big")
+            #expect(records.map(\.status) == [.filtered])
+            #expect(records.first?.run == filtered[0])
+            #expect(records.first?.trigger == .event)
+
+            let above = try await post(#"{"type": "order.created", "payload": {"amount": 1500}}"#)
+            let started = try #require(above.json["started"] as? [String])
+            #expect(started.count == 1)
+            #expect(try await eventually { harness.records("orders/big").map(\.status) == [.filtered, .completed] })
+
+            let nobody = try await post(#"{"type": "nobody.listens"}"#)
+            #expect(nobody.status == .ok)
+            #expect((nobody.json["decisions"] as? [Any])?.isEmpty == true)
+
+            for body in ["{", "{}", #"{"type": ""}"#, #"{"type": 3}"#, #"{"type": "x", "extra": 1}"#, #"{"type": "x", "params": [1]}"#] {
+                #expect(try await post(body).status == .badRequest, "\(body)")
+            }
+            let read = try harness.token(.read)
+            let forbidden = try await client.execute(uri: "/api/events", method: .post, headers: jsonHeaders(read), body: ByteBuffer(string: #"{"type": "order.created"}"#))
+            #expect(forbidden.status == .forbidden)
+            // A token limited to other jobs offers the event to none.
+            let reports = try harness.token(.run, jobs: "reports/*")
+            let narrowed = try await client.execute(uri: "/api/events", method: .post, headers: jsonHeaders(reports),
+                                                    body: ByteBuffer(string: #"{"type": "order.created", "payload": {"amount": 5000}}"#))
+            #expect((narrowed.json["decisions"] as? [Any])?.isEmpty == true)
+        }
+        await harness.stop()
+    }
+
+    @Test func webhooksNeedTheJobsHMACSignature() async throws {
+        let secret = "s3cr3t-webhook"
+        let harness = try await APIHarness(secrets: ["JOBCTL_SECRET_WEBHOOK_ORDERS_BIG": secret])
+        #expect(WebhookSignature.secretName(for: "orders/big") == "WEBHOOK_ORDERS_BIG")
+        let body = Array(#"{"amount": 2500}"#.utf8)
+        let signature = WebhookSignature.header(body: body, secret: secret)
+        try await harness.app.test(.router) { client in
+            func hook(_ uri: String, signature: String?, body: [UInt8]) async throws -> TestResponse {
+                var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Jobctl-Event")!: "order.created"]
+                if let signature { headers[HTTPField.Name("X-Hub-Signature-256")!] = signature }
+                return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            }
+            let unsigned = try await hook("/hooks/orders/big", signature: nil, body: body)
+            #expect(unsigned.status == .unauthorized)
+            #expect(unsigned.errorCode == "bad_signature")
+            let wrong = try await hook("/hooks/orders/big", signature: WebhookSignature.header(body: body, secret: "guess"), body: body)
+            #expect(wrong.status == .unauthorized)
+            let tampered = try await hook("/hooks/orders/big", signature: signature, body: Array(#"{"amount": 9999}"#.utf8))
+            #expect(tampered.status == .unauthorized)
+            let garbage = try await hook("/hooks/orders/big", signature: "sha256=zz", body: body)
+            #expect(garbage.status == .unauthorized)
+            #expect(harness.records("orders/big").isEmpty)
+
+            let signed = try await hook("/hooks/orders%2Fbig", signature: signature, body: body)
+            #expect(signed.status == .ok)
+            #expect(signed.json["type"] as? String == "order.created")
+            #expect((signed.json["started"] as? [String])?.count == 1)
+            #expect(try await eventually { harness.records("orders/big").map(\.status) == [.completed] })
+
+            let noSecret = try await hook("/hooks/slow", signature: signature, body: body)
+            #expect(noSecret.status == .unauthorized)
+            #expect(try await hook("/hooks/nope", signature: signature, body: body).status == .notFound)
+            let notJSON = Array("not json".utf8)
+            #expect(try await hook("/hooks/orders/big", signature: WebhookSignature.header(body: notJSON, secret: secret), body: notJSON).status == .badRequest)
+        }
+        await harness.stop()
+    }
+
+    @Test func metricsCountRecordsAndShowJobStatesAndTheCommit() async throws {
+        let harness = try await APIHarness()
+        let token = try harness.token(.run)
+        try await harness.app.test(.router) { client in
+            _ = try await client.execute(uri: "/api/jobs/limited/runs", method: .post, headers: jsonHeaders(token))
+            _ = try await client.execute(uri: "/api/jobs/limited/runs", method: .post, headers: jsonHeaders(token))
+            #expect(try await eventually { harness.records("limited").count == 2 })
+            let response = try await client.execute(uri: "/metrics", method: .get, headers: bearer(token))
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = response.text
+            #expect(text.contains("# TYPE jobctl_runs_total counter\n"))
+            #expect(text.contains("jobctl_runs_total{job=\"limited\",status=\"completed\"} 1\n"))
+            #expect(text.contains("jobctl_runs_total{job=\"limited\",status=\"rate_limited\"} 1\n"))
+            #expect(text.contains("jobctl_run_duration_seconds_count 1\n"))
+            #expect(text.contains("jobctl_run_duration_seconds_bucket{le=\"+Inf\"} 1\n"))
+            #expect(text.contains("# TYPE jobctl_schedule_lag_seconds histogram\n"))
+            #expect(text.contains("jobctl_jobs{state=\"pending\"} 4\n"))
+            #expect(text.contains("jobctl_jobs{state=\"active\"} 1\n"))
+            #expect(text.contains("jobctl_applied_commit_info{commit=\"0123456789abcdef\"} 1\n"))
+        }
+        // A new process counts what history already holds.
+        let seeded = RunMetrics()
+        seeded.seed(from: harness.history)
+        #expect(seeded.lastRecord(of: "limited") != nil)
+        await harness.stop()
+    }
+}
