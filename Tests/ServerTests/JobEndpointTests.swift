@@ -125,6 +125,10 @@ struct JobEndpointTests {
             #expect(response.status == .ok)
             #expect(response.text == expected)
             #expect(response.text.contains("\"kind\": \"moved\""))
+            // Form encoding: + is a space; an empty value is no value.
+            let plus = try await client.execute(uri: "/api/fire-times?cron=30+2+*+*+*&timezone=America%2FNew_York&from=2026-03-07&count=3&until=",
+                                                method: .get, headers: bearer(token))
+            #expect(plus.text == expected)
 
             let job = try await client.execute(uri: "/api/jobs/nightly/fire-times?from=2026-10-24&count=2", method: .get, headers: bearer(token))
             #expect(job.status == .ok)

@@ -139,6 +139,8 @@ struct RunEndpointTests {
             let rest = try await client.execute(uri: "/api/runs?limit=2&start=2", method: .get, headers: bearer(run))
             #expect((rest.json["runs"] as? [[String: Any]])?.map { $0["run"] as? String } == [ids[0]])
             #expect(rest.json["next"] == nil)
+            let empty = try await client.execute(uri: "/api/runs?job=&since=&status=", method: .get, headers: bearer(run))
+            #expect((empty.json["runs"] as? [[String: Any]])?.count == 3)
             let failed = try await client.execute(uri: "/api/runs?status=failed,timed_out", method: .get, headers: bearer(run))
             #expect((failed.json["runs"] as? [[String: Any]])?.isEmpty == true)
             let future = try await client.execute(uri: "/api/runs?since=2999-01-01T00:00:00Z", method: .get, headers: bearer(run))

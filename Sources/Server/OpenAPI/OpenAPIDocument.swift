@@ -140,7 +140,7 @@ paths:
               additionalProperties: false
               properties:
                 params:
-                  type: object
+                  type: [object, "null"]
                   description: Parameter values; strings are also read as the parameter's type.
                   additionalProperties:
                     type: [string, number, boolean]
@@ -306,10 +306,10 @@ paths:
       operationId: fireTimes
       summary: Preview a schedule's fire times (the engine and JSON of `jobctl fire-times`); scope read.
       parameters:
-        - {name: cron, in: query, description: "A cron expression (exactly one of cron, every, at).", schema: {type: string}}
+        - {name: cron, in: query, description: "A cron expression (exactly one of cron, every, at).", schema: {type: string}, example: "0 8 * * 1-5"}
         - {name: every, in: query, description: "An interval such as 15m, anchored at start or the Unix epoch.", schema: {type: string}}
         - {name: at, in: query, description: "A one-off local date-time.", schema: {type: string}}
-        - {name: timezone, in: query, description: "IANA zone (default UTC).", schema: {type: string}}
+        - {name: timezone, in: query, description: "IANA zone (default UTC).", schema: {type: string}, example: Europe/Amsterdam}
         - {name: start, in: query, description: No fire before this local date or date-time., schema: {type: string}}
         - {name: end, in: query, description: No fire after this local date-time., schema: {type: string}}
         - $ref: "#/components/parameters/From"
@@ -336,6 +336,9 @@ components:
       required: true
       description: A job id; `/` may be percent-encoded or written as plain path segments.
       schema: {type: string}
+      examples:
+        report: {value: reports/daily}
+        event: {value: orders/big}
     RunID:
       name: run
       in: path

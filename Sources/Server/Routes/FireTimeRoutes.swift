@@ -13,7 +13,7 @@ struct FireTimeRoutes {
         let api = self.api
         router.get("/api/fire-times") { request, _ -> Response in
             _ = try api.authorize(request, .read)
-            let query = request.uri.queryParameters
+            let query = Query(request.uri.query)
             let schedule = try Self.schedule(query)
             return try Self.response(schedule, query: query)
         }
@@ -21,7 +21,7 @@ struct FireTimeRoutes {
 
     /// The fire times of `schedule` that the query's `from`, `count` and `until` select, as the
     /// CLI's JSON (the same bytes as `jobctl fire-times --format json`).
-    static func response(_ schedule: JobSchedule, query: Parameters) throws(APIError) -> Response {
+    static func response(_ schedule: JobSchedule, query: Query) throws(APIError) -> Response {
         let now = Date()
         let from = try query.get("from").map { text throws(APIError) in try instant(text, name: "from", zone: schedule.zone) } ?? now
         let until = try query.get("until").map { text throws(APIError) in try instant(text, name: "until", zone: schedule.zone) }
@@ -44,7 +44,7 @@ struct FireTimeRoutes {
         return JSONResponse.raw(Array(FireTimePreview(fires: fires, zone: schedule.zone, now: now).render(.json).utf8))
     }
 
-    static func schedule(_ query: Parameters) throws(APIError) -> JobSchedule {
+    static func schedule(_ query: Query) throws(APIError) -> JobSchedule {
         let cron = query.get("cron"), every = query.get("every"), at = query.get("at")
         let given = [cron, every, at].compactMap { $0 }.count
         guard given == 1 else {

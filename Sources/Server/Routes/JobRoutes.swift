@@ -26,7 +26,7 @@ struct JobRoutes {
         let api = self.api
         router.get("/api/jobs") { request, _ -> Response in
             let token = try api.authorize(request, .read)
-            return try JSONResponse.make(try await Self.list(api, query: request.uri.queryParameters, token: token))
+            return try JSONResponse.make(try await Self.list(api, query: Query(request.uri.query), token: token))
         }
         router.get("/api/jobs/**") { request, context -> Response in
             var segments = try JobPath.segments(context.parameters.getCatchAll())
@@ -44,7 +44,7 @@ struct JobRoutes {
                 guard let schedule = job.schedule else {
                     throw APIError.notFound("job '\(id)' has no schedule; it runs only manually, through the API or on events")
                 }
-                return try FireTimeRoutes.response(schedule.jobSchedule(for: id), query: request.uri.queryParameters)
+                return try FireTimeRoutes.response(schedule.jobSchedule(for: id), query: Query(request.uri.query))
             }
             return try JSONResponse.make(await JobDetail.make(job, api: api))
         }
@@ -74,7 +74,7 @@ struct JobRoutes {
         }
     }
 
-    static func list(_ api: JobctlAPI, query: Parameters, token: Token) async throws(APIError) -> JobList {
+    static func list(_ api: JobctlAPI, query: Query, token: Token) async throws(APIError) -> JobList {
         let limit = try integer(query, "limit", default: 30, range: 1...1000)
         let start = try integer(query, "start", default: 0, range: 0...1_000_000)
         var sortKey = query.get("sort") ?? "name"
@@ -106,7 +106,7 @@ struct JobRoutes {
         return JobList(jobs: page, total: total, start: start, limit: limit)
     }
 
-    static func integer(_ query: Parameters, _ name: String, default value: Int, range: ClosedRange<Int>) throws(APIError) -> Int {
+    static func integer(_ query: Query, _ name: String, default value: Int, range: ClosedRange<Int>) throws(APIError) -> Int {
         guard let text = query.get(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw APIError.badRequest("\(name): '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)", code: "invalid_query")

@@ -36,7 +36,7 @@ struct RunRoutes {
         let api = self.api
         router.get("/api/runs") { request, _ -> Response in
             let token = try api.authorize(request, .read)
-            return try JSONResponse.make(try await Self.list(api, query: request.uri.queryParameters, token: token))
+            return try JSONResponse.make(try await Self.list(api, query: Query(request.uri.query), token: token))
         }
         router.get("/api/runs/:run") { request, context -> Response in
             let run = try Self.runID(context)
@@ -94,7 +94,7 @@ struct RunRoutes {
         return nil
     }
 
-    static func list(_ api: JobctlAPI, query: Parameters, token: Token) async throws(APIError) -> RunList {
+    static func list(_ api: JobctlAPI, query: Query, token: Token) async throws(APIError) -> RunList {
         let limit = try JobRoutes.integer(query, "limit", default: 30, range: 1...1000)
         let start = try JobRoutes.integer(query, "start", default: 0, range: 0...100_000)
         var filter = RecordFilter()
