@@ -6,6 +6,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suites: [String: ([String]) async throws -> Void] = [
     "validate": ValidateBenchmark.run,
+    "scheduler": SchedulerBenchmark.run,
     "schedules": ScheduleBenchmark.run,
     "reconcile": ReconcileBenchmark.run,
     "history": HistoryBenchmark.run,

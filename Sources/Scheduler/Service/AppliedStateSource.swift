@@ -33,6 +33,9 @@ public struct GitAppliedStateSource: Sendable {
             applyHead(reconciler)
         }
         do {
+            // Cheap check first: reading the ref is one file read; loading definitions parses every job.
+            let current = try reconciler.appliedCommit()
+            if let current, current.hex == known { return nil }
             guard let applied = try reconciler.appliedDefinitions() else {
                 if known == nil { log("no applied state yet: run `jobctl apply` (or serve --auto-apply); nothing is scheduled") }
                 return nil
