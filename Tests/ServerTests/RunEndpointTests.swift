@@ -86,8 +86,12 @@ struct RunEndpointTests {
             #expect(try await eventually { harness.records("limited").map(\.status).sorted() == [.completed, .rateLimited] })
             // Wrong method on a known path.
             let wrongMethod = try await client.execute(uri: "/api/events", method: .get, headers: bearer(run))
-            #expect(wrongMethod.status.code >= 400 && wrongMethod.status.code < 500)
-            #expect(wrongMethod.errorCode != nil)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.errorCode == "method_not_allowed")
+            #expect(wrongMethod.headers[.allow] == "POST")
+            let delete = try await client.execute(uri: "/api/runs/20260101T000000.000Z-abcdefgh", method: .delete, headers: bearer(run))
+            #expect(delete.status == .methodNotAllowed)
+            #expect(delete.headers[.allow] == "GET")
         }
         await harness.stop()
     }

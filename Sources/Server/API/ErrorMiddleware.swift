@@ -17,7 +17,12 @@ struct ErrorMiddleware: RouterMiddleware {
             throw Self.tooLarge
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: throw APIError(.notFound, code: "not_found", error.body ?? "no such endpoint: \(request.method) \(request.uri.path)")
+            case .notFound:
+                if let allowed = Self.allowedMethods(path: request.uri.path) {
+                    throw APIError(.methodNotAllowed, code: "method_not_allowed", "\(request.method) is not allowed on \(request.uri.path); use \(allowed)",
+                                   headers: [.allow: allowed])
+                }
+                throw APIError(.notFound, code: "not_found", error.body ?? "no such endpoint: \(request.method) \(request.uri.path)")
             case .methodNotAllowed: throw APIError(.methodNotAllowed, code: "method_not_allowed", error.body ?? "\(request.method) is not allowed on \(request.uri.path)", headers: error.headers)
             case .contentTooLarge: throw Self.tooLarge
             default: throw APIError(error.status, code: Self.code(for: error.status), error.body ?? error.status.reasonPhrase, headers: error.headers)
@@ -28,6 +33,26 @@ struct ErrorMiddleware: RouterMiddleware {
             log("error: \(request.method) \(request.uri.path): \(error)")
             throw APIError(.internalServerError, code: "internal", "internal error: \(error)")
         }
+    }
+
+    /// The methods a path of the API answers to, for a 405 with `Allow`; nil for a path it does not have.
+    static func allowedMethods(path: String) -> String? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        switch path {
+        case "/healthz", "/metrics", "/api/openapi.yaml", "/api/jobs", "/api/runs", "/api/fire-times": return "GET"
+        case "/api/events": return "POST"
+        default: break
+        }
+        if path.hasPrefix("/api/jobs/") { return segments.last == "runs" ? "POST" : "GET" }
+        if path.hasPrefix("/hooks/") && segments.count > 1 { return "POST" }
+        if path.hasPrefix("/api/runs/") {
+            switch (segments.count, segments.last) {
+            case (3, _), (4, "log"): return "GET"
+            case (4, "cancel"): return "POST"
+            default: return nil
+            }
+        }
+        return nil
     }
 
     static let tooLarge = APIError(.contentTooLarge, code: "too_large", "the request body is larger than \(APIRequestContext.maximumBodySize) bytes (1 MiB)")

@@ -257,7 +257,7 @@ paths:
                 type: {type: string, minLength: 1}
                 payload: {description: The event; any JSON value (usually an object).}
                 params:
-                  type: object
+                  type: [object, "null"]
                   additionalProperties:
                     type: [string, number, boolean]
       responses:

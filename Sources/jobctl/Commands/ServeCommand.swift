@@ -67,7 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Metrics count every record appended from here on, after the records already in history.
         let metrics = RunMetrics()
         metrics.seed(from: historyFolder)
-        stores.recorder = MetricsRecorder(wrapping: stores.recorder, metrics: metrics)
+        // Records stay synced to disk before an append returns; appends during a sync share the next one.
+        stores.recorder = MetricsRecorder(wrapping: GroupCommitRecorder(folder: historyFolder), metrics: metrics)
         let graceDuration = try JobDuration(grace)
         let scheduler = Scheduler(
             root: root, clock: SystemClock(), stores: stores, performer: ExecutionPerformer(),

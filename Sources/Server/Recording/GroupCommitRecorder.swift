@@ -1,0 +1,87 @@
+public import History
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// History appends with group commit: the same durability as ``FileRunRecorder``'s `.synced`
+/// (when `append` returns, the record is on disk), but records appended while a sync is under
+/// way share the next `fdatasync(2)` instead of paying one each.
+///
+/// Each record is written at once (one `write(2)` under `flock`, O_APPEND, as `FileRunRecorder`
+/// writes it), then `append` suspends until a sync that started after the write has finished.
+/// Syncs run on their own thread, one at a time, so the caller (the scheduler actor) is free to
+/// take other requests meanwhile: under a burst of events the daemon makes one sync per batch
+/// rather than one per record. A new file's folder is synced too.
+public final class GroupCommitRecorder: RunRecorder {
+    public let folder: HistoryFolder
+    private let writer: FileRunRecorder
+    private let syncer = Syncer()
+
+    public init(folder: HistoryFolder, warn: @escaping @Sendable (HistoryWarning) -> Void = { _ in }) {
+        self.folder = folder
+        self.writer = FileRunRecorder(folder: folder, durability: .unsynced, warn: warn)
+    }
+
+    public func append(_ record: RunRecord) async throws {
+        let path = try folder.file(forJob: record.job)
+        let isNew = access(path, F_OK) != 0
+        try writer.append(record)
+        try await syncer.sync(path: path, folder: isNew ? (path as NSString).deletingLastPathComponent : nil)
+    }
+
+    public func contains(run: String, job: String) async throws -> Bool {
+        try writer.contains(run: run, job: job)
+    }
+
+    /// Batches sync requests: whoever asks while a sync runs is served by the next one.
+    actor Syncer {
+        private var paths: Set<String> = []
+        private var folders: Set<String> = []
+        private var waiters: [CheckedContinuation<Void, any Error>] = []
+        private var syncing = false
+        private let queue = DispatchQueue(label: "jobctl.history.sync")
+
+        func sync(path: String, folder: String?) async throws {
+            paths.insert(path)
+            if let folder { folders.insert(folder) }
+            try await withCheckedThrowingContinuation { continuation in
+                waiters.append(continuation)
+                if !syncing { startBatch() }
+            }
+        }
+
+        private func startBatch() {
+            syncing = true
+            let batch = (paths: paths, folders: folders, waiters: waiters)
+            paths = []
+            folders = []
+            waiters = []
+            queue.async {
+                var failure: (any Error)?
+                for path in batch.paths.sorted() + batch.folders.sorted() {
+                    let fd = open(path, O_RDONLY | O_CLOEXEC)
+                    if fd < 0 || fdatasync(fd) != 0 {
+                        failure = HistoryError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))")
+                    }
+                    if fd >= 0 { close(fd) }
+                }
+                Task { await self.finished(batch.waiters, failure: failure) }
+            }
+        }
+
+        private func finished(_ batch: [CheckedContinuation<Void, any Error>], failure: (any Error)?) {
+            for waiter in batch {
+                if let failure { waiter.resume(throwing: failure) } else { waiter.resume() }
+            }
+            if waiters.isEmpty {
+                syncing = false
+            } else {
+                startBatch()
+            }
+        }
+    }
+}
