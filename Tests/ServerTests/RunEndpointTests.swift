@@ -135,7 +135,11 @@ struct RunEndpointTests {
                 let response = try await client.execute(uri: "/api/jobs/reports%2Fdaily/runs", method: .post, headers: jsonHeaders(run), body: body)
                 ids.append(try #require(response.json["run"] as? String))
                 let count = ids.count
-                #expect(try await eventually { harness.records("reports/daily").count == count })
+                // The record is appended just before the run leaves the in-progress set (concurrency: skip).
+                #expect(try await eventually {
+                    let idle = await harness.scheduler.runningRuns.isEmpty
+                    return idle && harness.records("reports/daily").count == count
+                })
             }
             let page = try await client.execute(uri: "/api/runs?limit=2", method: .get, headers: bearer(run))
             #expect((page.json["runs"] as? [[String: Any]])?.map { $0["run"] as? String } == [ids[2], ids[1]])

@@ -22,20 +22,19 @@ enum JSONBody {
     /// - Throws: ``APIError`` 400 (`malformed_json`) for anything that is not a JSON object.
     static func object(_ bytes: [UInt8]) throws(APIError) -> [String: Value] {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
-        } catch {
-            throw APIError(.badRequest, code: "malformed_json", "the request body is not valid JSON: \(Self.reason(error))")
-        }
-        guard case .object(let members) = Value(json: parsed) else {
+        guard case .object(let members) = try value(bytes) else {
             throw APIError(.badRequest, code: "malformed_json", "the request body must be a JSON object")
         }
         return members
     }
 
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
+    /// Any JSON value.
+    /// - Throws: ``APIError`` 400 (`malformed_json`) naming the byte offset of the problem.
+    static func value(_ bytes: [UInt8]) throws(APIError) -> Value {
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw APIError(.badRequest, code: "malformed_json", "the request body is not valid JSON: \(error.message) at byte \(error.offset)")
+        }
     }
 }

@@ -17,8 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
         restart. With --auto-apply it applies each new commit of the checked-out branch itself;
         an invalid commit is reported and the last good state keeps running. One daemon per root.
         SIGTERM or SIGINT: stop firing, let runs finish for up to --grace, cancel the rest, exit 0.
-        The HTTP API (jobs, runs, events, webhooks, metrics) listens on --listen, loopback by
-        default; tokens come from `jobctl token create` (.jobctl/tokens.json).
+        The HTTP API (jobs, runs, events, webhooks, metrics) listens on --listen,
+        loopback by default; tokens come from `jobctl token create`.
         """
     )
 

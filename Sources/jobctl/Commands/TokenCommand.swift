@@ -16,10 +16,12 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a token; its secret is printed once, alone on the last line of stdout.",
             discussion: """
-            Scopes: read (list and read jobs, runs, logs, fire times, metrics) < run (also trigger,
-            post events, cancel) < admin (everything). --jobs limits the token to job ids matching a
-            glob: `reports/*` (one segment), `reports/**` (any depth).
-              export JOBCTL_TOKEN=$(jobctl token create --scope run --jobs 'reports/*' --name ci | tail -n 1)
+            Scopes: read (list and read jobs, runs, logs, fire times, metrics)
+            < run (also trigger runs, post events, cancel runs) < admin (all).
+            --jobs limits the token to job ids matching a glob: `reports/*` (one
+            path segment), `reports/**` (any depth). Only the secret's SHA-256 is
+            stored, in <root>/.jobctl/tokens.json.
+              export JOBCTL_TOKEN=$(jobctl token create --scope run | tail -n 1)
             """
         )
 
