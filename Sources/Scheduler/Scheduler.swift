@@ -65,9 +65,10 @@ public actor Scheduler {
             self.history = history
         }
 
-        /// The file-mode stores of a root: `history/` and `.jobctl/inflight/`.
+        /// The file-mode stores of a root: `history/` (appends fdatasync'ed) and `.jobctl/inflight/`
+        /// (markers atomic but not fsynced: see `FileInFlightRegistry`).
         public static func files(root: String, history: HistoryFolder) -> Stores {
-            let inFlight = FileInFlightRegistry(root: root)
+            let inFlight = FileInFlightRegistry(root: root, durability: .unsynced)
             return Stores(claims: FileFireClaims(history: history, inFlight: inFlight), inFlight: inFlight,
                           recorder: FileRunRecorder(folder: history), history: history)
         }
@@ -89,6 +90,8 @@ public actor Scheduler {
     private let log: @Sendable (String) -> Void
 
     private var state: AppliedState?
+    /// For each job, the applied jobs whose `needs` name it.
+    private var dependents: [JobID: [JobID]] = [:]
     private var queue = DueQueue()
     private var retries: [(at: Date, plan: RunPlan)] = []
     private var active: [String: ActiveRun] = [:]
@@ -97,7 +100,9 @@ public actor Scheduler {
     private var rateWindows: [JobID: RateWindow] = [:]
     private var completedJobs: Set<JobID> = []
     private var stopping = false
-    private var wakeup: AsyncStream<Void>.Continuation?
+    private var sleeper: (id: Int, continuation: CheckedContinuation<Void, Never>)?
+    private var sleeperID = 0
+    private var pendingWake = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Fires started by the scheduler, for the dispatch-lag metric: (scheduled runAt, child start).
     public private(set) var dispatchLags: [Double] = []
@@ -122,6 +127,10 @@ public actor Scheduler {
         let isFirst = state == nil && catchingUp
         let previous = state
         state = newState
+        dependents = [:]
+        for job in newState.definitions.sortedJobs {
+            for need in job.needs { dependents[need, default: []].append(job.id) }
+        }
         let now = clock.now()
         for id in previous?.definitions.jobs.keys.map({ $0 }) ?? [] where newState.definitions.jobs[id] == nil {
             queue.remove(id)
@@ -238,8 +247,6 @@ public actor Scheduler {
     /// a retry, or a wake-up (new applied state, a finished run).
     /// - Parameter refresh: called every `pollInterval` while waiting, to pick up a new apply.
     public func run(refresh: (@Sendable () async -> Void)? = nil) async {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        wakeup = continuation
         var lastRefresh = clock.now()
         while !Task.isCancelled && !stopping {
             await fireDue()
@@ -256,25 +263,53 @@ public actor Scheduler {
                 deadline = min(deadline, refreshAt)
             }
             guard deadline > now else { continue }
-            await sleep(until: deadline, wakeups: stream)
+            await sleep(until: deadline)
         }
     }
 
-    private func sleep(until deadline: Date, wakeups: AsyncStream<Void>) async {
-        let clock = self.clock
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(until: deadline) }
-            group.addTask {
-                var iterator = wakeups.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            await group.next()
-            group.cancelAll()
+    /// Waits until `deadline` on the clock, or until `wake()` (a new apply, a finished run, a
+    /// retry to schedule), or until the task is cancelled — whichever comes first.
+    private func sleep(until deadline: Date) async {
+        if pendingWake {
+            pendingWake = false
+            return
         }
+        sleeperID += 1
+        let id = sleeperID
+        let clock = self.clock
+        let timer = Task {
+            try? await clock.sleep(until: deadline)
+            await self.resumeSleeper(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    sleeper = (id, continuation)
+                }
+            }
+        } onCancel: {
+            Task { await self.resumeSleeper(id) }
+        }
+        timer.cancel()
+    }
+
+    /// Resumes the sleeper `id` if it is still the one waiting (a late timer of an earlier sleep
+    /// must not cut a later one short).
+    private func resumeSleeper(_ id: Int) {
+        guard let current = sleeper, current.id == id else { return }
+        sleeper = nil
+        current.continuation.resume()
     }
 
     private func wake() {
-        wakeup?.yield()
+        if let current = sleeper {
+            sleeper = nil
+            current.continuation.resume()
+        } else {
+            pendingWake = true
+        }
     }
 
     private func nextDeadline() -> Date? {
@@ -483,7 +518,7 @@ public actor Scheduler {
             log("\(job.id): until (\(until.source)) holds after run \(runID); the job is completed and fires no more")
         }
         if result.status == .completed, plan.definitionOverride == nil, let definitions = state?.definitions {
-            for dependent in definitions.sortedJobs where dependent.needs.contains(job.id) && dependent.enabled {
+            for dependent in (dependents[job.id] ?? []).compactMap({ definitions.jobs[$0] }) where dependent.enabled {
                 for dependentPlan in fanOut(dependent, trigger: .dependency, scheduledFor: nil) {
                     var withNote = dependentPlan
                     withNote.warnings = []

@@ -17,7 +17,11 @@ enum BenchmarkSupport {
         var cpuSeconds: Double = 0
     }
 
-    /// Runs a command to completion with output discarded; wall time and the child's peak RSS.
+    /// Runs a command to completion with output discarded; wall time, CPU time and the child's peak RSS.
+    ///
+    /// The peak comes from GNU time (`/usr/bin/time -f %M`) when it is installed: `posix_spawn`
+    /// creates the child with `vfork`, so the child's own `ru_maxrss` starts at the benchmark's
+    /// high-water mark and would overstate a small command. Without GNU time, `peakBytes` is 0.
     static func measure(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> ProcessRun {
         var pid: pid_t = 0
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
@@ -29,17 +33,25 @@ enum BenchmarkSupport {
         let previousDirectory = FileManager.default.currentDirectoryPath
         if let directory { FileManager.default.changeCurrentDirectoryPath(directory) }
         defer { FileManager.default.changeCurrentDirectoryPath(previousDirectory) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let gnuTime = "/usr/bin/time"
+        let peakFile = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-bench-peak-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: peakFile) }
+        let wrapped = FileManager.default.isExecutableFile(atPath: gnuTime)
+        let command = wrapped ? [gnuTime, "-f", "%M", "-o", peakFile, executable] + arguments : [executable] + arguments
+        let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let start = DispatchTime.now().uptimeNanoseconds
-        let result = posix_spawnp(&pid, executable, &actions, nil, argv, environ)
+        let result = posix_spawnp(&pid, command[0], &actions, nil, argv, environ)
         guard result == 0 else { throw NSError(domain: "spawn", code: Int(result), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable)"]) }
         var status: Int32 = 0
         var usage = rusage()
         _ = wait4(pid, &status, 0, &usage)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        return ProcessRun(seconds: seconds, status: (status >> 8) & 0xff, peakBytes: usage.ru_maxrss * 1024, cpuSeconds: cpu)
+        let peakKilobytes = wrapped
+            ? (try? String(contentsOfFile: peakFile, encoding: .utf8)).flatMap { Int($0.split(separator: "\n").last.map(String.init) ?? "") } ?? 0
+            : 0
+        return ProcessRun(seconds: seconds, status: (status >> 8) & 0xff, peakBytes: peakKilobytes * 1024, cpuSeconds: cpu)
     }
 
     static func median(_ values: [Double]) -> Double {

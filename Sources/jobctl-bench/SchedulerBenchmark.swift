@@ -33,7 +33,7 @@ enum SchedulerBenchmark {
         try Data("schedule: \"* * * * * *\"\nsteps:\n  - run: [date, \"+%s.%N\"]\n".utf8).write(to: URL(fileURLWithPath: root + "/jobs/probe.yaml"))
         try commitAndApply(root)
 
-        let serve = try Daemon(root: root, arguments: ["serve", "--root", root, "--max-concurrent", "64"])
+        let serve = try Daemon(root: root, arguments: ["serve", "--root", root, "--max-concurrent", "64", "--listen", "off"])
         try await serve.waitForOutput("running \(jobs + 1) applied jobs", within: 120)
         let loaded = serve.memory()
         print("scheduler: \(jobs + 1) jobs loaded; daemon RSS \(mb(loaded.rss)) (peak \(mb(loaded.peak)) while loading)")
@@ -78,7 +78,7 @@ enum SchedulerBenchmark {
                 .write(to: URL(fileURLWithPath: "\(root)/jobs/burst/job-\(index).yaml"))
         }
         try commitAndApply(root)
-        let serve = try Daemon(root: root, arguments: ["serve", "--root", root, "--max-concurrent", "\(jobs)"])
+        let serve = try Daemon(root: root, arguments: ["serve", "--root", root, "--max-concurrent", "\(jobs)", "--listen", "off"])
         try await serve.waitForOutput("running \(jobs) applied jobs", within: 120)
         // Wait for one whole burst after the daemon is up (fires at :00, :20, :40).
         let deadline = Date().addingTimeInterval(90)

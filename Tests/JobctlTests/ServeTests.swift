@@ -37,7 +37,7 @@ struct ServeTests {
         let apply = try JobctlProcess.run(["apply", "--root", repo.path])
         #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
 
-        let first = try DaemonProcess(["serve", "--root", repo.path])
+        let first = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"])
         var marker: [String: Any] = [:]
         let running = try await waitUntil {
             marker = inFlightMarkers(repo).first { ($0["process"] as? [String: Any]) != nil } ?? [:]
@@ -49,14 +49,14 @@ struct ServeTests {
         let group = Int32(groupNumber)
         first.signal(SIGKILL)
         #expect(try await first.waitForExit(within: 10) != nil)
-        #expect(kill(-group, 0) == 0, "the orphaned process group outlives the daemon until recovery")
+        #expect(!liveProcesses(inGroup: group).isEmpty, "the orphaned process group outlives the daemon until recovery")
 
-        let second = try DaemonProcess(["serve", "--root", repo.path])
+        let second = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"])
         let recovered = try await waitUntil { records(repo, "slow").contains { $0.run == killedRun } }
         #expect(recovered, "\(second.output)")
         let interrupted = records(repo, "slow").first { $0.run == killedRun }
         #expect(interrupted?.status == "interrupted")
-        #expect(try await waitUntil(within: 10) { kill(-group, 0) != 0 && errno == ESRCH }, "the orphaned process group was killed")
+        #expect(try await waitUntil(within: 10) { liveProcesses(inGroup: group).isEmpty }, "the orphaned process group was killed")
         // Let the restarted daemon decide a few fires (skipped while its own run is in progress).
         #expect(try await waitUntil { records(repo, "slow").count >= 3 })
         second.signal(SIGTERM)
@@ -73,9 +73,9 @@ struct ServeTests {
     @Test func aSecondDaemonOnTheSameRootExitsOne() async throws {
         let repo = try TemporaryGitRepository(files: ["jobs/a.yaml": "steps:\n  - run: [\"true\"]\n"])
         _ = try JobctlProcess.run(["apply", "--root", repo.path])
-        let first = try DaemonProcess(["serve", "--root", repo.path])
+        let first = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"])
         #expect(try await waitUntil { FileManager.default.fileExists(atPath: repo.path + "/.jobctl/serve.lock") && first.output.contains("running") })
-        let second = try JobctlProcess.run(["serve", "--root", repo.path])
+        let second = try JobctlProcess.run(["serve", "--root", repo.path, "--listen", "off"])
         #expect(second.status == 1)
         #expect(second.stderr.contains("another jobctl serve is already running on this root (pid \(first.pid))"))
         first.signal(SIGTERM)
@@ -85,7 +85,7 @@ struct ServeTests {
     @Test func sigtermCancelsRunsAfterTheGraceAndExitsZero() async throws {
         let repo = try TemporaryGitRepository(files: ["jobs/long.yaml": "schedule: \"* * * * * *\"\nsteps:\n  - run: [sleep, \"600\"]\n"])
         _ = try JobctlProcess.run(["apply", "--root", repo.path])
-        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--grace", "1s"])
+        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--grace", "1s", "--listen", "off"])
         #expect(try await waitUntil { inFlightMarkers(repo).contains { $0["process"] != nil } }, "\(daemon.output)")
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit(within: 30) == 0, "\(daemon.output)")
@@ -96,7 +96,7 @@ struct ServeTests {
 
     @Test func autoApplyRunsANewCommitAndKeepsTheLastGoodStateForABrokenOne() async throws {
         let repo = try TemporaryGitRepository(files: ["jobs/tick.yaml": "schedule: \"* * * * * *\"\nsteps:\n  - run: [\"true\"]\n"])
-        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--auto-apply"])
+        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--auto-apply", "--listen", "off"])
         #expect(try await waitUntil { !records(repo, "tick").isEmpty }, "\(daemon.output)")
         try repo.write("jobs/tick.yaml", "schedule: \"61 * * * *\"\nsteps:\n  - run: [\"true\"]\n")
         try repo.commit("broken")

@@ -154,15 +154,16 @@ enum SystemCalls {
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename,
-    /// fsync of the folder. Readers see the old file or the new one, never a mix.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(HistoryError) {
+    /// fsync of the folder (the syncs only with `.synced`). Readers see the old file or the new
+    /// one, never a mix, whatever happens to the writing process.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, durability: Durability = .synced) throws(HistoryError) {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = folder + "/." + name + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = try open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         do throws(HistoryError) {
             try SystemCalls.writeAll(fd, bytes, path: temporary)
-            try sync(fd, path: temporary)
+            if durability == .synced { try sync(fd, path: temporary) }
             close(fd)
         } catch {
             close(fd)
@@ -174,6 +175,6 @@ enum SystemCalls {
             unlink(temporary)
             throw failure
         }
-        try syncDirectory(folder)
+        if durability == .synced { try syncDirectory(folder) }
     }
 }

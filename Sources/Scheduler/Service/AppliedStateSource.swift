@@ -1,14 +1,20 @@
 public import Foundation
 import Definitions
 import Reconciler
+import Synchronization
 
 /// Where the daemon reads the applied state from: the root's applied ref in git. With
 /// `autoApply`, each new commit of the checked-out branch is validated and applied first
 /// (reconcile on commit); an invalid commit is reported and the last good state keeps running.
-public struct GitAppliedStateSource: Sendable {
+///
+/// The repository is opened once and kept: the daemon polls the ref every couple of seconds, and
+/// opening a repository each time (libgit2 reads its configuration and sets up its caches anew)
+/// made the daemon's memory grow by megabytes a second.
+public final class GitAppliedStateSource: Sendable {
     public let root: String
     public let autoApply: Bool
     public let log: @Sendable (String) -> Void
+    private let opened = Mutex<Reconciler?>(nil)
 
     public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void) {
         self.root = root
@@ -23,12 +29,19 @@ public struct GitAppliedStateSource: Sendable {
     /// The applied state when it differs from `known` (by commit id), else nil.
     /// - Throws: `Failure` when the root is not in a git repository.
     public func refresh(known: String?) throws -> AppliedState? {
-        let reconciler: Reconciler
-        do {
-            reconciler = Reconciler(root: try JobsRoot.open(root))
-        } catch {
-            throw Failure(description: "\(root): \(error.message)")
+        try opened.withLock { opened throws -> AppliedState? in
+            if opened == nil {
+                do throws(ReconcileError) {
+                    opened = Reconciler(root: try JobsRoot.open(root))
+                } catch {
+                    throw Failure(description: "\(root): \(error.message)")
+                }
+            }
+            return try refresh(with: opened!, known: known)
         }
+    }
+
+    private func refresh(with reconciler: Reconciler, known: String?) throws -> AppliedState? {
         if autoApply {
             applyHead(reconciler)
         }
