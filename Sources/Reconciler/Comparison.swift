@@ -338,7 +338,7 @@ extension Reconciler {
 
     static func parse(_ files: [SourceFile], config: RepositoryConfig) -> [String: ParsedJob] {
         // A file over the size limit is not parsed; the caller reports it.
-        let parsed = ConcurrentMap.map(files.filter { $0.bytes.count <= maximumFileBytes }) { file in
+        let parsed = ParallelMap.map(files.filter { $0.bytes.count <= maximumFileBytes }) { file in
             DefinitionLoader.loadJob(file, config: config)
         }
         var out: [String: ParsedJob] = [:]

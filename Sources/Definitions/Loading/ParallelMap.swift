@@ -1,8 +1,9 @@
 import Dispatch
 
-/// Maps a collection on every core, keeping order. Loading 10,000 files is CPU-bound parsing.
-enum ParallelMap {
-    static func map<Element: Sendable, Result: Sendable>(_ items: [Element], _ transform: @Sendable (Element) -> Result) -> [Result] {
+/// Maps an array on every core, keeping order. Loading 10,000 files is CPU-bound parsing;
+/// the reconciler parses changed blobs with it too.
+public enum ParallelMap {
+    public static func map<Element: Sendable, Result: Sendable>(_ items: [Element], _ transform: @Sendable (Element) -> Result) -> [Result] {
         guard items.count > 64 else { return items.map(transform) }
         let results = ResultBuffer<Result>(count: items.count)
         let chunks = min(items.count / 32, 64)
