@@ -248,9 +248,14 @@ public actor Scheduler {
     /// - Parameter refresh: called every `pollInterval` while waiting, to pick up a new apply.
     public func run(refresh: (@Sendable () async -> Void)? = nil) async {
         var lastRefresh = clock.now()
+        var lastCompaction: Date?
         while !Task.isCancelled && !stopping {
             await fireDue()
             let now = clock.now()
+            if lastCompaction.map({ now.timeIntervalSince($0) >= Self.compactionInterval }) ?? true {
+                compactHistory(now: now)
+                lastCompaction = now
+            }
             var deadline = nextDeadline() ?? now.addingTimeInterval(3600)
             if refresh != nil {
                 let poll = Double(options.pollInterval.components.seconds) + Double(options.pollInterval.components.attoseconds) / 1e18
@@ -264,6 +269,27 @@ public actor Scheduler {
             }
             guard deadline > now else { continue }
             await sleep(until: deadline)
+        }
+    }
+
+    /// How often the daemon applies `history: {keepRuns, keepDays}`: at start, then hourly.
+    static let compactionInterval: TimeInterval = 3600
+
+    /// Applies the retention of `jobctl.yaml` (`history.keepRuns`, `history.keepDays`) to every
+    /// job's history file, by rewrite and rename (appends wait on the file's lock meanwhile).
+    @discardableResult
+    public func compactHistory(now: Date) -> [HistoryCompactor.Result] {
+        guard let settings = state?.definitions.config.history else { return [] }
+        let policy = RetentionPolicy(keepRuns: settings.keepRuns, keepDays: settings.keepDays)
+        guard !policy.keepsEverything else { return [] }
+        do {
+            let results = try HistoryCompactor(folder: stores.history).compactAll(policy: policy, now: now)
+            let removed = results.reduce(0) { $0 + $1.removed }
+            if removed > 0 { log("history retention: removed \(removed) record\(removed == 1 ? "" : "s") (keepRuns \(policy.keepRuns.map(String.init) ?? "-"), keepDays \(policy.keepDays.map(String.init) ?? "-"))") }
+            return results
+        } catch {
+            log("error: history retention: \(error)")
+            return []
         }
     }
 

@@ -247,4 +247,19 @@ struct SchedulerTests {
         #expect(harness.records("other").isEmpty)
         await harness.stop()
     }
+
+    @Test func retentionKeepsTheNewestRunsWhenTheDaemonStarts() async throws {
+        let root = try TemporaryRoot()
+        let recorder = FileRunRecorder(folder: HistoryFolder(root: root.path))
+        for hour in 0..<5 {
+            let at = SchedulerHarness.date("2026-06-01T0\(hour):00:00Z")
+            try recorder.append(RunRecord(run: "20260601T0\(hour)0000.000Z-0000000\(hour)", job: "kept", trigger: .manual, status: .completed,
+                                          startedAt: at, finishedAt: at))
+        }
+        let harness = try await SchedulerHarness(jobs: ["jobs/kept.yaml": "steps:\n  - run: [\"true\"]\n"],
+                                                 config: "history: {keepRuns: 2}\n", start: "2026-06-01T06:00:00Z", root: root)
+        #expect(try await eventually { harness.records("kept").count == 2 })
+        #expect(harness.records("kept").map(\.run) == ["20260601T030000.000Z-00000003", "20260601T040000.000Z-00000004"])
+        await harness.stop()
+    }
 }
