@@ -177,9 +177,7 @@ public actor Scheduler {
 
     /// Handles the fires missed since the job's last recorded fire (or since it was applied).
     private func catchUp(_ job: JobDefinition, schedule: ScheduleDefinition, appliedAt: Date, now: Date) async {
-        let reader = HistoryReader(folder: stores.history)
-        let last = (try? reader.lastRecord(job: job.id.rawValue) { $0.scheduledFor != nil || $0.lastScheduledFor != nil })
-        let lastFire = [last?.lastScheduledFor, last?.scheduledFor].compactMap { $0 }.max() ?? appliedAt
+        let lastFire = lastRecordedFire(of: job.id) ?? appliedAt
         let plan = CatchupPlanner.plan(schedule: schedule.jobSchedule(for: job.id), policy: schedule.catchup, window: schedule.catchupWindow, lastFire: lastFire, now: now)
         if let missed = plan.missed {
             let record = RunRecord(
@@ -201,6 +199,25 @@ public actor Scheduler {
             queue.remove(job.id)
         }
     }
+
+    /// The latest scheduled time any record of the job covers. Records are appended in the order
+    /// they finish, not the order of their fires (a long run finishes after a later fire's
+    /// `skipped`; recovery appends `interrupted` records at start), so the file is read backwards
+    /// until records finished before the latest fire seen: no earlier line can cover a later fire.
+    private func lastRecordedFire(of job: JobID) -> Date? {
+        var latest: Date?
+        _ = try? HistoryReader(folder: stores.history).lastRecord(job: job.rawValue) { record in
+            if let latest, record.finishedAt < latest.addingTimeInterval(-Self.recordOrderSlack) { return true }
+            if let covered = [record.scheduledFor, record.lastScheduledFor].compactMap({ $0 }).max() {
+                latest = max(latest ?? covered, covered)
+            }
+            return false
+        }
+        return latest
+    }
+
+    /// How far out of order (by finish time) records may be written: clocks step, appends queue.
+    static let recordOrderSlack: TimeInterval = 600
 
     private func untilAlreadySatisfied(_ job: JobDefinition) async -> Bool {
         if case .at = job.schedule?.kind {

@@ -262,4 +262,25 @@ struct SchedulerTests {
         #expect(harness.records("kept").map(\.run) == ["20260601T030000.000Z-00000003", "20260601T040000.000Z-00000004"])
         await harness.stop()
     }
+
+    @Test func catchUpStartsAfterTheLatestFireRecordedEvenWhenRecordsAreOutOfOrder() async throws {
+        let root = try TemporaryRoot()
+        let recorder = FileRunRecorder(folder: HistoryFolder(root: root.path))
+        // The 01:00 fire was skipped while the 00:00 run was still going; that run finished later,
+        // so its record comes last in the file.
+        try recorder.append(RunRecord(run: "20260601T010000.000Z-00000001", job: "hourly", trigger: .schedule, status: .skipped,
+                                      scheduledFor: SchedulerHarness.date("2026-06-01T01:00:00Z"), finishedAt: SchedulerHarness.date("2026-06-01T01:00:00Z")))
+        try recorder.append(RunRecord(run: "20260601T000000.000Z-00000000", job: "hourly", trigger: .schedule, status: .completed,
+                                      scheduledFor: SchedulerHarness.date("2026-06-01T00:00:00Z"), finishedAt: SchedulerHarness.date("2026-06-01T01:30:00Z")))
+        let harness = try await SchedulerHarness(jobs: ["jobs/hourly.yaml": "schedule: \"0 * * * *\"\nsteps:\n  - run: [\"true\"]\n"],
+                                                 start: "2026-06-01T03:30:00Z", root: root)
+        let records = try await harness.waitForRecords("hourly", count: 4)
+        let missed = try #require(records.first { $0.status == .missed })
+        #expect(missed.count == 1)
+        #expect(missed.firstScheduledFor == SchedulerHarness.date("2026-06-01T02:00:00Z"))
+        #expect(records.last?.scheduledFor == SchedulerHarness.date("2026-06-01T03:00:00Z"))
+        let fires = records.compactMap(\.scheduledFor)
+        #expect(Set(fires).count == fires.count)
+        await harness.stop()
+    }
 }
