@@ -1,6 +1,5 @@
-/// "Did you mean" suggestions: the closest known name to a misspelt one. `editDistance` is
-/// public so `Definitions` suggests keys and names with the same measure.
-public enum NearMiss {
+/// "Did you mean" suggestions: the closest known name to a misspelt one.
+enum NearMiss {
     /// The best candidate for `name`: an exact match ignoring case, then the smallest edit
     /// distance within a budget that grows with the name's length, then a candidate that
     /// the name starts (`len` → `length`) or that starts the name (`lowercase` → `lower`).
@@ -23,7 +22,7 @@ public enum NearMiss {
     }
 
     /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-    public static func editDistance(_ a: String, _ b: String) -> Int {
+    static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
