@@ -27,12 +27,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // Pure domain targets: Foundation only.
-        .target(name: "Schedules", swiftSettings: swiftSettings),
-        .target(name: "Expressions", swiftSettings: swiftSettings),
+        // Pure domain targets: Foundation only (and the shared text diagnostics).
+        .target(name: "Diagnostics", swiftSettings: swiftSettings),
+        .target(name: "Schedules", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
+        .target(name: "Expressions", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
         .target(
             name: "Definitions",
-            dependencies: ["Schedules", "Expressions", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Diagnostics", "Schedules", "Expressions", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // The C library, quarantined: only GitStore imports CGit2.
@@ -65,8 +66,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            // openapi.yaml is the source of truth; OpenAPIDocument.swift embeds it (a test keeps them equal).
-            exclude: ["Resources/openapi.yaml"],
+            // The OpenAPI document, compiled into the binary as bytes (served at /api/openapi.yaml).
+            resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

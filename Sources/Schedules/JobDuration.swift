@@ -83,16 +83,3 @@ public struct JobDuration: Sendable, Hashable, Comparable, CustomStringConvertib
         return out
     }
 }
-
-/// Why a duration was rejected, and where (1-based column inside the duration text).
-public struct DurationParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let column: Int
-    public let message: String
-
-    public init(column: Int, message: String) {
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String { "column \(column): \(message)" }
-}

@@ -165,16 +165,3 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvert
         return out
     }
 }
-
-/// Why a date or date-time was rejected, and where (1-based column inside the text).
-public struct DateTimeParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let column: Int
-    public let message: String
-
-    public init(column: Int, message: String) {
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String { "column \(column): \(message)" }
-}

@@ -37,7 +37,7 @@ struct HistoryFile {
             }
             let fd = try SystemCalls.open(path, O_RDWR | O_APPEND | O_CREAT)
             defer { close(fd) }
-            try SystemCalls.lock(fd, LOCK_EX, path: path)
+            try FileLock.lock(fd, LOCK_EX, path: path)
             let opened = try SystemCalls.fileStatus(fd, path: path)
             guard let current = SystemCalls.pathStatus(path), current.st_ino == opened.st_ino, current.st_dev == opened.st_dev else {
                 continue // replaced by a compaction (or removed) while we waited: open the new one

@@ -120,13 +120,6 @@ enum SystemCalls {
         if fsync(fd) != 0, errno != EINVAL, errno != EBADF { throw failure("fsync", path) }
     }
 
-    /// `flock(2)`, waiting; EINTR retried.
-    static func lock(_ fd: Int32, _ operation: Int32, path: String) throws(HistoryError) {
-        while flock(fd, operation) != 0 {
-            if errno != EINTR { throw failure("flock", path) }
-        }
-    }
-
     static func truncate(_ fd: Int32, _ size: Int64, path: String) throws(HistoryError) {
         while ftruncate(fd, off_t(size)) != 0 {
             if errno != EINTR { throw failure("ftruncate", path) }

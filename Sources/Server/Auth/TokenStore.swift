@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import History
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -86,11 +87,13 @@ public struct TokenStore: Sendable {
         } catch {
             throw TokenStoreError("cannot create \(folder): \(error)")
         }
-        let lock = open(folder + "/tokens.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw TokenStoreError("cannot open \(folder)/tokens.lock: \(String(cString: strerror(errno)))") }
-        defer { close(lock) }
-        flock(lock, LOCK_EX)
-        defer { flock(lock, LOCK_UN) }
+        let lock: FileLock
+        do { lock = try FileLock(path: folder + "/tokens.lock", mode: 0o600) } catch { throw TokenStoreError("cannot open \(folder)/tokens.lock: \(error)") }
+        try lock.withExclusiveLock { () throws(TokenStoreError) in try rewrite(change) }
+    }
+
+    /// The read-modify-write of `modify`, under its lock.
+    private func rewrite(_ change: (inout [Token]) throws(TokenStoreError) -> Void) throws(TokenStoreError) {
         var tokens = try self.tokens()
         try change(&tokens)
         let encoder = JSONEncoder()

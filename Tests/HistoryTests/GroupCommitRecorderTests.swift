@@ -1,6 +1,5 @@
 import Foundation
 import History
-import Server
 import Testing
 import TestSupport
 

@@ -1,4 +1,4 @@
-public import History
+
 import Dispatch
 import Foundation
 #if canImport(Glibc)
