@@ -47,16 +47,6 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `seconds` pass: for results of real processes in end-to-end tests.
-public func waitUntil(within seconds: TimeInterval = 30, _ condition: () throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try condition()
-}
-
 /// The processes of a process group that are alive (zombies — exited, not yet reaped — do not
 /// count: in a container whose PID 1 never reaps, killed orphans stay zombies for ever).
 public func liveProcesses(inGroup group: Int32) -> [Int32] {

@@ -22,8 +22,14 @@ public enum JobctlProcess {
         return URL(fileURLWithPath: "jobctl")
     }
 
-    /// Runs `jobctl arguments...` in `directory` and waits for it.
-    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], stdin: String? = nil) throws -> Output {
+    /// Runs `jobctl arguments...` in `directory` and waits for it. The wait happens on a thread of
+    /// its own, never on the cooperative pool: a long command (`run --wait`, `logs --follow`) must
+    /// not hold one of the pool's few threads while other tests' timers and processes need them.
+    public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], stdin: String? = nil) async throws -> Output {
+        try await BlockingWork.run { try runBlocking(arguments, in: directory, environment: environment, stdin: stdin) }
+    }
+
+    static func runBlocking(_ arguments: [String], in directory: String?, environment: [String: String], stdin: String?) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -49,6 +55,17 @@ public enum JobctlProcess {
         group.wait()
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self), stderr: String(decoding: errBox.data, as: UTF8.self))
+    }
+}
+
+/// Runs blocking work (waiting for a process, reading a pipe to its end) on a new thread and
+/// resumes the caller when it is done, so the cooperative pool stays free.
+public enum BlockingWork {
+    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try work() }) }
+            thread.start()
+        }
     }
 }
 

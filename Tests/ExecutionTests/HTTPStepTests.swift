@@ -105,12 +105,9 @@ struct HTTPStepTests {
                 timeout: 1s
                 http: {url: "http://127.0.0.1:\#(server.port)/slow"}
             """#)
-        let clock = ContinuousClock()
-        let start = clock.now
         let outcome = await RunExecutor().execute(fixture.request())
         #expect(outcome.status == .timedOut)
         #expect(outcome.error == "step 'slow': timed out after 1s; the request to http://127.0.0.1:\(server.port)/slow was cancelled")
-        #expect(clock.now - start < .seconds(20))
     }
 
     @Test("an http agent gets the prompt as the body; the response is the report")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Definitions
 @testable import Execution
 
@@ -16,15 +17,12 @@ struct ProcessGroupTests {
                 run: [echo, never]
             """#)
         let children = StartedChildren()
-        let clock = ContinuousClock()
-        let start = clock.now
         let outcome = await RunExecutor(killGrace: .milliseconds(300)).execute(fixture.request(), onChildStarted: children.callback)
         let group = try #require(await children.next())
         #expect(outcome.status == .timedOut)
         #expect(outcome.steps.map(\.status) == [.timedOut, .skipped])
         #expect(outcome.error == "step 'hang': timed out after 1s; its process group was killed")
         #expect(groupIsGone(group))
-        #expect(clock.now - start < .seconds(15))
     }
 
     @Test("a timeout is a cancelled task: measured on the injected clock, no real waiting")
@@ -37,12 +35,12 @@ struct ProcessGroupTests {
             """#)
         let clock = ManualClock()
         let children = StartedChildren()
-        let executor = RunExecutor(killGrace: .milliseconds(300), clock: clock)
+        let executor = RunExecutor(killGrace: .milliseconds(300), clock: clock.asClock)
         let request = fixture.request()
         let callback = children.callback
         let task = Task { await executor.execute(request, onChildStarted: callback) }
         let group = try #require(await children.next())
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(try await eventually { clock.sleeperCount == 1 })
         clock.advance(by: .seconds(3599))
         #expect(!groupIsGone(group))
         clock.advance(by: .seconds(1))

@@ -86,14 +86,3 @@ final class StartedChildren: Sendable {
 func groupIsGone(_ pgid: Int32) -> Bool {
     kill(-pgid, 0) == -1 && errno == ESRCH
 }
-
-/// Waits (polling, with a deadline) until `condition` holds; false when it never did.
-func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: limit)
-    while clock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}

@@ -14,30 +14,30 @@ struct CommandTests {
         return root
     }
 
-    @Test func historyListsFiltersAndPrintsJSONLines() throws {
+    @Test func historyListsFiltersAndPrintsJSONLines() async throws {
         let records = (0..<5).map { record("reports/x", $0, status: $0 == 3 ? .failed : .completed, error: $0 == 3 ? "boom" : nil) }
         let root = try root(records + [record("other", 9)])
-        let jsonl = try JobctlProcess.run(["history", "reports/x", "--root", root.path, "--last", "2", "--format", "jsonl"])
+        let jsonl = try await JobctlProcess.run(["history", "reports/x", "--root", root.path, "--last", "2", "--format", "jsonl"])
         #expect(jsonl.status == 0)
         #expect(jsonl.stdout == records.suffix(2).map { $0.jsonLine + "\n" }.joined())
-        let failed = try JobctlProcess.run(["history", "--root", root.path, "--status", "failed,timed_out", "--format", "json"])
+        let failed = try await JobctlProcess.run(["history", "--root", root.path, "--status", "failed,timed_out", "--format", "json"])
         let decoded = try JSONDecoder().decode([RunRecord].self, from: Data(failed.stdout.utf8))
         #expect(decoded == [records[3]])
-        let table = try JobctlProcess.run(["history", "--root", root.path, "--last", "2"])
+        let table = try await JobctlProcess.run(["history", "--root", root.path, "--last", "2"])
         #expect(table.stdout == """
             RUN                            JOB        TRIGGER   STATUS     FINISHED              DURATION  EXIT  NOTE
             \(records[4].run)  reports/x  schedule  completed  2026-11-22T08:19:00Z  1s        0
             \(record("other", 9).run)  other      schedule  completed  2026-11-22T08:24:00Z  1s        0
 
             """)
-        let bad = try JobctlProcess.run(["history", "--root", root.path, "--status", "running"])
+        let bad = try await JobctlProcess.run(["history", "--root", root.path, "--status", "running"])
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("--status: unknown status 'running'"))
     }
 
-    @Test func historyStatsAsJSON() throws {
+    @Test func historyStatsAsJSON() async throws {
         let root = try root([record("a", 0, durationMs: 100), record("a", 1, status: .failed, durationMs: 300), record("a", 2, status: .skipped, durationMs: nil)])
-        let result = try JobctlProcess.run(["history", "a", "--root", root.path, "--stats", "--format", "json"])
+        let result = try await JobctlProcess.run(["history", "a", "--root", root.path, "--stats", "--format", "json"])
         #expect(result.status == 0)
         let stats = try JSONDecoder().decode(HistoryStats.self, from: Data(result.stdout.utf8))
         #expect(stats.counts == ["completed": 1, "failed": 1, "skipped": 1])
@@ -45,44 +45,44 @@ struct CommandTests {
         #expect(stats.durations == HistoryStats.Durations(count: 2, p50Ms: 100, p95Ms: 300, maxMs: 300))
     }
 
-    @Test func historyFolderComesFromTheConfigAndTornLinesAreWarnings() throws {
+    @Test func historyFolderComesFromTheConfigAndTornLinesAreWarnings() async throws {
         let root = try root([record("a", 0)], config: "history:\n  folder: runs\n", folder: "runs")
         try root.write("runs/a.jsonl", (root.read("runs/a.jsonl") ?? "") + "{\"v\":1,\"ru")
-        let result = try JobctlProcess.run(["history", "a", "--root", root.path, "--format", "jsonl"])
+        let result = try await JobctlProcess.run(["history", "a", "--root", root.path, "--format", "jsonl"])
         #expect(result.status == 0)
         #expect(result.stdout == record("a", 0).jsonLine + "\n")
         #expect(result.stderr == "\(root.path)/runs/a.jsonl:2: warning: skipped an incomplete last line (10 bytes without a newline: a crash during a write, or a write in progress); the next append repairs it\n")
     }
 
-    @Test func checkExitsZeroOrOneWithOneLine() throws {
+    @Test func checkExitsZeroOrOneWithOneLine() async throws {
         let now = Date()
         var ok = record("a", 0)
         ok.finishedAt = now.addingTimeInterval(-3600)
         var failed = record("a", 1, status: .failed)
         failed.finishedAt = now.addingTimeInterval(-60)
         let root = try root([ok, failed])
-        let pass = try JobctlProcess.run(["check", "a", "--root", root.path, "--succeeded-within", "26h"])
+        let pass = try await JobctlProcess.run(["check", "a", "--root", root.path, "--succeeded-within", "26h"])
         #expect(pass.status == 0)
         #expect(pass.stdout.hasPrefix("pass: a succeeded 1h00m ago (run \(ok.run))"))
-        let stale = try JobctlProcess.run(["check", "a", "--root", root.path, "--succeeded-within", "30m"])
+        let stale = try await JobctlProcess.run(["check", "a", "--root", root.path, "--succeeded-within", "30m"])
         #expect(stale.status == 1)
         #expect(stale.stdout.hasPrefix("fail: a has not succeeded within 30m00s (last success 1h00m ago"))
-        let streak = try JobctlProcess.run(["check", "a", "--root", root.path, "--max-consecutive-failures", "0"])
+        let streak = try await JobctlProcess.run(["check", "a", "--root", root.path, "--max-consecutive-failures", "0"])
         #expect(streak.status == 1)
         #expect(streak.stdout == "fail: a has 1 consecutive failure (at most 0 allowed); latest failed, run \(failed.run)\n")
-        let never = try JobctlProcess.run(["check", "b", "--root", root.path, "--succeeded-within", "1d"])
+        let never = try await JobctlProcess.run(["check", "b", "--root", root.path, "--succeeded-within", "1d"])
         #expect(never.status == 1)
         #expect(never.stdout == "fail: b has not succeeded within 1d (no runs recorded)\n")
-        let usage = try JobctlProcess.run(["check", "a", "--root", root.path])
+        let usage = try await JobctlProcess.run(["check", "a", "--root", root.path])
         #expect(usage.status == 64)
     }
 
-    @Test func logsPrintsAndFollowsUntilTheFinalRecord() throws {
+    @Test func logsPrintsAndFollowsUntilTheFinalRecord() async throws {
         let root = try root([])
         let run = RunIDGenerator().next(at: Date())
         try root.write("history/reports/x/\(run).log", "line 1\n")
         // Not in flight, not recorded, log present: printed once without --follow.
-        let once = try JobctlProcess.run(["logs", run, "--root", root.path])
+        let once = try await JobctlProcess.run(["logs", run, "--root", root.path])
         #expect(once.status == 0)
         #expect(once.stdout == "line 1\n")
         // Recorded: --follow prints everything and exits.
@@ -90,16 +90,16 @@ struct CommandTests {
         done.run = run
         done.finishedAt = Date()
         try FileRunRecorder(folder: HistoryFolder(root: root.path)).append(done)
-        let followed = try JobctlProcess.run(["logs", run, "--root", root.path, "--follow"])
+        let followed = try await JobctlProcess.run(["logs", run, "--root", root.path, "--follow"])
         #expect(followed.status == 0)
         #expect(followed.stdout == "line 1\n")
-        let missing = try JobctlProcess.run(["logs", "20261122T081500.000Z-zzzzzzzz", "--root", root.path])
+        let missing = try await JobctlProcess.run(["logs", "20261122T081500.000Z-zzzzzzzz", "--root", root.path])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("error: no log for run 20261122T081500.000Z-zzzzzzzz"))
     }
 
-    @Test func schemaHistoryPrintsTheRecordSchema() throws {
-        let result = try JobctlProcess.run(["schema", "--history"])
+    @Test func schemaHistoryPrintsTheRecordSchema() async throws {
+        let result = try await JobctlProcess.run(["schema", "--history"])
         #expect(result.status == 0)
         let schema = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect(schema["$id"] as? String == RunRecordSchema.id)

@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite("hooks install: post-commit and post-merge apply, idempotent, chained")
 struct HookTests {
-    @Test func installIsIdempotentAndKeepsTheUsersHook() throws {
+    @Test func installIsIdempotentAndKeepsTheUsersHook() async throws {
         let repo = try TemporaryGitRepository(files: ["jobs/a.yaml": Fixtures.job()])
         let hooks = repo.path + "/.git/hooks"
         try FileManager.default.createDirectory(atPath: hooks, withIntermediateDirectories: true)
@@ -30,12 +30,12 @@ struct HookTests {
         #expect(both.contains("--root '\(repo.path)'") && both.contains("--root '\(repo.path)/examples/q'"))
     }
 
-    @Test func aCommitAppliesThroughTheHook() throws {
+    @Test func aCommitAppliesThroughTheHook() async throws {
         let repo = try TemporaryGitRepository(files: ["jobs/a.yaml": Fixtures.job()])
         let hooks = repo.path + "/.git/hooks"
         try "#!/bin/sh\ntouch \"$(git rev-parse --git-dir)/mine-ran\"\n".write(toFile: hooks + "/post-commit", atomically: true, encoding: .utf8)
         chmod(hooks + "/post-commit", 0o755)
-        let install = try JobctlProcess.run(["hooks", "install", "--root", repo.path])
+        let install = try await JobctlProcess.run(["hooks", "install", "--root", repo.path])
         #expect(install.status == 0, "\(install.stderr)")
 
         try repo.write("jobs/b.yaml", Fixtures.job())

@@ -55,13 +55,13 @@ final class SchedulerHarness: Sendable {
     }
 
     /// Waits until the job has `count` records (real processes take real time), then returns them.
-    func waitForRecords(_ job: String, count: Int, within seconds: TimeInterval = 20) async throws -> [RunRecord] {
-        _ = try await eventually(within: seconds) { records(job).count >= count }
+    func waitForRecords(_ job: String, count: Int) async throws -> [RunRecord] {
+        try await eventually("\(count) records of \(job)") { records(job).count >= count }
         return records(job)
     }
 
     func waitForRunning(_ count: Int) async throws -> [Scheduler.RunningRun] {
-        _ = try await eventually { await scheduler.runningRuns.count >= count }
+        try await eventually("\(count) runs in progress") { await scheduler.runningRuns.count >= count }
         return await scheduler.runningRuns
     }
 

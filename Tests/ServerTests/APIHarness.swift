@@ -86,16 +86,6 @@ final class APIHarness: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `seconds` pass.
-func eventually(within seconds: TimeInterval = 20, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 extension TestResponse {
     var text: String { String(decoding: body.readableBytesView, as: UTF8.self) }
 

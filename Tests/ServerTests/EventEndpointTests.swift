@@ -5,6 +5,7 @@ import HummingbirdTesting
 import HTTPTypes
 import Server
 import Testing
+import TestSupport
 
 @Suite("API: events, webhooks, metrics")
 struct EventEndpointTests {

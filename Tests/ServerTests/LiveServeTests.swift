@@ -36,7 +36,7 @@ struct LiveServeTests {
         /// The port from "HTTP API listening on http://127.0.0.1:PORT", once the jobs are loaded too.
         func port() async throws -> Int? {
             var port: Int?
-            _ = try await eventually(within: 30) {
+            _ = try await eventually {
                 let text = output
                 guard text.contains("running "), let range = text.range(of: "listening on http://127.0.0.1:") else { return false }
                 port = Int(text[range.upperBound...].prefix { $0.isNumber })
@@ -47,7 +47,7 @@ struct LiveServeTests {
 
         func stop() async throws {
             kill(process.processIdentifier, SIGTERM)
-            _ = try await eventually(within: 15) { !process.isRunning }
+            _ = try await eventually { !process.isRunning }
         }
     }
 
@@ -83,22 +83,22 @@ struct LiveServeTests {
 
             """)
         _ = try repo.commit("jobs")
-        let apply = try JobctlProcess.run(["apply", "--root", repo.path])
+        let apply = try await JobctlProcess.run(["apply", "--root", repo.path])
         #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
 
-        func token(_ arguments: [String]) throws -> String {
-            let created = try JobctlProcess.run(["token", "create", "--root", repo.path] + arguments)
+        func token(_ arguments: [String]) async throws -> String {
+            let created = try await JobctlProcess.run(["token", "create", "--root", repo.path] + arguments)
             #expect(created.status == 0, "\(created.stderr)")
             return String(created.stdout.split(separator: "\n").last ?? "")
         }
-        let read = try token(["--scope", "read", "--name", "reader"])
-        let reports = try token(["--scope", "run", "--jobs", "reports/*", "--name", "reports"])
+        let read = try await token(["--scope", "read", "--name", "reader"])
+        let reports = try await token(["--scope", "run", "--jobs", "reports/*", "--name", "reports"])
         let secret = "hook-secret"
         let serve = try Serve(root: repo.path, environment: ["JOBCTL_SECRET_WEBHOOK_ORDERS_BIG": secret])
         let port = try #require(try await serve.port(), "\(serve.output)")
         let server = "http://127.0.0.1:\(port)"
         // Created after the daemon started: picked up without a restart.
-        let run = try token(["--scope", "run", "--name", "runner"])
+        let run = try await token(["--scope", "run", "--name", "runner"])
 
         let anonymous = try APIClient(server: server, token: nil)
         #expect(try await anonymous.send("GET", "/healthz").status == 200)
@@ -131,26 +131,26 @@ struct LiveServeTests {
         #expect(signed.status == 200, "\(signed.errorMessage)")
 
         // An event below the filter's threshold is recorded filtered (through the CLI).
-        let trigger = try JobctlProcess.run(["trigger", "order.created", "--data", #"{"amount": 10}"#, "--server", server], environment: ["JOBCTL_TOKEN": run])
+        let trigger = try await JobctlProcess.run(["trigger", "order.created", "--data", #"{"amount": 10}"#, "--server", server], environment: ["JOBCTL_TOKEN": run])
         #expect(trigger.status == 0, "\(trigger.stderr)")
         #expect(trigger.stdout.hasPrefix("filtered orders/big "))
         let filteredRun = String(trigger.stdout.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let history = try String(contentsOfFile: repo.path + "/history/orders/big.jsonl", encoding: .utf8)
         #expect(history.contains("\"run\":\"\(filteredRun)\""))
         #expect(history.contains("\"status\":\"filtered\""))
-        let refused = try JobctlProcess.run(["run", "other", "--server", server], environment: ["JOBCTL_TOKEN": read])
+        let refused = try await JobctlProcess.run(["run", "other", "--server", server], environment: ["JOBCTL_TOKEN": read])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("403"))
 
         // A cancelled run's process tree is gone.
-        let tree = try JobctlProcess.run(["run", "tree", "--server", server], environment: ["JOBCTL_TOKEN": run])
+        let tree = try await JobctlProcess.run(["run", "tree", "--server", server], environment: ["JOBCTL_TOKEN": run])
         #expect(tree.status == 0, "\(tree.stderr)")
         let treeRun = tree.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await eventually { ((try? String(contentsOfFile: pids, encoding: .utf8)) ?? "").hasSuffix("\n") })
         let processes = try String(contentsOfFile: pids, encoding: .utf8).split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int32($0) }
         #expect(processes.count == 2)
         #expect(processes.allSatisfy { !Self.isGone($0) })
-        let cancel = try JobctlProcess.run(["cancel", treeRun, "--server", server], environment: ["JOBCTL_TOKEN": run])
+        let cancel = try await JobctlProcess.run(["cancel", treeRun, "--server", server], environment: ["JOBCTL_TOKEN": run])
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(try await eventually { processes.allSatisfy(Self.isGone) })
         let cancelledRecord = try await eventually {
@@ -160,7 +160,7 @@ struct LiveServeTests {
         #expect(cancelledRecord)
 
         // Revoked: refused from the next request on.
-        let revoke = try JobctlProcess.run(["token", "revoke", "reader", "--root", repo.path])
+        let revoke = try await JobctlProcess.run(["token", "revoke", "reader", "--root", repo.path])
         #expect(revoke.status == 0)
         #expect(try await reader.send("GET", "/api/jobs").status == 401)
 

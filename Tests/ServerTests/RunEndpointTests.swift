@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Server
 import Testing
+import TestSupport
 
 @Suite("API: triggering, reading and cancelling runs")
 struct RunEndpointTests {

@@ -1,0 +1,4 @@
+public import Scheduler
+import TestSupport
+
+extension ManualClock: SchedulerClock {}
