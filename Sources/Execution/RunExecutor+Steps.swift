@@ -29,7 +29,7 @@ extension RunExecutor {
             let workingDirectory = try self.workingDirectory(step, root: run.request.rootPath)
             switch step.kind {
             case .command(let argv):
-                let rendered = try argv.map { argument throws(StepRenderer.Failure) in try renderer.render(argument) }
+                let rendered = try renderer.render(argv)
                 let limit = Limit(step: step.timeout, job: jobRemaining)
                 var result = await runProcess(rendered, environment: environment, workingDirectory: workingDirectory, input: nil, limit: limit, run: run, redactor: renderer.redactor(adding: run.redactor), onChildStarted: onChildStarted)
                 result.resolvedSecrets = renderer.resolved
@@ -49,28 +49,21 @@ extension RunExecutor {
                 var result: StepResult
                 switch agent.kind {
                 case .command(let argv):
-                    let rendered = try argv.map { argument throws(StepRenderer.Failure) in try renderer.render(argument) }
+                    let rendered = try renderer.render(argv)
                     result = await runProcess(rendered, environment: environment, workingDirectory: workingDirectory, input: Array(prompt.utf8), limit: limit, run: run, redactor: renderer.redactor(adding: run.redactor), onChildStarted: onChildStarted)
                 case .http(let request):
                     var roots = run.roots
                     roots["prompt"] = .string(prompt)
                     renderer.roots = roots
-                    let call = HTTPCall(
-                        method: request.method,
-                        url: try renderer.render(request.url),
-                        headers: try renderer.render(headers: request.headers),
-                        body: try request.body.map { body throws(StepRenderer.Failure) in try renderer.render(body) } ?? prompt)
+                    var call = try renderer.render(request)
+                    if request.body == nil { call.body = prompt }
                     result = await runHTTP(call, limit: limit.tightened(by: request.timeout))
                 }
                 result.isReport = true
                 result.resolvedSecrets = renderer.resolved
                 return result
             case .http(let request):
-                let call = HTTPCall(
-                    method: request.method,
-                    url: try renderer.render(request.url),
-                    headers: try renderer.render(headers: request.headers),
-                    body: try request.body.map { body throws(StepRenderer.Failure) in try renderer.render(body) })
+                let call = try renderer.render(request)
                 var result = await runHTTP(call, limit: Limit(step: step.timeout, job: jobRemaining).tightened(by: request.timeout))
                 result.resolvedSecrets = renderer.resolved
                 return result
@@ -313,32 +306,50 @@ struct StepRenderer {
         self.store = store
     }
 
-    mutating func render(_ text: String) throws(Failure) -> String {
-        guard Template.hasTags(text) else { return text }
-        let template: Template
-        do {
-            template = try Template(text)
-        } catch {
-            throw Failure(message: "template '\(text)': \(error.message)")
-        }
-        for name in template.secretNames where secrets[name] == nil {
+    /// Resolves the secrets `names` that are not resolved yet.
+    private mutating func resolve(_ names: [String]) throws(Failure) {
+        for name in names where secrets[name] == nil {
             do {
                 secrets[name] = try store.value(named: name)
             } catch {
                 throw Failure(message: error.message)
             }
         }
+    }
+
+    mutating func render(_ template: Template, context: Template.Context = .plain) throws(Failure) -> String {
+        guard template.hasTags else { return template.source }
+        try resolve(template.secretNames)
         do {
-            return try template.render(roots, secrets: secrets)
+            return try template.render(roots, secrets: secrets, context: context)
         } catch {
-            throw Failure(message: error.message)
+            throw Failure(message: error.description)
         }
     }
 
-    mutating func render(headers: [String: String]) throws(Failure) -> [String: String] {
-        var rendered: [String: String] = [:]
-        for (name, value) in headers { rendered[name] = try render(value) }
+    mutating func render(_ templates: [Template]) throws(Failure) -> [String] {
+        var rendered: [String] = []
+        for template in templates { rendered.append(try render(template)) }
         return rendered
+    }
+
+    /// An http step's or agent's request, every part rendered; a `json:` body is serialised and
+    /// sent as `application/json` unless a header says otherwise.
+    mutating func render(_ request: HTTPRequest) throws(Failure) -> HTTPCall {
+        var headers: [String: String] = [:]
+        for (name, value) in request.headers { headers[name] = try render(value) }
+        var body: String?
+        switch request.body {
+        case .text(let template)?:
+            body = try render(template)
+        case .json(let json)?:
+            try resolve(json.secretNames)
+            do { body = try json.render(roots, secrets: secrets) } catch { throw Failure(message: error.description) }
+            if !headers.keys.contains(where: { $0.lowercased() == "content-type" }) { headers["Content-Type"] = "application/json" }
+        case nil:
+            body = nil
+        }
+        return HTTPCall(method: request.method, url: try render(request.url, context: .url), headers: headers, body: body)
     }
 
     /// The run's redactor with this step's secrets added.

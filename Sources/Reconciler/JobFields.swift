@@ -51,22 +51,26 @@ enum JobFields {
             let base = "steps[\(index)]"
             add("\(base).name", quote(step.name))
             switch step.kind {
-            case .command(let argv): add("\(base).run", list(argv.map(quote)))
+            case .command(let argv): add("\(base).run", list(argv.map { quote($0.source) }))
             case .shell(let script): add("\(base).run", quote(script))
             case .agent(let name, let prompt):
                 add("\(base).agent", name)
-                add("\(base).prompt", quote(prompt))
+                add("\(base).prompt", quote(prompt.source))
             case .http(let request):
                 add("\(base).http.method", request.method)
-                add("\(base).http.url", quote(request.url))
+                add("\(base).http.url", quote(request.url.source))
                 for name in request.headers.keys.sorted() {
-                    add("\(base).http.headers.\(name)", quote(request.headers[name]!))
+                    add("\(base).http.headers.\(name)", quote(request.headers[name]!.source))
                 }
-                add("\(base).http.body", request.body.map(quote))
+                switch request.body {
+                case .text(let body)?: add("\(base).http.body", quote(body.source))
+                case .json(let json)?: add("\(base).http.json", json.source)
+                case nil: break
+                }
                 add("\(base).http.timeout", request.timeout?.description)
             }
             for (name, value) in step.environment {
-                add("\(base).env.\(name)", quote(value))
+                add("\(base).env.\(name)", quote(value.source))
             }
             add("\(base).workdir", step.workdir.map(quote))
             add("\(base).timeout", step.timeout?.description)
@@ -76,7 +80,7 @@ enum JobFields {
             let base = "notify[\(index)]"
             add("\(base).on", list(notification.on))
             switch notification.target {
-            case .webhook(let url): add("\(base).webhook", quote(url))
+            case .webhook(let url): add("\(base).webhook", quote(url.source))
             case .notifier(let name): add("\(base).notifier", name)
             }
         }

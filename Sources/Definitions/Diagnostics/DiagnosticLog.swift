@@ -6,6 +6,10 @@ public struct DiagnosticLog: Sendable {
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
+    /// How many errors so far: a reader compares it before and after a field to tell whether
+    /// the field added one (warnings do not count).
+    public var errorCount: Int { diagnostics.count { $0.severity == .error } }
+
     public mutating func error(_ message: String, at location: SourceLocation) {
         diagnostics.append(Diagnostic(.error, message, at: location))
     }

@@ -26,14 +26,17 @@ enum ConfigParser {
             }
             guard let agent = Fields(pair.value, shape: FileShapes.agent, path: "agents.\(name)", context: context) else { continue }
             let timeout = agent.duration("timeout")
+            let scope = ExpressionScope(roots: ["job", "run", "params", "prompt"], parameters: nil, earlierSteps: nil)
             if let arguments = agent.stringList("run") {
                 if arguments.isEmpty {
                     context.error("'agents.\(name).run' is an empty list; the first item is the program", at: agent["run"]!)
                     continue
                 }
-                config.agents[name] = Agent(name: name, kind: .command(arguments.map(\.text)), timeout: timeout)
+                let argv = arguments.enumerated().compactMap { index, argument in
+                    Fields.template(argument.text, node: argument.node, field: "agents.\(name).run[\(index)]", scope: scope, context: context)
+                }
+                if argv.count == arguments.count { config.agents[name] = Agent(name: name, kind: .command(argv), timeout: timeout) }
             } else if let node = agent["http"] {
-                let scope = ExpressionScope(roots: ["job", "run", "params", "prompt"], parameters: nil, earlierSteps: nil)
                 if let request = JobFileParser.readHTTP(node, path: "agents.\(name).http", scope: scope, context: context) {
                     config.agents[name] = Agent(name: name, kind: .http(request), timeout: timeout)
                 }
@@ -46,7 +49,7 @@ enum ConfigParser {
                 continue
             }
             guard let notifier = Fields(pair.value, shape: FileShapes.notifier, path: "notifiers.\(name)", context: context) else { continue }
-            if let url = notifier.url("webhook") {
+            if let url = notifier.url("webhook", scope: JobFileParser.notificationScope) {
                 config.notifiers[name] = Notifier(name: name, kind: .webhook(url))
             } else if let node = notifier["smtp"], let smtp = Fields(node, shape: FileShapes.smtp, path: "notifiers.\(name).smtp", context: context),
                       let host = smtp.string("host"), let from = smtp.string("from"), let to = smtp.stringList("to") {

@@ -6,6 +6,8 @@ import Expressions
 /// Checks that need other files (`needs`, cycles) are `CrossFileChecks`.
 enum JobFileParser {
     static let conditionRoots: Set<String> = ["event", "params", "run", "steps", "job"]
+    /// What a webhook URL may refer to: the run it reports on.
+    static let notificationScope = ExpressionScope(roots: ["job", "run", "params"], parameters: nil, earlierSteps: nil)
 
     static func parse(_ root: YAMLNode, id: JobID, config: RepositoryConfig, context: LoadContext) -> JobDefinition? {
         guard let fields = Fields(root, shape: FileShapes.job, path: "", context: context) else { return nil }
@@ -73,7 +75,7 @@ enum JobFileParser {
                                       catchup: config.defaults.catchup, catchupWindow: config.defaults.catchupWindow)
         }
         guard let schedule = Fields(node, shape: FileShapes.schedule, path: "schedule", context: context) else { return nil }
-        let errorsBefore = context.log.diagnostics.count
+        let errorsBefore = context.log.errorCount
         var kind: JobSchedule.Kind?
         var text = ""
         if let cron = schedule.cron("cron") {
@@ -95,7 +97,7 @@ enum JobFileParser {
         let jitter = schedule.duration("jitter")
         let catchup = schedule.enumeration("catchup", as: CatchupPolicy.self) ?? config.defaults.catchup
         let window = schedule.duration("catchupWindow") ?? config.defaults.catchupWindow
-        guard let kind, context.log.diagnostics.count == errorsBefore else { return nil }
+        guard let kind, context.log.errorCount == errorsBefore else { return nil }
         if let start, let end, start.resolve(in: zone) > end.resolve(in: zone) {
             context.error("'schedule.start' (\(schedule.string("start")!)) is after 'schedule.end' (\(schedule.string("end")!)); the job could never fire", at: schedule["start"]!)
             return nil
@@ -326,9 +328,9 @@ enum JobFileParser {
             }
             seen[name] = index
             let scope = ExpressionScope(roots: conditionRoots, parameters: parameters, earlierSteps: Set(names[..<index]), laterSteps: Set(names[index...]))
-            let errors = context.log.diagnostics.count
+            let errors = context.log.errorCount
             let kind = readStepKind(step, path: path, scope: scope, config: config)
-            var environment: [(String, String)] = []
+            var environment: [(String, Template)] = []
             if let pairs = step.mapping("env") {
                 for pair in pairs {
                     let key = pair.key.scalar?.text ?? ""
@@ -337,8 +339,8 @@ enum JobFileParser {
                         context.error("'\(path).env': '\(key)' is not a valid environment variable name", at: pair.key)
                         continue
                     }
-                    guard let value = Fields.text(pair.value, field: "\(path).env.\(key)", context: context) else { continue }
-                    Fields.checkTemplate(value, node: pair.value, field: "\(path).env.\(key)", scope: scope, context: context)
+                    guard let text = Fields.text(pair.value, field: "\(path).env.\(key)", context: context),
+                          let value = Fields.template(text, node: pair.value, field: "\(path).env.\(key)", scope: scope, context: context) else { continue }
                     environment.append((key, value))
                 }
             }
@@ -348,7 +350,7 @@ enum JobFileParser {
             if let workdir = definition.workdir, workdir.hasPrefix("/") || workdir.split(separator: "/").contains("..") {
                 context.error("'\(path).workdir' must be a folder inside the root, not '\(workdir)'", at: step["workdir"]!)
             }
-            if kind == nil || context.log.diagnostics.count != errors { ok = false }
+            if kind == nil || context.log.errorCount != errors { ok = false }
             steps.append(definition)
         }
         return ok ? steps : nil
@@ -374,10 +376,12 @@ enum JobFileParser {
                 context.error("'\(path).run' is an empty list; the first item is the program", at: node)
                 return nil
             }
+            var argv: [Template] = []
             for (index, argument) in arguments.enumerated() {
-                Fields.checkTemplate(argument.text, node: argument.node, field: "\(path).run[\(index)]", scope: scope, context: context)
+                guard let template = Fields.template(argument.text, node: argument.node, field: "\(path).run[\(index)]", scope: scope, context: context) else { return nil }
+                argv.append(template)
             }
-            return .command(arguments.map(\.text))
+            return .command(argv)
         }
         if let node = step["agent"] {
             guard let name = step.name("agent") else { return nil }
@@ -404,21 +408,30 @@ enum JobFileParser {
     }
 
     static func readHTTP(_ node: YAMLNode, path: String, scope: ExpressionScope, context: LoadContext) -> HTTPRequest? {
-        guard let http = Fields(node, shape: FileShapes.http, path: path, context: context), let url = http.url("url") else { return nil }
-        Fields.checkTemplate(url, node: http["url"]!, field: "\(path).url", scope: scope, context: context)
-        var headers: [String: String] = [:]
+        guard let http = Fields(node, shape: FileShapes.http, path: path, context: context), let url = http.url("url", scope: scope) else { return nil }
+        var headers: [String: Template] = [:]
+        var valid = true
         for pair in http.mapping("headers") ?? [] {
             let name = pair.key.scalar?.text ?? ""
-            guard let value = Fields.text(pair.value, field: "\(path).headers.\(name)", context: context) else { continue }
-            Fields.checkTemplate(value, node: pair.value, field: "\(path).headers.\(name)", scope: scope, context: context)
+            guard let text = Fields.text(pair.value, field: "\(path).headers.\(name)", context: context),
+                  let value = Fields.template(text, node: pair.value, field: "\(path).headers.\(name)", scope: scope, context: context) else { valid = false; continue }
             headers[name] = value
         }
-        let body = http.template("body", scope: scope)
+        var body: HTTPBody?
+        if let node = http["body"] {
+            guard let text = http.template("body", scope: scope) else { return nil }
+            Fields.warnAboutHandWrittenJSON(text, node: node, field: "\(path).body", context: context)
+            body = .text(text)
+        } else if let node = http["json"] {
+            guard let json = Fields.jsonTemplate(node, field: "\(path).json", scope: scope, context: context) else { return nil }
+            body = .json(json)
+        }
         let method = http.string("method")
         if let method, !FileShapes.httpMethods.contains(method) {
             context.error("'\(path).method' must be one of \(FileShapes.httpMethods.joined(separator: ", ")), not '\(method)'", at: http["method"]!)
             return nil
         }
+        guard valid else { return nil }
         return HTTPRequest(method: method ?? (body == nil ? "GET" : "POST"), url: url, headers: headers, body: body, timeout: http.duration("timeout"))
     }
 
@@ -444,7 +457,7 @@ enum JobFileParser {
                     statuses.append(status)
                 }
             }
-            if let url = notify.url("webhook") {
+            if let url = notify.url("webhook", scope: Self.notificationScope) {
                 result.append(Notification(on: statuses, target: .webhook(url)))
             } else if let name = notify.name("notifier") {
                 if config.notifiers[name] == nil {

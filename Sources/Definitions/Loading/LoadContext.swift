@@ -82,6 +82,13 @@ struct Fields {
                 context.error("\(place)has both '\(present[0])' and '\(present[1])'; write exactly one of \(list)", at: second)
             }
         }
+        for group in shape.atMostOneOf {
+            let present = group.filter { values[$0] != nil }
+            if present.count > 1 {
+                let place = path.isEmpty ? "" : "'\(path)' "
+                context.error("\(place)has both '\(present[0])' and '\(present[1])'; write at most one of \(group.map { "'\($0)'" }.joined(separator: ", "))", at: values[present[1]]!.key)
+            }
+        }
     }
 
     subscript(_ key: String) -> YAMLNode? {

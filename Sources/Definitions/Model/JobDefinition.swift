@@ -129,16 +129,16 @@ public struct RetryPolicy: Sendable, Hashable {
 public struct Step: Sendable {
     public enum Kind: Sendable {
         /// argv, never through a shell; templates are rendered per argument.
-        case command([String])
+        case command([Template])
         /// Run by `/bin/sh -c`; no templates, parameters reach it through env only.
         case shell(String)
-        case agent(name: String, prompt: String)
+        case agent(name: String, prompt: Template)
         case http(HTTPRequest)
     }
 
     public var name: String
     public var kind: Kind
-    public var environment: [(name: String, value: String)]
+    public var environment: [(name: String, value: Template)]
     public var workdir: String?
     public var timeout: JobDuration?
     public var condition: Condition?
@@ -154,15 +154,24 @@ public struct Step: Sendable {
 
 public struct HTTPRequest: Sendable, Hashable {
     public var method: String
-    public var url: String
-    public var headers: [String: String]
-    public var body: String?
+    /// Values rendered into the query are percent-encoded (``Template/Context/url``).
+    public var url: Template
+    public var headers: [String: Template]
+    public var body: HTTPBody?
     public var timeout: JobDuration?
+}
+
+/// The body of an http step, agent or webhook.
+public enum HTTPBody: Sendable, Hashable {
+    /// `body:`, a text template sent as written.
+    case text(Template)
+    /// `json:`, a structured body serialised by jobctl (`Content-Type: application/json`).
+    case json(JSONTemplate)
 }
 
 public struct Notification: Sendable, Hashable {
     public enum Target: Sendable, Hashable {
-        case webhook(String)
+        case webhook(Template)
         case notifier(String)
     }
 

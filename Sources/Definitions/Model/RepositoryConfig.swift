@@ -32,7 +32,7 @@ public struct JobDefaults: Sendable {
 
 public struct Agent: Sendable {
     public enum Kind: Sendable {
-        case command([String])
+        case command([Template])
         case http(HTTPRequest)
     }
 
@@ -43,7 +43,7 @@ public struct Agent: Sendable {
 
 public struct Notifier: Sendable {
     public enum Kind: Sendable {
-        case webhook(String)
+        case webhook(Template)
         case smtp(SMTPSettings)
     }
 

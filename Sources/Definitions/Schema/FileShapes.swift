@@ -32,9 +32,10 @@ public enum FileShapes {
         FieldShape("method", .enumeration(httpMethods), "Default GET, or POST when there is a body."),
         FieldShape("url", .string(.url), "http(s) URL; may use templates and ${secrets.NAME}."),
         FieldShape("headers", .dictionary(keyPattern: "^[A-Za-z0-9-]+$", value: .string(.template)), "Request headers."),
-        FieldShape("body", .string(.template), "Request body (a template)."),
+        FieldShape("body", .string(.template), "Request body, a template sent as written (for JSON, prefer `json`)."),
+        FieldShape("json", .anyJSON, "A JSON body written as YAML; its strings are templates, and jobctl serialises it (Content-Type: application/json)."),
         FieldShape("timeout", .string(.duration), "Request timeout."),
-    ], required: ["url"])
+    ], required: ["url"], atMostOneOf: [["body", "json"]])
 
     public static let step = ObjectShape("step", "One step; exactly one of run, agent, http.", fields: [
         FieldShape("name", .string(.name), "Step name, referred to as steps.NAME in conditions and templates."),

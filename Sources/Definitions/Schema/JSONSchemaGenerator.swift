@@ -44,6 +44,14 @@ public enum JSONSchemaGenerator {
             }
             if groups.count == 1 { result.merge(groups[0]) { $1 } } else { result["allOf"] = groups }
         }
+        for group in shape.atMostOneOf {
+            // No two of the group together.
+            var pairs: [[String: Any]] = []
+            for (index, first) in group.enumerated() {
+                for second in group[(index + 1)...] { pairs.append(["not": ["required": [first, second]]]) }
+            }
+            result["allOf"] = (result["allOf"] as? [[String: Any]] ?? []) + pairs
+        }
         return result
     }
 
@@ -91,6 +99,8 @@ public enum JSONSchemaGenerator {
             ]
         case .anyOf(let shapes):
             return ["anyOf": shapes.map { schema($0, definitions: &definitions) }]
+        case .anyJSON:
+            return [:]
         }
     }
 }

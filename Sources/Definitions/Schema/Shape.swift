@@ -10,6 +10,8 @@ public indirect enum Shape: Sendable {
     case object(ObjectShape)
     case dictionary(keyPattern: String, value: Shape)
     case anyOf([Shape])
+    /// Any JSON value (a structured `json:` body); its strings are templates.
+    case anyJSON
 }
 
 /// What a string field holds; each has its own check in the loader and a pattern or format in the schema.
@@ -37,13 +39,16 @@ public struct ObjectShape: Sendable {
     public var required: [String]
     /// Groups of keys of which exactly one must be written (a schedule's `cron | every | at`, a step's kind).
     public var exactlyOneOf: [[String]]
+    /// Groups of keys of which at most one may be written (an http request's `body | json`).
+    public var atMostOneOf: [[String]]
 
-    public init(_ name: String, _ summary: String, fields: [FieldShape], required: [String] = [], exactlyOneOf: [[String]] = []) {
+    public init(_ name: String, _ summary: String, fields: [FieldShape], required: [String] = [], exactlyOneOf: [[String]] = [], atMostOneOf: [[String]] = []) {
         self.name = name
         self.summary = summary
         self.fields = fields
         self.required = required
         self.exactlyOneOf = exactlyOneOf
+        self.atMostOneOf = atMostOneOf
     }
 
     public var keys: [String] { fields.map(\.key) }
