@@ -84,7 +84,7 @@ extension RunExecutor {
         environment["JOBCTL_ATTEMPT"] = String(request.attempt)
         environment["JOBCTL_STEP"] = step.name
         environment["JOBCTL_ROOT"] = request.rootPath
-        if let scheduledFor = request.scheduledFor { environment["JOBCTL_SCHEDULED_FOR"] = RunState.rfc3339(scheduledFor) }
+        if let scheduledFor = request.scheduledFor { environment["JOBCTL_SCHEDULED_FOR"] = ExpressionContext.rfc3339(scheduledFor) }
         if let commit = request.commit { environment["JOBCTL_COMMIT"] = commit }
         for (name, value) in request.parameters {
             environment[RunExecutor.parameterVariable(name)] = value.description

@@ -147,7 +147,8 @@ public struct RunExecutor: Sendable {
 struct RunState {
     let request: RunRequest
     let log: RunLog
-    var roots: [String: Value]
+    /// The names `if:` conditions and templates read; each finished step is added.
+    var context: ExpressionContext
     var steps: [StepOutcome] = []
     var stop: RunOutcome.Status?
     var error: String?
@@ -156,49 +157,22 @@ struct RunState {
     var exitCode: Int32?
     var redactor = Redactor()
 
+    var roots: [String: Value] { context.values }
+
     init(request: RunRequest, startedAt: Date, log: RunLog) {
         self.request = request
         self.log = log
-        let job = request.job
-        roots = [
-            "params": .object(request.parameters.mapValues(RunState.value(of:))),
-            "event": request.event,
-            "job": .object(["id": .string(job.id.rawValue), "name": .string(job.name), "file": .string(job.file)]),
-            "run": .object([
-                "id": .string(request.runID),
-                "trigger": .string(request.trigger),
-                "attempt": .number(Double(request.attempt)),
-                "scheduledFor": request.scheduledFor.map { .string(RunState.rfc3339($0)) } ?? .null,
-                "startedAt": .string(RunState.rfc3339(startedAt)),
-                "commit": request.commit.map(Value.string) ?? .null,
-            ]),
-            "steps": .object([:]),
-        ]
+        context = ExpressionContext(
+            job: request.job,
+            run: .init(id: request.runID, trigger: request.trigger, attempt: request.attempt, scheduledFor: request.scheduledFor,
+                       startedAt: startedAt, commit: request.commit),
+            params: request.parameters, event: request.event)
     }
 
     /// Adds a step's outcome, and makes it visible to later conditions and templates as
     /// `steps.NAME.status`, `.exitCode`, `.output`, `.durationMs`.
     mutating func record(_ outcome: StepOutcome) {
         steps.append(outcome)
-        guard case .object(var members) = roots["steps"] ?? .null else { return }
-        members[outcome.name] = .object([
-            "status": .string(outcome.status.rawValue),
-            "exitCode": outcome.exitCode.map { .number(Double($0)) } ?? .null,
-            "output": outcome.output.map(Value.string) ?? .null,
-            "durationMs": .number(Double(outcome.durationMs)),
-        ])
-        roots["steps"] = .object(members)
-    }
-
-    static func value(of parameter: ParameterValue) -> Value {
-        switch parameter {
-        case .string(let text): .string(text)
-        case .number(let number): .number(number)
-        case .boolean(let flag): .bool(flag)
-        }
-    }
-
-    static func rfc3339(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        context.record(step: outcome.name, .init(status: outcome.status.rawValue, exitCode: outcome.exitCode, output: outcome.output, durationMs: outcome.durationMs))
     }
 }

@@ -93,29 +93,41 @@ public struct FireTimePreview: Sendable {
         return out
     }
 
-    func json() -> String {
+    /// One object per fire time: what `--format json` prints and the API serves.
+    public var items: [FireTimeItem] {
         let rules = ZoneRules.of(zone)
-        var items: [String] = []
-        for fire in fires {
+        let utc = TimeZone(secondsFromGMT: 0)!
+        return fires.map { fire in
             let t = Int64(fire.runAt.timeIntervalSince1970.rounded(.down))
             let offset = rules.offset(at: t)
             let weekday = CivilCalendar.weekdayNames[CivilCalendar.weekday(days: CivilCalendar.floorDiv(t + offset, 86_400))]
-            let dst: String
-            switch fire.dst {
-            case .moved(let from)?: dst = "{\"kind\": \"moved\", \"from\": \"\(from)\"}"
-            case .repeated?: dst = "{\"kind\": \"repeated\"}"
-            case nil: dst = "null"
+            let dst: FireTimeItem.DST? = switch fire.dst {
+            case .moved(let from)?: FireTimeItem.DST(kind: "moved", from: from.description)
+            case .repeated?: FireTimeItem.DST(kind: "repeated", from: nil)
+            case nil: nil
             }
             let offsetText = RFC3339.offsetText(Int(offset))
-            items.append("""
-              {"scheduledFor": "\(RFC3339.string(fire.scheduledFor, in: zone))", \
-            "runAt": "\(RFC3339.string(fire.runAt, in: zone))", \
-            "utc": "\(RFC3339.string(fire.runAt, in: TimeZone(secondsFromGMT: 0)!))", \
-            "local": "\(LocalDateTime(wallSecond: t + offset))", "weekday": "\(weekday)", \
-            "utcOffset": "\(offsetText == "Z" ? "+00:00" : offsetText)", "dst": \(dst)}
-            """)
+            return FireTimeItem(
+                scheduledFor: RFC3339.string(fire.scheduledFor, in: zone), runAt: RFC3339.string(fire.runAt, in: zone),
+                utc: RFC3339.string(fire.runAt, in: utc), local: LocalDateTime(wallSecond: t + offset).description,
+                weekday: weekday, utcOffset: offsetText == "Z" ? "+00:00" : offsetText, dst: dst)
         }
-        return items.isEmpty ? "[]\n" : "[\n" + items.joined(separator: ",\n") + "\n]\n"
+    }
+
+    func json() -> String {
+        let lines = items.map { item in
+            let dst: String
+            switch item.dst {
+            case let note? where note.from != nil: dst = "{\"kind\": \"\(note.kind)\", \"from\": \"\(note.from!)\"}"
+            case let note?: dst = "{\"kind\": \"\(note.kind)\"}"
+            case nil: dst = "null"
+            }
+            return """
+              {"scheduledFor": "\(item.scheduledFor)", "runAt": "\(item.runAt)", "utc": "\(item.utc)", \
+            "local": "\(item.local)", "weekday": "\(item.weekday)", "utcOffset": "\(item.utcOffset)", "dst": \(dst)}
+            """
+        }
+        return lines.isEmpty ? "[]\n" : "[\n" + lines.joined(separator: ",\n") + "\n]\n"
     }
 
     /// `in 3d 4h`, `in 5m`, `in 12s`, `2h 10m ago`, `now`: the two largest units.
@@ -134,5 +146,35 @@ public struct FireTimePreview: Sendable {
         }
         let text = parts.joined(separator: " ")
         return delta > 0 ? "in \(text)" : "\(text) ago"
+    }
+}
+
+/// One fire time as `jobctl fire-times --format json` prints it and the API serves it.
+public struct FireTimeItem: Codable, Sendable, Hashable {
+    public struct DST: Codable, Sendable, Hashable {
+        /// `moved` (out of a spring-forward gap) or `repeated` (one of two fires of a repeated time).
+        public var kind: String
+        /// For `moved`: the local time the expression named.
+        public var from: String?
+    }
+
+    public var scheduledFor: String
+    public var runAt: String
+    public var utc: String
+    public var local: String
+    public var weekday: String
+    public var utcOffset: String
+    /// null when no DST transition moved or doubled the fire.
+    public var dst: DST?
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(scheduledFor, forKey: .scheduledFor)
+        try c.encode(runAt, forKey: .runAt)
+        try c.encode(utc, forKey: .utc)
+        try c.encode(local, forKey: .local)
+        try c.encode(weekday, forKey: .weekday)
+        try c.encode(utcOffset, forKey: .utcOffset)
+        try c.encode(dst, forKey: .dst)
     }
 }

@@ -78,22 +78,29 @@ public struct JobSchedule: Sendable {
         guard let (scheduled, note) = candidate else { return nil }
         let ms = Self.milliseconds(scheduled)
         if let endMilliseconds, ms >= endMilliseconds { return nil }
+        // Time as jobctl writes it (RFC 3339, four-digit years) ends with 9999.
+        if ms > Self.lastMillisecond { return nil }
         let delay = jitter.map { StableJitter.offset(key: jitterKey, scheduledMilliseconds: ms, jitter: $0.milliseconds) } ?? 0
         let runAt = Date(timeIntervalSince1970: Double(ms + delay) / 1000)
         return FireTime(scheduledFor: scheduled, runAt: runAt, dst: note)
     }
 
-    /// Up to `count` consecutive fires after `instant` (fewer when the schedule ends).
-    public func fires(after instant: Date, count: Int) -> [FireTime] {
+    /// Up to `count` consecutive fires after `instant`, and none scheduled after `until` (fewer
+    /// when the schedule ends): the one fire loop of `jobctl fire-times`, the API and previews.
+    public func fires(after instant: Date, count: Int, through until: Date? = nil) -> [FireTime] {
         var out: [FireTime] = []
         out.reserveCapacity(max(0, min(count, 100_000)))
         var cursor = instant
         while out.count < count, let fire = nextFire(after: cursor) {
+            if let until, fire.scheduledFor > until { break }
             out.append(fire)
             cursor = fire.scheduledFor
         }
         return out
     }
+
+    /// 9999-12-31T23:59:59.999Z: no fire is scheduled after it.
+    static let lastMillisecond: Int64 = 253_402_300_799_999
 
     /// Whether the schedule fires at least once at any time: false when `start` is after
     /// `end`, a one-off lies outside the bounds, an interval is zero, or no cron time falls

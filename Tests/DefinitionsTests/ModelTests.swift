@@ -1,6 +1,7 @@
 import Definitions
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("What a valid file means")
 struct ModelTests {
@@ -145,5 +146,29 @@ struct SchemaTests {
     @Test func configSchema() throws {
         let properties = try #require(JSONSchemaGenerator.configSchema()["properties"] as? [String: Any])
         #expect(Set(properties.keys) == ["apiVersion", "timezone", "defaults", "agents", "notifiers", "history"])
+    }
+}
+
+@Suite("The working-tree version of one job, for run --draft and fire-times JOB")
+struct DraftJobTests {
+    @Test func readsTheFileWithTheRootConfigNeverThroughALink() throws {
+        let root = try TemporaryRoot(files: [
+            "jobs/a.yaml": "schedule: {cron: \"0 9 * * 1\"}\nsteps:\n  - run: [\"true\"]\n",
+            "jobs/b.yml": "needs: [elsewhere]\nsteps:\n  - run: echo\n",
+            "jobs/broken.yaml": "schedule: {cron: \"0 61 * * *\"}\nsteps:\n  - run: echo\n",
+            "jobctl.yaml": "timezone: Asia/Tokyo\n",
+        ])
+        try FileManager.default.createSymbolicLink(atPath: root.path + "/jobs/c.yaml", withDestinationPath: "a.yaml")
+        let folder = RootFolder(path: root.path)
+        let a = try #require(folder.draft("a"))
+        #expect(a.jobs["a"]?.schedule?.text == "0 9 * * 1")
+        #expect(a.jobs["a"]?.schedule?.timeZone.identifier == "Asia/Tokyo")
+        #expect(folder.draft("b")?.jobs["b"]?.steps.count == 1)  // needs are not checked for a draft run alone
+        #expect(folder.draft("b")?.isValid == true)
+        #expect(folder.draft("c") == nil)
+        #expect(folder.draft("missing") == nil)
+        let broken = try #require(folder.draft("broken"))
+        #expect(broken.jobs.isEmpty)
+        #expect(broken.diagnostics.first?.description.hasPrefix("jobs/broken.yaml:1:") == true)
     }
 }

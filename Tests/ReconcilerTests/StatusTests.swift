@@ -102,19 +102,3 @@ struct StatusTests {
         #expect(try reconciler.planWorkingTree().updated.first?.fields.map(PlanFormatter.render) == ["schedule.timezone: UTC → Asia/Tokyo"])
     }
 }
-
-@Suite("The working-tree version of one job, for run --draft")
-struct DraftJobTests {
-    @Test func readsTheUncommittedFileWithTheWorkingTreeConfig() throws {
-        let repo = try TemporaryGitRepository(files: ["jobs/a.yaml": Fixtures.job()])
-        try repo.write("jobs/a.yaml", Fixtures.job(cron: "0 9 * * 1"))
-        try repo.write("jobctl.yaml", "timezone: Asia/Tokyo\n")
-        try repo.write("jobs/b.yml", "steps:\n  - run: echo\n")
-        try repo.symlink("jobs/c.yaml", to: "a.yaml")
-        let reconciler = try Fixtures.reconciler(repo)
-        #expect(try reconciler.workingTreeJob("a")?.definition?.schedule?.text == "0 9 * * 1")
-        #expect(try reconciler.workingTreeJob("b")?.definition?.steps.count == 1)
-        #expect(try reconciler.workingTreeJob("c") == nil)
-        #expect(try reconciler.workingTreeJob("missing") == nil)
-    }
-}

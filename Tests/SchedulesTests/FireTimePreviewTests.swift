@@ -54,3 +54,14 @@ struct FireTimePreviewTests {
         #expect(FireTimePreview.distance(from: now, to: now.addingTimeInterval(3600 + 5)) == "in 1h")
     }
 }
+
+@Suite("fire times end with the year 9999")
+struct LastYearTests {
+    @Test func noFireIsScheduledAfterTheYear9999() throws {
+        let schedule = try ScheduleSpec(every: "1000d", start: "9990-01-01").schedule()
+        let fires = schedule.fires(after: try LocalDateTime("9990-01-01").resolve(in: schedule.zone), count: 1000)
+        #expect(fires.count == 3)
+        #expect(fires.allSatisfy { RFC3339.string($0.scheduledFor, in: schedule.zone).hasPrefix("99") })
+        #expect(try ScheduleSpec(cron: "0 0 1 1 *").schedule().nextFire(after: try LocalDateTime("9999-06-01").resolve(in: .gmt)) == nil)
+    }
+}

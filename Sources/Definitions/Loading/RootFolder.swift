@@ -147,6 +147,30 @@ public struct RootFolder: Sendable {
         return SourceFile(path: relative, bytes: Array(bytes[..<filled]))
     }
 
+    /// The working-tree version of one job, with the working tree's `jobctl.yaml`: what
+    /// `jobctl run --draft JOB` runs and `jobctl fire-times JOB` previews, before it is committed.
+    /// Reads `jobs/<id>.yaml` (or `.yml`) only, never through a symbolic link; checks across
+    /// files are `validate`'s and `plan`'s business.
+    ///
+    /// - Returns: nil when there is no such file; otherwise a set with the job (valid or not: see
+    ///   its diagnostics, which include the config's).
+    public func draft(_ id: JobID) -> DefinitionSet? {
+        var diagnostics: [Diagnostic] = []
+        let configFile = FileManager.default.fileExists(atPath: configPath) ? read(relative: "jobctl.yaml", maximumBytes: 1 << 20, diagnostics: &diagnostics) : nil
+        for suffix in [".yaml", ".yml"] {
+            let relative = "jobs/" + id.rawValue + suffix
+            var info = stat()
+            guard lstat(path + "/" + relative, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            guard let file = read(relative: relative, maximumBytes: 1 << 20, diagnostics: &diagnostics) else { break }
+            let (config, configDiagnostics) = DefinitionLoader.loadConfig(configFile)
+            let parsed = DefinitionLoader.loadJob(file, config: config)
+            return DefinitionSet(config: config, jobs: parsed.definition.map { [id: $0] } ?? [:],
+                                 invalidJobs: parsed.definition == nil ? [id] : [],
+                                 diagnostics: (configDiagnostics + parsed.diagnostics + diagnostics).sorted(), ignoredFiles: [])
+        }
+        return diagnostics.isEmpty ? nil : DefinitionSet(config: RepositoryConfig(), jobs: [:], invalidJobs: [id], diagnostics: diagnostics, ignoredFiles: [])
+    }
+
     /// Loads the root as it is on disk (the working tree).
     public func load() throws(Failure) -> DefinitionSet {
         let scan = try scan()

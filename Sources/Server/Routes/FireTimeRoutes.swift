@@ -19,110 +19,40 @@ struct FireTimeRoutes {
         }
     }
 
-    /// The fire times of `schedule` that the query's `from`, `count` and `until` select, as the
-    /// CLI's JSON (the same bytes as `jobctl fire-times --format json`).
+    /// The fire times of `schedule` that the query's `from`, `count` and `until` select: the same
+    /// items as `jobctl fire-times --format json`, written by the API's encoder.
     static func response(_ schedule: JobSchedule, query: Query) throws(APIError) -> Response {
         let now = Date()
-        let from = try query.get("from").map { text throws(APIError) in try instant(text, name: "from", zone: schedule.zone) } ?? now
-        let until = try query.get("until").map { text throws(APIError) in try instant(text, name: "until", zone: schedule.zone) }
-        var count = 10
+        let from: Date
+        let until: Date?
+        do {
+            from = try query.get("from").map { text throws(ScheduleSpec.Failure) in try ScheduleSpec.instant(text, field: .from, zone: schedule.zone, now: now) } ?? now
+            until = try query.get("until").map { text throws(ScheduleSpec.Failure) in try ScheduleSpec.instant(text, field: .until, zone: schedule.zone, now: now) }
+        } catch {
+            throw APIError.badRequest(error.describe(naming: \.rawValue), code: "invalid_query")
+        }
+        var count = until == nil ? 10 : 1000
         if let text = query.get("count") {
             guard let number = Int(text), (0...1000).contains(number) else {
                 throw APIError.badRequest("count: '\(text)' must be a whole number from 0 to 1000", code: "invalid_query")
             }
             count = number
-        } else if until != nil {
-            count = 1000
         }
-        var fires: [FireTime] = []
-        var cursor = from
-        while fires.count < count, let fire = schedule.nextFire(after: cursor) {
-            if let until, fire.scheduledFor > until { break }
-            fires.append(fire)
-            cursor = fire.scheduledFor
+        let fires = schedule.fires(after: from, count: count, through: until)
+        do {
+            return try JSONResponse.make(FireTimePreview(fires: fires, zone: schedule.zone, now: now).items)
+        } catch {
+            throw APIError(.internalServerError, code: "internal", "cannot encode the fire times: \(error)")
         }
-        return JSONResponse.raw(Array(FireTimePreview(fires: fires, zone: schedule.zone, now: now).render(.json).utf8))
     }
 
     static func schedule(_ query: Query) throws(APIError) -> JobSchedule {
-        let cron = query.get("cron"), every = query.get("every"), at = query.get("at")
-        let given = [cron, every, at].compactMap { $0 }.count
-        guard given == 1 else {
-            throw APIError.badRequest(given == 0 ? "give one of cron, every or at" : "give only one of cron, every and at", code: "invalid_query")
-        }
-        let zoneID = query.get("timezone") ?? query.get("tz") ?? "UTC"
-        guard isKnownTimeZoneIdentifier(zoneID), let zone = TimeZone(identifier: zoneID) else {
-            throw APIError.badRequest("timezone: unknown time zone \"\(zoneID)\": use an IANA name such as Europe/Amsterdam", code: "invalid_query")
-        }
-        let kind: JobSchedule.Kind
-        if let cron {
-            do {
-                kind = .cron(try CronExpression(cron))
-            } catch {
-                throw APIError.badRequest("cron \"\(cron)\": column \(error.column): \(error.message)", code: "invalid_query")
-            }
-        } else if let every {
-            let interval: JobDuration
-            do {
-                interval = try JobDuration(every)
-            } catch {
-                throw APIError.badRequest("every \"\(every)\": column \(error.column): \(error.message)", code: "invalid_query")
-            }
-            guard interval.milliseconds > 0 else { throw APIError.badRequest("every: the interval must be longer than 0", code: "invalid_query") }
-            kind = .every(interval)
-        } else {
-            kind = .at(try local(at!, name: "at"))
-        }
-        let schedule = JobSchedule(kind: kind, zone: zone,
-                                   start: try query.get("start").map { text throws(APIError) in try local(text, name: "start") },
-                                   end: try query.get("end").map { text throws(APIError) in try local(text, name: "end") },
-                                   jitter: nil, jitterKey: "")
-        return schedule
-    }
-
-    static func local(_ text: String, name: String) throws(APIError) -> LocalDateTime {
+        let spec = ScheduleSpec(cron: query.get("cron"), every: query.get("every"), at: query.get("at"),
+                                timezone: query.get("timezone") ?? query.get("tz"), start: query.get("start"), end: query.get("end"))
         do {
-            return try LocalDateTime(text)
+            return try spec.schedule()
         } catch {
-            throw APIError.badRequest("\(name) \"\(text)\": column \(error.column): \(error.message)", code: "invalid_query")
+            throw APIError.badRequest(error.describe(naming: \.rawValue), code: "invalid_query")
         }
-    }
-
-    static func instant(_ text: String, name: String, zone: TimeZone) throws(APIError) -> Date {
-        if text == "now" { return Date() }
-        return try local(text, name: name).resolve(in: zone)
-    }
-}
-
-/// One fire time in the JSON of `jobctl fire-times --format json` (decoded from that renderer,
-/// so the shapes cannot drift apart).
-struct FireTimeItem: Codable, Sendable {
-    struct DST: Codable, Sendable {
-        var kind: String
-        var from: String?
-    }
-
-    var scheduledFor: String
-    var runAt: String
-    var utc: String
-    var local: String
-    var weekday: String
-    var utcOffset: String
-    var dst: DST?
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(scheduledFor, forKey: .scheduledFor)
-        try c.encode(runAt, forKey: .runAt)
-        try c.encode(utc, forKey: .utc)
-        try c.encode(local, forKey: .local)
-        try c.encode(weekday, forKey: .weekday)
-        try c.encode(utcOffset, forKey: .utcOffset)
-        try c.encode(dst, forKey: .dst)
-    }
-
-    static func items(_ fires: [FireTime], zone: TimeZone) -> [FireTimeItem] {
-        let json = FireTimePreview(fires: fires, zone: zone, now: Date()).render(.json)
-        return (try? JSONDecoder().decode([FireTimeItem].self, from: Data(json.utf8))) ?? []
     }
 }

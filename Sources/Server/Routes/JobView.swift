@@ -145,7 +145,7 @@ struct JobDetail: Encodable, Sendable {
         if job.enabled, let schedule = job.schedule, !(await scheduler.isCompleted(job.id)) {
             let sequence = schedule.jobSchedule(for: job.id)
             let fires = sequence.fires(after: Date(), count: 5)
-            nextFires = FireTimeItem.items(fires, zone: sequence.zone)
+            nextFires = FireTimePreview(fires: fires, zone: sequence.zone, now: Date()).items
         }
         let lastRuns = (try? HistoryReader(folder: api.history).lastRecords(job: job.id.rawValue, count: 5).records.reversed()) ?? []
         let definition = Definition(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Definitions
 import Schedules
 
 /// `jobctl fire-times`: when will this schedule fire? A dry run of the scheduler's arithmetic,
@@ -83,26 +84,22 @@ struct FireTimesCommand: AsyncParsableCommand {
     func run() async throws {
         let now = Date()
         let schedule = try makeSchedule()
-        let zone = schedule.zone
-        let after = try from.map { try instant($0, flag: "--from", zone: zone) } ?? now
-        let limit = try until.map { try instant($0, flag: "--until", zone: zone) }
-        if let count, count < 0 { throw fail("--count: \(count) must be 0 or more") }
-        let wanted = count ?? (limit == nil ? 10 : Int.max)
-
-        var fires: [FireTime] = []
-        var cursor = after
-        while fires.count < wanted, let fire = schedule.nextFire(after: cursor) {
-            if let limit, fire.scheduledFor > limit { break }
-            fires.append(fire)
-            cursor = fire.scheduledFor
+        let after: Date
+        let limit: Date?
+        do {
+            after = try from.map { text throws(ScheduleSpec.Failure) in try ScheduleSpec.instant(text, field: .from, zone: schedule.zone, now: now) } ?? now
+            limit = try until.map { text throws(ScheduleSpec.Failure) in try ScheduleSpec.instant(text, field: .until, zone: schedule.zone, now: now) }
+        } catch {
+            throw fail(located(error))
         }
+        if let count, count < 0 { throw fail("--count: \(count) must be 0 or more") }
+        let fires = schedule.fires(after: after, count: count ?? (limit == nil ? 10 : Int.max), through: limit)
         let chosen = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .iso)
-        let preview = FireTimePreview(fires: fires, zone: zone, now: now)
-        let output = preview.render(FireTimePreview.Format(rawValue: chosen.rawValue)!)
+        let output = FireTimePreview(fires: fires, zone: schedule.zone, now: now).render(FireTimePreview.Format(rawValue: chosen.rawValue)!)
         FileHandle.standardOutput.write(Data(output.utf8))
     }
 
-    /// The schedule the flags describe, or the job's.
+    /// The schedule the flags describe, or the job's (its working-tree version).
     func makeSchedule() throws -> JobSchedule {
         let given = [cron != nil, every != nil, at != nil, job != nil].filter { $0 }.count
         guard given == 1 else {
@@ -114,59 +111,36 @@ struct FireTimesCommand: AsyncParsableCommand {
             if timezone != nil || start != nil || end != nil {
                 throw fail("--timezone, --start and --end apply to --cron, --every and --at; a job uses its own schedule")
             }
-            do {
-                return try FireTimesOfJob.schedule(jobID: job, root: root)
-            } catch {
-                throw fail("\(error)")
-            }
+            return try jobSchedule(job)
         }
-        let zoneID = timezone ?? "UTC"
-        guard isKnownTimeZoneIdentifier(zoneID), let zone = TimeZone(identifier: zoneID) else {
-            throw fail("--timezone: unknown time zone \"\(zoneID)\": use an IANA name such as Europe/Amsterdam")
-        }
-        let kind: JobSchedule.Kind
-        if let cron {
-            do {
-                kind = .cron(try CronExpression(cron))
-            } catch {
-                throw fail(located("--cron", cron, column: error.column, message: error.message))
-            }
-        } else if let every {
-            let interval: JobDuration
-            do {
-                interval = try JobDuration(every)
-            } catch {
-                throw fail(located("--every", every, column: error.column, message: error.message))
-            }
-            if interval.milliseconds <= 0 { throw fail("--every: the interval must be longer than 0") }
-            kind = .every(interval)
-        } else {
-            kind = .at(try localDateTime(at!, flag: "--at"))
-        }
-        return JobSchedule(
-            kind: kind, zone: zone,
-            start: try start.map { try localDateTime($0, flag: "--start") },
-            end: try end.map { try localDateTime($0, flag: "--end") },
-            jitter: nil, jitterKey: "")
-    }
-
-    func localDateTime(_ text: String, flag: String) throws -> LocalDateTime {
         do {
-            return try LocalDateTime(text)
+            return try ScheduleSpec(cron: cron, every: every, at: at, timezone: timezone, start: start, end: end).schedule()
         } catch {
-            throw fail(located(flag, text, column: error.column, message: error.message))
+            throw fail(located(error))
         }
     }
 
-    func instant(_ text: String, flag: String, zone: TimeZone) throws -> Date {
-        if text == "now" { return Date() }
-        return try localDateTime(text, flag: flag).resolve(in: zone)
+    private func jobSchedule(_ text: String) throws -> JobSchedule {
+        guard let id = JobID(text) else { throw fail(JobID.problem(with: text) ?? "invalid job id '\(text)'") }
+        let folder = RootFolder(path: root)
+        guard let draft = folder.draft(id) else {
+            throw fail("no job '\(id)' in \(folder.path)/jobs (looked for jobs/\(id).yaml and jobs/\(id).yml)")
+        }
+        guard let definition = draft.jobs[id] else {
+            throw fail(draft.diagnostics.filter { $0.severity == .error }.map(\.description).joined(separator: "\n"))
+        }
+        guard definition.enabled else { throw fail("\(definition.file): job '\(id)' is disabled (enabled: false); it never fires") }
+        guard let schedule = definition.schedule else {
+            throw fail("\(definition.file): job '\(id)' has no schedule; it runs only manually, through the API or on events")
+        }
+        return schedule.jobSchedule(for: id)
     }
 
     /// `--cron "0 61 * * *": column 3: minute field: ...` and the value with a caret under the column.
-    func located(_ flag: String, _ value: String, column: Int, message: String) -> String {
-        let caret = String(repeating: " ", count: max(0, column - 1)) + "^"
-        return "\(flag) \"\(value)\": column \(column): \(message)\n  \(value)\n  \(caret)"
+    func located(_ failure: ScheduleSpec.Failure) -> String {
+        let text = failure.describe { "--" + $0.rawValue }
+        guard let column = failure.column, let value = failure.value else { return text }
+        return text + "\n  \(value)\n  " + String(repeating: " ", count: max(0, column - 1)) + "^"
     }
 
     /// Prints `error: message` to standard error; the caller throws the returned exit code (1).
