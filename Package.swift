@@ -70,10 +70,21 @@ let package = Package(
             resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // `jobctl serve` as one value: the scheduler, its services and the HTTP API, wired once.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Definitions", "History", "Execution", "Scheduler", "Server",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "jobctl",
             dependencies: [
-                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Scheduler", "Server",
+                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Scheduler", "Server", "Daemon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -101,9 +112,13 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["Server", "Daemon", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "JobctlTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JobctlTests",
+            dependencies: ["jobctl", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -135,7 +135,8 @@ public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
         return number.description
     }
 
-    private static func writeQuoted(_ string: String, to output: inout String) {
+    /// Writes `string` as a JSON string literal: `"`, `\` and control characters escaped (RFC 8259).
+    public static func writeQuoted(_ string: String, to output: inout String) {
         output += "\""
         for scalar in string.unicodeScalars {
             switch scalar {

@@ -14,15 +14,18 @@ public struct JobctlAPI: Sendable {
     public let tokens: TokenAuthenticator
     public let secrets: SecretStore
     public let metrics: RunMetrics
+    /// Each job's last record and last run, for job states.
+    public let lastRuns: LastRuns
     public let log: @Sendable (String) -> Void
 
     public init(scheduler: Scheduler, history: HistoryFolder, tokens: TokenAuthenticator, secrets: SecretStore, metrics: RunMetrics,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+                lastRuns: LastRuns, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.scheduler = scheduler
         self.history = history
         self.tokens = tokens
         self.secrets = secrets
         self.metrics = metrics
+        self.lastRuns = lastRuns
         self.log = log
     }
 
@@ -39,15 +42,5 @@ public struct JobctlAPI: Sendable {
             throw APIError(.forbidden, code: "forbidden", "token '\(token.name)' is limited to jobs \(token.jobs ?? "*"); '\(job)' is not one of them")
         }
         return token
-    }
-}
-
-extension JobctlAPI {
-    /// The API of `jobctl serve` on `root`: tokens from `<root>/.jobctl/tokens.json`, webhook
-    /// secrets from the environment and the default secrets file.
-    public static func daemon(root: String, scheduler: Scheduler, history: HistoryFolder, metrics: RunMetrics,
-                              log: @escaping @Sendable (String) -> Void) -> JobctlAPI {
-        JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: root), log: log),
-                  secrets: SecretStore(), metrics: metrics, log: log)
     }
 }

@@ -116,7 +116,7 @@ struct ServeTests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("not one of the allowed values (NL, BE)"))
         let unknown = try await JobctlProcess.run(["run", "echo", "--root", repo.path, "--param", "markt=NL"])
-        #expect(unknown.stderr.contains("unknown parameter; 'echo' has market"))
+        #expect(unknown.stderr.contains("error: unknown parameter 'markt'; 'echo' has market"))
         let good = try await JobctlProcess.run(["run", "echo", "--root", repo.path, "--param", "market=BE", "--wait"])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(try String(contentsOfFile: repo.path + "/out.txt", encoding: .utf8) == "BE")

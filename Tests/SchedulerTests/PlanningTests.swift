@@ -80,15 +80,14 @@ struct PlanningTests {
         ])
     }
 
-    @Test func rateWindowSlides() throws {
-        var window = RateWindow(limit: RateLimit(max: 2, per: try JobDuration("1h")))
+    @Test func rateWindowCountsTheStartsItIsGiven() throws {
+        let limit = RateLimit(max: 2, per: try JobDuration("1h"))
         let t0 = date("2026-01-01T00:00:00Z")
-        let first = window.admit(at: t0)
-        let second = window.admit(at: t0.addingTimeInterval(60))
-        let third = window.admit(at: t0.addingTimeInterval(120))
-        #expect(first && second && !third)
-        #expect(window.nextAdmission(after: t0.addingTimeInterval(120)) == t0.addingTimeInterval(3600))
-        let later = window.admit(at: t0.addingTimeInterval(3601))
-        #expect(later)
+        #expect(RateWindow(limit: limit, starts: [t0]).admits(at: t0.addingTimeInterval(60)))
+        let full = RateWindow(limit: limit, starts: [t0, t0.addingTimeInterval(60)])
+        #expect(!full.admits(at: t0.addingTimeInterval(120)))
+        #expect(full.nextAdmission(after: t0.addingTimeInterval(120)) == t0.addingTimeInterval(3600))
+        #expect(full.admits(at: t0.addingTimeInterval(3600)))
+        #expect(full.admits(at: t0.addingTimeInterval(3601)))
     }
 }

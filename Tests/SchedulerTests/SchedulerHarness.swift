@@ -9,7 +9,7 @@ final class SchedulerHarness: Sendable {
     let root: TemporaryRoot
     let clock: ManualClock
     let history: HistoryFolder
-    let stores: Scheduler.Stores
+    let tracker: RunTracker
     let scheduler: Scheduler
     let loop: Task<Void, Never>
 
@@ -19,8 +19,8 @@ final class SchedulerHarness: Sendable {
         if let config { try root.write("jobctl.yaml", config) }
         clock = ManualClock(Self.date(start))
         history = HistoryFolder(root: root.path)
-        stores = Scheduler.Stores.files(root: root.path, history: history)
-        scheduler = Scheduler(root: root.path, clock: clock, stores: stores, performer: ExecutionPerformer(),
+        tracker = RunTracker(root: root.path, history: history, recorder: FileRunRecorder(folder: history, durability: .unsynced), clock: clock, node: "test")
+        scheduler = Scheduler(root: root.path, clock: clock, tracker: tracker, performer: ExecutionPerformer(),
                               options: Scheduler.Options(maxConcurrent: maxConcurrent, node: "test"))
         let definitions = try RootFolder(path: root.path).load()
         precondition(definitions.isValid, definitions.diagnostics.map(\.description).joined(separator: "\n"))

@@ -226,8 +226,8 @@ struct SchedulerTests {
     @Test func unknownParametersAreRefused() async throws {
         let harness = try await SchedulerHarness(jobs: ["jobs/p.yaml": "params:\n  market: {allowed: [NL]}\nsteps:\n  - run: [\"true\"]\n"],
                                                  start: "2026-06-01T00:00:00Z")
-        await #expect(throws: TriggerRefusal.self) { try await harness.scheduler.trigger("p", trigger: .manual, parameters: ["markt": .string("NL")]) }
-        await #expect(throws: TriggerRefusal.self) { try await harness.scheduler.trigger("p", trigger: .manual, parameters: ["market": .string("FR")]) }
+        await #expect(throws: TriggerRefusal.self) { try await harness.scheduler.trigger("p", trigger: .manual, parameters: ["markt": .text("NL")]) }
+        await #expect(throws: TriggerRefusal.self) { try await harness.scheduler.trigger("p", trigger: .manual, parameters: ["market": .text("FR")]) }
         await harness.stop()
     }
 
@@ -249,7 +249,7 @@ struct SchedulerTests {
         await harness.stop()
     }
 
-    @Test func retentionKeepsTheNewestRunsWhenTheDaemonStarts() async throws {
+    @Test func retentionKeepsTheNewestRuns() async throws {
         let root = try TemporaryRoot()
         let recorder = FileRunRecorder(folder: HistoryFolder(root: root.path))
         for hour in 0..<5 {
@@ -259,7 +259,8 @@ struct SchedulerTests {
         }
         let harness = try await SchedulerHarness(jobs: ["jobs/kept.yaml": "steps:\n  - run: [\"true\"]\n"],
                                                  config: "history: {keepRuns: 2}\n", start: "2026-06-01T06:00:00Z", root: root)
-        #expect(try await eventually { harness.records("kept").count == 2 })
+        let results = await RetentionService(scheduler: harness.scheduler, log: { _ in }).compact(now: harness.clock.now())
+        #expect(results.map(\.removed) == [3])
         #expect(harness.records("kept").map(\.run) == ["20260601T030000.000Z-00000003", "20260601T040000.000Z-00000004"])
         await harness.stop()
     }
@@ -283,5 +284,31 @@ struct SchedulerTests {
         let fires = records.compactMap(\.scheduledFor)
         #expect(Set(fires).count == fires.count)
         await harness.stop()
+    }
+}
+
+@Suite("In-flight markers")
+struct MarkerTests {
+    /// The regression of the marker race: a child's start used to be written by a detached task
+    /// that could run after the run's end, re-creating the marker of a finished run (17 of 200
+    /// back-to-back `jobctl run` calls were then refused as "in progress").
+    @Test func noMarkerOutlivesItsRunOver200BackToBackRuns() async throws {
+        let root = try TemporaryRoot()
+        try root.write("jobs/f.yaml", "steps:\n  - run: [\"true\"]\n")
+        let definitions = try RootFolder(path: root.path).load()
+        for attempt in 0..<200 {
+            let clock = SystemClock()
+            let history = HistoryFolder(root: root.path)
+            let tracker = RunTracker(root: root.path, history: history, recorder: FileRunRecorder(folder: history, durability: .unsynced), clock: clock, node: "test")
+            let scheduler = Scheduler(root: root.path, clock: clock, tracker: tracker, performer: ExecutionPerformer())
+            await scheduler.load(AppliedState(commit: nil, definitions: definitions, appliedAt: Date()), catchingUp: false)
+            let runs = try await scheduler.trigger("f", trigger: .manual)
+            #expect(runs.count == 1, "attempt \(attempt)")
+            await scheduler.waitUntilIdle()
+            #expect(tracker.registry.marker(run: runs[0]) == nil, "attempt \(attempt): the marker of a finished run exists")
+        }
+        let records = try HistoryReader(folder: HistoryFolder(root: root.path)).lastRecords(job: "f", count: 1000).records
+        #expect(records.count == 200)
+        #expect(records.allSatisfy { $0.status == .completed })
     }
 }

@@ -1,3 +1,4 @@
+import Daemon
 import Definitions
 import Execution
 import Foundation
@@ -17,6 +18,7 @@ final class APIHarness: Sendable {
     let metrics: RunMetrics
     let api: JobctlAPI
     let tokens: TokenStore
+    let daemon: Daemon
 
     static let jobs: [String: String] = [
         "jobs/reports/daily.yaml": """
@@ -50,21 +52,25 @@ final class APIHarness: Sendable {
             """,
     ]
 
+    /// The daemon as `jobctl serve` builds it (``buildDaemon(_:log:onListening:)``), without its
+    /// listener; the definitions are loaded from the root's files instead of an applied commit.
     init(secrets: [String: String] = [:]) async throws {
         root = try TemporaryRoot()
         for (path, text) in Self.jobs { try root.write(path, text + "\n") }
-        history = HistoryFolder(root: root.path)
-        metrics = RunMetrics()
-        var stores = Scheduler.Stores.files(root: root.path, history: history)
-        stores.recorder = MetricsRecorder(wrapping: stores.recorder, metrics: metrics)
-        scheduler = Scheduler(root: root.path, clock: SystemClock(), stores: stores, performer: ExecutionPerformer(),
-                              options: Scheduler.Options(node: "test"))
+        var options = DaemonOptions(root: root.path)
+        options.listen = nil
+        options.node = "test"
+        options.secrets = SecretStore(environment: secrets, file: nil)
+        let daemon = try buildDaemon(options, log: { _ in })
+        self.daemon = daemon
+        history = daemon.history
+        scheduler = daemon.scheduler
+        api = daemon.api
+        metrics = api.metrics
         let definitions = try RootFolder(path: root.path).load()
         precondition(definitions.isValid, definitions.diagnostics.map(\.description).joined(separator: "\n"))
         await scheduler.load(AppliedState(commit: "0123456789abcdef", definitions: definitions, appliedAt: Date()), catchingUp: false)
         tokens = TokenStore(root: root.path)
-        api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: tokens),
-                        secrets: SecretStore(environment: secrets, file: nil), metrics: metrics)
     }
 
     func token(_ scope: Scope, jobs: String? = nil) throws -> String {

@@ -97,7 +97,10 @@ struct EventEndpointTests {
         try await harness.app.test(.router) { client in
             _ = try await client.execute(uri: "/api/jobs/limited/runs", method: .post, headers: jsonHeaders(token))
             _ = try await client.execute(uri: "/api/jobs/limited/runs", method: .post, headers: jsonHeaders(token))
-            #expect(try await eventually { harness.records("limited").count == 2 })
+            try await eventually {
+                let running = await harness.scheduler.runningRuns
+                return harness.records("limited").count == 2 && running.isEmpty
+            }
             let response = try await client.execute(uri: "/metrics", method: .get, headers: bearer(token))
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -113,7 +116,7 @@ struct EventEndpointTests {
             #expect(text.contains("jobctl_applied_commit_info{commit=\"0123456789abcdef\"} 1\n"))
         }
         // A new process counts what history already holds.
-        let seeded = RunMetrics()
+        let seeded = LastRuns()
         seeded.seed(from: harness.history)
         #expect(seeded.lastRecord(of: "limited") != nil)
         await harness.stop()

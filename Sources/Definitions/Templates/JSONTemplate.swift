@@ -87,22 +87,8 @@ public indirect enum JSONTemplate: Sendable, Hashable {
         }
     }
 
-    /// A JSON string literal: `"`, `\` and control characters escaped (RFC 8259).
+    /// A JSON string literal (see ``Value/writeQuoted(_:to:)``).
     public static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        Value.writeQuoted(text, to: &out)
     }
 }

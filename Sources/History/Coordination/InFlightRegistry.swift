@@ -35,12 +35,19 @@ public struct InFlightRun: Sendable, Hashable, Codable {
     public var node: String?
     /// The child currently running (its own process group), when there is one.
     public var process: ProcessIdentity?
+    /// The jobctl process that runs it (a daemon, or a `jobctl run`): while it lives, the run is
+    /// in progress for every other process; once it is gone, whoever meets the marker recovers it.
+    public var owner: ProcessIdentity?
+    /// The run's final record, once it has one but history could not be written yet: recovery
+    /// appends it instead of an `interrupted` record.
+    public var final: RunRecord?
 
     public init(
         run: String, job: String, trigger: Trigger, status: RunStatus = .pending,
         scheduledFor: Date? = nil, startedAt: Date? = nil, attempt: Int? = nil,
         params: [String: JSONScalar] = [:], fanout: Fanout? = nil, commit: String? = nil,
-        log: String? = nil, node: String? = nil, process: ProcessIdentity? = nil
+        log: String? = nil, node: String? = nil, process: ProcessIdentity? = nil,
+        owner: ProcessIdentity? = nil, final: RunRecord? = nil
     ) {
         self.run = run
         self.job = job
@@ -55,6 +62,8 @@ public struct InFlightRun: Sendable, Hashable, Codable {
         self.log = log
         self.node = node
         self.process = process
+        self.owner = owner
+        self.final = final
     }
 
     /// The record of this run when jobctl stopped while it was in flight.
@@ -69,7 +78,7 @@ public struct InFlightRun: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case run, job, trigger, status, scheduledFor, startedAt, attempt, params, fanout, commit, log, node, process
+        case run, job, trigger, status, scheduledFor, startedAt, attempt, params, fanout, commit, log, node, process, owner, final
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,7 +103,9 @@ public struct InFlightRun: Sendable, Hashable, Codable {
             commit: try c.decodeIfPresent(String.self, forKey: .commit),
             log: try c.decodeIfPresent(String.self, forKey: .log),
             node: try c.decodeIfPresent(String.self, forKey: .node),
-            process: try c.decodeIfPresent(ProcessIdentity.self, forKey: .process)
+            process: try c.decodeIfPresent(ProcessIdentity.self, forKey: .process),
+            owner: try c.decodeIfPresent(ProcessIdentity.self, forKey: .owner),
+            final: try c.decodeIfPresent(RunRecord.self, forKey: .final)
         )
     }
 
@@ -113,5 +124,7 @@ public struct InFlightRun: Sendable, Hashable, Codable {
         try c.encodeIfPresent(log, forKey: .log)
         try c.encodeIfPresent(node, forKey: .node)
         try c.encodeIfPresent(process, forKey: .process)
+        try c.encodeIfPresent(owner, forKey: .owner)
+        try c.encodeIfPresent(final, forKey: .final)
     }
 }

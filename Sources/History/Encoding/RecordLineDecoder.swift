@@ -183,6 +183,9 @@ enum RecordLineDecoder {
                     } else if s.equals(name, "key") {
                         guard let span = s.span() else { return bad("fanout.key", "a string") }
                         if materialize { fanout.key = s.string(span) }
+                    } else if s.equals(name, "group") {
+                        guard let span = s.span() else { return bad("fanout.group", "a string") }
+                        if materialize { fanout.group = s.string(span) }
                     } else if !s.skipValue() {
                         return bad("fanout", "an object")
                     }

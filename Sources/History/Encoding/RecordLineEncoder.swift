@@ -37,6 +37,7 @@ enum RecordLineEncoder {
             out.append(contentsOf: #","of":"#.utf8)
             integer(Int64(f.of), &out)
             if let k = f.key { out.append(contentsOf: #","key":"#.utf8); string(k, &out) }
+            if let g = f.group { out.append(contentsOf: #","group":"#.utf8); string(g, &out) }
             out.append(UInt8(ascii: "}"))
         }
         if let v = r.commit { key("commit", &out); string(v, &out) }

@@ -96,17 +96,21 @@ public struct RunRecord: Sendable, Hashable {
     }
 }
 
-/// Which part of a fan-out (matrix) a run is: run `index` (0-based) `of` N, for `key`.
+/// Which part of a fan-out (matrix) a run is: run `index` (0-based) `of` N, for `key`, in the
+/// fan-out `group` (the same id on every run of one fire or request).
 public struct Fanout: Sendable, Hashable, Codable {
     public var index: Int
     public var of: Int
     /// The matrix combination, e.g. `market=NL`.
     public var key: String?
+    /// The fan-out's id, shared by its runs (absent in records written before jobctl 0.2).
+    public var group: String?
 
-    public init(index: Int, of: Int, key: String? = nil) {
+    public init(index: Int, of: Int, key: String? = nil, group: String? = nil) {
         self.index = index
         self.of = of
         self.key = key
+        self.group = group
     }
 }
 

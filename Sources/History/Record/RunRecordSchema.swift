@@ -29,9 +29,9 @@ public enum RunRecordSchema {
             ("params", .custom(["type": "object", "additionalProperties": ["type": ["string", "number", "boolean"]]]), "Parameter values (name to string, number or boolean)."),
             ("fanout", .object([
                 "type": "object",
-                "properties": ["index": ["type": "integer", "minimum": 0], "of": ["type": "integer", "minimum": 0], "key": ["type": "string"]],
+                "properties": ["index": ["type": "integer", "minimum": 0], "of": ["type": "integer", "minimum": 0], "key": ["type": "string"], "group": ["type": "string"]],
                 "required": ["index", "of"],
-            ]), "Which part of a matrix fan-out: run index (0-based) of N, and its combination."),
+            ]), "Which part of a matrix fan-out: run index (0-based) of N, its combination, and the fan-out's id (group) shared by its runs."),
             ("commit", .string, "The applied commit the definition came from."),
             ("steps", .custom(["type": "array", "items": [
                 "type": "object",

@@ -34,28 +34,40 @@ public struct InterruptedRunRecovery: Sendable {
     public func recover(now: Date, killOrphans: Bool = true) async throws -> Report {
         var report = Report()
         for run in try await inFlight.list() where node == nil || run.node == nil || run.node == node {
-            if try await recorder.contains(run: run.run, job: run.job) {
-                try await inFlight.finish(run: run.run)
-                report.alreadyRecorded.append(run.run)
-                continue
-            }
-            var warnings: [String] = []
-            if killOrphans, let process = run.process {
-                switch OrphanedProcessGroup.kill(process) {
-                case .killed:
-                    warnings.append("killed process group \(process.processGroup), still running after jobctl stopped")
-                    report.killed.append(run.run)
-                case .notOurs:
-                    warnings.append("process group \(process.processGroup) was not killed: its pid now belongs to another process")
-                case .gone:
-                    break
-                }
-            }
-            let record = run.interruptedRecord(at: now, error: "jobctl stopped while the run was \(run.status == .running ? "running" : "starting"); recovered at the next start", warnings: warnings)
-            try await recorder.append(record)
-            try await inFlight.finish(run: run.run)
-            report.recorded.append(record)
+            try await recover(run, now: now, killOrphans: killOrphans, into: &report)
         }
         return report
+    }
+
+    /// Recovers one marker whose owner is gone: its final record when it had one, else an
+    /// `interrupted` record (after killing what is left of its process group).
+    public func recover(_ run: InFlightRun, now: Date, killOrphans: Bool = true, into report: inout Report) async throws {
+        if try await recorder.contains(run: run.run, job: run.job) {
+            try await inFlight.finish(run: run.run)
+            report.alreadyRecorded.append(run.run)
+            return
+        }
+        if let final = run.final {
+            try await recorder.append(final)
+            try await inFlight.finish(run: run.run)
+            report.recorded.append(final)
+            return
+        }
+        var warnings: [String] = []
+        if killOrphans, let process = run.process {
+            switch OrphanedProcessGroup.kill(process) {
+            case .killed:
+                warnings.append("killed process group \(process.processGroup), still running after jobctl stopped")
+                report.killed.append(run.run)
+            case .notOurs:
+                warnings.append("process group \(process.processGroup) was not killed: its pid now belongs to another process")
+            case .gone:
+                break
+            }
+        }
+        let record = run.interruptedRecord(at: now, error: "jobctl stopped while the run was \(run.status == .running ? "running" : "starting"); recovered at the next start", warnings: warnings)
+        try await recorder.append(record)
+        try await inFlight.finish(run: run.run)
+        report.recorded.append(record)
     }
 }

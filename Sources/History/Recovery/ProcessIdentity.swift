@@ -43,6 +43,9 @@ public struct ProcessIdentity: Sendable, Hashable, Codable {
         return ProcessIdentity(pid: pid, processGroup: stat.processGroup, session: stat.session, startTime: stat.startTime, bootID: currentBootID)
     }
 
+    /// This process.
+    public static let current: ProcessIdentity = of(pid: getpid()) ?? ProcessIdentity(pid: getpid(), processGroup: getpgrp())
+
     static var currentBootID: String? {
         guard let data = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id") else { return nil }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

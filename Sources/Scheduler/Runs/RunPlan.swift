@@ -15,8 +15,11 @@ public struct RunPlan: Sendable {
     /// Run the working-tree definition instead of the applied one (`jobctl run --draft`).
     public var definitionOverride: JobDefinition?
     public var warnings: [String]
+    /// Start even when the rate limit is reached (`jobctl run --force`); the record says so.
+    public var force: Bool
 
-    public init(job: JobID, trigger: Trigger, scheduledFor: Date? = nil, parameters: [String: ParameterValue] = [:], fanout: Fanout? = nil, attempt: Int = 1, event: Value = .null, definitionOverride: JobDefinition? = nil, warnings: [String] = []) {
+    public init(job: JobID, trigger: Trigger, scheduledFor: Date? = nil, parameters: [String: ParameterValue] = [:], fanout: Fanout? = nil,
+                attempt: Int = 1, event: Value = .null, definitionOverride: JobDefinition? = nil, warnings: [String] = [], force: Bool = false) {
         self.job = job
         self.trigger = trigger
         self.scheduledFor = scheduledFor
@@ -26,7 +29,11 @@ public struct RunPlan: Sendable {
         self.event = event
         self.definitionOverride = definitionOverride
         self.warnings = warnings
+        self.force = force
     }
+
+    /// The fan-out this run belongs to, when it is one of several.
+    public var group: String? { fanout?.group }
 
     var recordedParameters: [String: JSONScalar] {
         parameters.mapValues(\.jsonScalar)

@@ -74,19 +74,10 @@ struct EventRoutes {
                 throw APIError.badRequest("type: a non-empty string is required (the event type jobs list in on.events)", code: "invalid_event")
             }
             let payload = body["payload"] ?? .object([:])
-            let parameters = try Self.parameters(body["params"])
-            let decisions: [EventDecision]
-            if token.jobs == nil {
-                decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, parameters: parameters)
-            } else {
-                // A token limited to some jobs offers the event to those only.
-                var collected: [EventDecision] = []
-                let candidates = await api.scheduler.jobs.filter { $0.enabled && $0.events.contains(type) && token.covers(job: $0.id.rawValue) }
-                for job in candidates {
-                    collected += await api.scheduler.dispatchEvent(type: type, payload: payload, parameters: parameters, only: job.id)
-                }
-                decisions = collected
-            }
+            let parameters = try JobRoutes.parameters(body["params"])
+            // A token limited to some jobs offers the event to those only.
+            let only = token.jobs == nil ? nil : Set(await api.scheduler.jobs.filter { $0.events.contains(type) && token.covers(job: $0.id.rawValue) }.map(\.id))
+            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, parameters: parameters, only: only)
             return JSONResponse.raw(Self.dispatched(type: type, decisions).json)
         }
         router.post("/hooks/**") { request, context -> Response in
@@ -116,7 +107,7 @@ struct EventRoutes {
                 payload = try JSONBody.value(bytes)
             }
             let type = Self.header(request, "X-Jobctl-Event") ?? Self.header(request, "X-GitHub-Event") ?? "webhook"
-            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, only: id)
+            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, only: [id])
             return JSONResponse.raw(Self.dispatched(type: type, decisions).json)
         }
     }
@@ -124,23 +115,6 @@ struct EventRoutes {
     static func header(_ request: Request, _ name: String) -> String? {
         let wanted = name.lowercased()
         return request.headers.first { $0.name.canonicalName == wanted }?.value
-    }
-
-    static func parameters(_ value: Value?) throws(APIError) -> [String: ParameterValue] {
-        guard let value, value != .null else { return [:] }
-        guard case .object(let members) = value else {
-            throw APIError(.badRequest, code: "invalid_params", "params must be an object of parameter names to values")
-        }
-        var result: [String: ParameterValue] = [:]
-        for (name, member) in members {
-            switch member {
-            case .string(let text): result[name] = .string(text)
-            case .number(let number): result[name] = .number(number)
-            case .bool(let flag): result[name] = .boolean(flag)
-            default: throw APIError(.badRequest, code: "invalid_params", "parameter '\(name)': a value is a string, a number or a boolean")
-            }
-        }
-        return result
     }
 
     static func dispatched(type: String, _ decisions: [EventDecision]) -> Dispatched {

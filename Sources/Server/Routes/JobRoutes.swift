@@ -60,10 +60,7 @@ struct JobRoutes {
             for key in body.keys where key != "params" {
                 throw APIError.badRequest("unknown field '\(key)'; the body is {\"params\": {...}}")
             }
-            guard let job = await api.scheduler.jobs.first(where: { $0.id == id }) else {
-                throw APIError.notFound("no applied job '\(id)'")
-            }
-            let parameters = try Self.parameters(body["params"], for: job)
+            let parameters = try Self.parameters(body["params"])
             let runs: [String]
             do throws(TriggerRefusal) {
                 runs = try await api.scheduler.trigger(id, trigger: .api, parameters: parameters)
@@ -114,33 +111,14 @@ struct JobRoutes {
         return number
     }
 
-    /// `{"params": {...}}` values as the job's parameter types: JSON strings, numbers and
-    /// booleans; a string is also read as a number or boolean when the parameter is one.
-    static func parameters(_ value: Value?, for job: JobDefinition) throws(APIError) -> [String: ParameterValue] {
-        guard let value, value != .null else { return [:] }
-        guard case .object(let members) = value else {
-            throw APIError(.badRequest, code: "invalid_params", "params must be an object of parameter names to values")
+    /// The `params` of a request body, as given: the scheduler checks them against the job
+    /// (``ParameterResolver``), so the API accepts and refuses what the CLI does.
+    static func parameters(_ value: Value?) throws(APIError) -> [String: ParameterInput] {
+        do {
+            return try ParameterResolver.object(value)
+        } catch {
+            throw APIError(.badRequest, code: "invalid_params", error.message)
         }
-        var result: [String: ParameterValue] = [:]
-        for (name, member) in members {
-            let type = job.parameter(named: name)?.type
-            switch member {
-            case .string(let text):
-                if let type, type != .string {
-                    guard let parsed = ParameterValue.parse(text, as: type) else {
-                        throw APIError(.badRequest, code: "invalid_params", "parameter '\(name)' is a \(type.rawValue); \"\(text)\" is not")
-                    }
-                    result[name] = parsed
-                } else {
-                    result[name] = .string(text)
-                }
-            case .number(let number): result[name] = .number(number)
-            case .bool(let flag): result[name] = .boolean(flag)
-            case .null, .array, .object:
-                throw APIError(.badRequest, code: "invalid_params", "parameter '\(name)': a value is a string, a number or a boolean")
-            }
-        }
-        return result
     }
 
     /// The status of each refusal: 404 unknown job, 400 invalid parameters, 409 concurrency

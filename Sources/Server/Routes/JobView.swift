@@ -47,14 +47,14 @@ struct JobView: Encodable, Sendable {
         views.reserveCapacity(jobs.count)
         for job in jobs {
             views.append(make(job, next: await scheduler.nextFire(of: job.id), completed: await scheduler.isCompleted(job.id),
-                              running: running.contains(job.id), metrics: api.metrics))
+                              running: running.contains(job.id), lastRuns: api.lastRuns))
         }
         return views
     }
 
-    static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, metrics: RunMetrics) -> JobView {
-        let last = metrics.lastRecord(of: job.id.rawValue)
-        let lastRan = metrics.lastRun(of: job.id.rawValue)
+    static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns) -> JobView {
+        let last = lastRuns.lastRecord(of: job.id.rawValue)
+        let lastRan = lastRuns.lastRun(of: job.id.rawValue)
         let state: State
         if !job.enabled {
             state = .paused
@@ -140,7 +140,7 @@ struct JobDetail: Encodable, Sendable {
         let scheduler = api.scheduler
         let running = await scheduler.runningRuns.filter { $0.job == job.id }
         let view = JobView.make(job, next: await scheduler.nextFire(of: job.id), completed: await scheduler.isCompleted(job.id),
-                                running: !running.isEmpty, metrics: api.metrics)
+                                running: !running.isEmpty, lastRuns: api.lastRuns)
         var nextFires: [FireTimeItem] = []
         if job.enabled, let schedule = job.schedule, !(await scheduler.isCompleted(job.id)) {
             let sequence = schedule.jobSchedule(for: job.id)

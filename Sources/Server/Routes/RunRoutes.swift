@@ -40,14 +40,15 @@ struct RunRoutes {
         }
         router.get("/api/runs/:run") { request, context -> Response in
             let run = try Self.runID(context)
-            if let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) {
-                _ = try api.authorize(request, .read, job: running.job.rawValue)
-                return try JSONResponse.make(InProgress(run: run, job: running.job.rawValue, trigger: running.trigger.rawValue, startedAt: RecordTime.string(running.startedAt)))
-            }
             _ = try api.authorize(request, .read)
-            guard let record = Self.record(of: run, api: api) else { throw APIError.notFound("no run '\(run)'") }
-            _ = try api.authorize(request, .read, job: record.job)
-            return try JSONResponse.make(record)
+            // The final record once it is written (a run is in progress until then).
+            if let record = Self.record(of: run, api: api) {
+                _ = try api.authorize(request, .read, job: record.job)
+                return try JSONResponse.make(record)
+            }
+            guard let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) else { throw APIError.notFound("no run '\(run)'") }
+            _ = try api.authorize(request, .read, job: running.job.rawValue)
+            return try JSONResponse.make(InProgress(run: run, job: running.job.rawValue, trigger: running.trigger.rawValue, startedAt: RecordTime.string(running.startedAt)))
         }
         router.get("/api/runs/:run/log") { request, context -> Response in
             let run = try Self.runID(context)

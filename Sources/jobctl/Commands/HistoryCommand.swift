@@ -2,6 +2,7 @@ import ArgumentParser
 import Definitions
 import Foundation
 import History
+import Scheduler
 import Schedules
 
 /// `jobctl history`: read run records from `history/<job>.jsonl` (or every job's, merged by time).
@@ -199,24 +200,13 @@ enum Table {
 }
 
 extension RootOptions {
-    /// The history folder: `history.folder` of `jobctl.yaml` (default `history`) under the root.
-    /// A `jobctl.yaml` with errors is reported on standard error and its history folder, if it
-    /// could be read, still used: reading history should not depend on the rest of the config.
+    /// The root's history folder, as the daemon writes it (see ``HistoryLocation``).
     func historyFolder() throws -> HistoryFolder {
-        let root = folder
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            Console.error("error: \(root.path): no such folder")
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            Console.error("error: \(folder.path): no such folder")
             throw ExitCode(1)
         }
-        var config = RepositoryConfig()
-        if let data = FileManager.default.contents(atPath: root.configPath) {
-            let loaded = DefinitionLoader.loadConfig(SourceFile(path: "jobctl.yaml", bytes: [UInt8](data)))
-            config = loaded.config
-            for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
-                Console.error("\(diagnostic) (history is read from '\(config.history.folder)')")
-            }
-        }
-        return HistoryFolder(root: root.path, folder: config.history.folder)
+        return HistoryLocation.resolve(root: folder.path) { Console.error($0) }
     }
 }

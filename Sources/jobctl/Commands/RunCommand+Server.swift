@@ -1,4 +1,6 @@
 import ArgumentParser
+import Definitions
+import Expressions
 import Foundation
 import Server
 
@@ -8,15 +10,12 @@ extension RunCommand {
     /// exits 0 only when all completed.
     func runOnServer(_ server: String) async throws {
         let client = try ServerOptions(server: server).client()
-        var params: [String: String] = [:]
-        for pair in parameters {
-            guard let equals = pair.firstIndex(of: "=") else {
-                Console.error("error: --param '\(pair)': write NAME=VALUE")
-                throw ExitCode(1)
-            }
-            params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        let inputs: [String: ParameterInput]
+        do { inputs = try ParameterResolver.pairs(parameters) } catch {
+            Console.error("error: \(error.message)")
+            throw ExitCode(1)
         }
-        let body = try JSONSerialization.data(withJSONObject: ["params": params])
+        let body = Data(Value.object(["params": ParameterResolver.json(inputs)]).description.utf8)
         let reply = try await ServerReply.send(client, "POST", "/api/jobs/\(APIClient.path(job: job))/runs", body: body)
         if reply.status == 409 || reply.status == 429 {
             Console.error("refused: \(reply.errorMessage)")

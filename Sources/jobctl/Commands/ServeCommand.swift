@@ -1,12 +1,9 @@
 import ArgumentParser
-import Definitions
+import Daemon
 import Foundation
 import History
-import Logging
-import Scheduler
 import Schedules
 import Server
-import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,57 +48,19 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let root = rootOptions.folder.path
-        let lock: RootLock
+        var options = DaemonOptions(root: rootOptions.root)
+        options.autoApply = autoApply
+        options.historyFolder = history.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        options.maxConcurrent = maxConcurrent
+        options.grace = .milliseconds(try JobDuration(grace).milliseconds)
+        options.node = node ?? ProcessInfo.processInfo.hostName
+        options.listen = listen == "off" ? nil : try ListenAddress(listen)
+        let log: @Sendable (String) -> Void = { line in Console.error("\(RecordTime.string(Date())) \(line)") }
         do {
-            lock = try RootLock(root: root)
+            try await buildDaemon(options, log: log).run()
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(1)
         }
-        let log: @Sendable (String) -> Void = { line in
-            Console.error("\(RecordTime.string(Date())) \(line)")
-        }
-        let historyFolder = try history.map { HistoryFolder(path: URL(fileURLWithPath: $0).standardizedFileURL.path) } ?? rootOptions.historyFolder()
-        var stores = Scheduler.Stores.files(root: root, history: historyFolder)
-        // Metrics count every record appended from here on, after the records already in history.
-        let metrics = RunMetrics()
-        metrics.seed(from: historyFolder)
-        // Records stay synced to disk before an append returns; appends during a sync share the next one.
-        stores.recorder = MetricsRecorder(wrapping: GroupCommitRecorder(folder: historyFolder), metrics: metrics)
-        let graceDuration = try JobDuration(grace)
-        let scheduler = Scheduler(
-            root: root, clock: SystemClock(), stores: stores, performer: ExecutionPerformer(),
-            options: Scheduler.Options(maxConcurrent: maxConcurrent, node: node ?? ProcessInfo.processInfo.hostName),
-            log: log)
-        let source = GitAppliedStateSource(root: root, autoApply: autoApply, log: log)
-        let service = SchedulerService(scheduler: scheduler, source: source, stores: stores,
-                                       grace: .milliseconds(graceDuration.milliseconds), log: log)
-        var logger = Logger(label: "jobctl")
-        logger.logLevel = .warning
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
-        if listen != "off" {
-            let address = try ListenAddress(listen)
-            let api = JobctlAPI.daemon(root: root, scheduler: scheduler, history: historyFolder, metrics: metrics, log: log)
-            let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl")) { port in
-                log("HTTP API listening on http://\(ListenAddress.display(host: address.host, port: port))")
-            }
-            services.append(.init(service: app))
-        }
-        let group = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        log("jobctl serve: root \(root), history \(historyFolder.path)\(autoApply ? ", auto-apply" : "")")
-        do {
-            try await group.run()
-        } catch {
-            log("error: \(error)")
-            withExtendedLifetime(lock) {}
-            throw ExitCode(1)
-        }
-        log("stopped")
-        withExtendedLifetime(lock) {}
     }
 }
-

@@ -1,0 +1,104 @@
+public import Foundation
+public import Execution
+public import History
+public import Scheduler
+public import Server
+import Definitions
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// What `jobctl serve` runs, as values: one place that wires the stores, the tracker, the
+/// scheduler, the HTTP API and the services, for `serve` and for the tests alike (Hummingbird's
+/// `buildApplication` pattern).
+public struct DaemonOptions: Sendable {
+    public var root: String
+    /// Apply each new commit of the checked-out branch (reconcile on commit).
+    public var autoApply = false
+    /// The history folder (absolute); nil: ``HistoryLocation``'s rule.
+    public var historyFolder: String?
+    public var maxConcurrent = 64
+    /// How long runs may finish after SIGTERM before they are cancelled.
+    public var grace: Duration = .seconds(10)
+    /// Written into every record; the host name by default.
+    public var node: String? = ProcessInfo.processInfo.hostName
+    /// Where the HTTP API listens; nil: no HTTP API.
+    public var listen: ListenAddress? = try? ListenAddress(ListenAddress.default)
+    /// How often the applied ref is read for a new apply.
+    public var pollInterval: Duration = .seconds(2)
+    public var clock: any SchedulerClock = SystemClock()
+    public var secrets = SecretStore()
+
+    public init(root: String) {
+        self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+    }
+}
+
+/// A built daemon: its parts, and ``run()`` to serve until SIGTERM or SIGINT.
+public struct Daemon: Sendable {
+    public let options: DaemonOptions
+    public let scheduler: Scheduler
+    public let api: JobctlAPI
+    public let history: HistoryFolder
+    let lock: RootLock
+    let log: @Sendable (String) -> Void
+    let onListening: @Sendable (Int) -> Void
+
+    /// Runs the services (scheduling, applied-state watching, retention, the HTTP API) until a
+    /// graceful shutdown; returns when runs have finished or were cancelled after the grace.
+    public func run() async throws {
+        var logger = Logger(label: "jobctl")
+        logger.logLevel = .warning
+        let source = GitAppliedStateSource(root: options.root, autoApply: options.autoApply, log: log)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SchedulerService(scheduler: scheduler, source: source, grace: options.grace, log: log)),
+            .init(service: AppliedStateWatcher(scheduler: scheduler, source: source, interval: options.pollInterval, log: log)),
+            .init(service: RetentionService(scheduler: scheduler, log: log)),
+        ]
+        if let address = options.listen {
+            let onListening = self.onListening
+            let log = self.log
+            let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl")) { port in
+                log("HTTP API listening on http://\(ListenAddress.display(host: address.host, port: port))")
+                onListening(port)
+            }
+            services.append(.init(service: app))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        log("jobctl serve: root \(options.root), history \(history.path)\(options.autoApply ? ", auto-apply" : "")")
+        defer { withExtendedLifetime(lock) {} }
+        try await group.run()
+        log("stopped")
+    }
+}
+
+/// Builds the daemon of `options.root`: takes the root's lock (one daemon per root), announces its
+/// history folder, and wires the tracker (group-committed, synced appends observed by the metrics
+/// and the last-runs index), the scheduler and the API.
+/// - Throws: ``RootLock/Held`` when another daemon runs on the root; an error when the history
+///   folder cannot be created.
+public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (String) -> Void,
+                        onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> Daemon {
+    let lock = try RootLock(root: options.root)
+    let history = options.historyFolder.map { HistoryFolder(path: $0) } ?? HistoryLocation.resolve(root: options.root, problems: log)
+    try HistoryLocation.announce(history, root: options.root)
+    let metrics = RunMetrics()
+    metrics.seed(from: history)
+    let lastRuns = LastRuns()
+    lastRuns.seed(from: history)
+    // Records are synced to disk before an append returns; appends during a sync share the next one.
+    let recorder = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe])
+    let tracker = RunTracker(root: options.root, history: history, recorder: recorder, clock: options.clock, node: options.node) { fault in
+        if let fault {
+            log("error: history cannot be written (\(fault.pending) record\(fault.pending == 1 ? "" : "s") kept, retrying): \(fault.message)")
+        } else {
+            log("history is written again; every kept record was appended")
+        }
+    }
+    let scheduler = Scheduler(root: options.root, clock: options.clock, tracker: tracker,
+                              performer: ExecutionPerformer(secrets: options.secrets),
+                              options: Scheduler.Options(maxConcurrent: options.maxConcurrent, node: options.node), log: log)
+    let api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: options.root), log: log),
+                        secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, log: log)
+    return Daemon(options: options, scheduler: scheduler, api: api, history: history, lock: lock, log: log, onListening: onListening)
+}

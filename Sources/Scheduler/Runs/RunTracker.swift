@@ -1,0 +1,324 @@
+public import Foundation
+public import Definitions
+public import History
+import Synchronization
+
+/// Every in-flight marker of this process's runs and every record it appends, in order, on one
+/// I/O thread — so that a marker is never written after its run's end, the blocking file work
+/// never holds the cooperative pool, and no record is lost when history cannot be written.
+///
+/// - **Admission is atomic across processes.** ``admit(_:decide:)`` takes the root's admission
+///   lock (`.jobctl/admission.lock`), reads the job's runs in flight — this process's and other
+///   processes' markers: a daemon and a `jobctl run` see each other — and its recent starts
+///   for the rate limit, lets ``Admission`` decide, and writes the new run's marker before it
+///   lets go. A marker whose owner process is gone (a `jobctl run` killed with -9) is recovered
+///   on the spot by whoever meets it: its final record, or `interrupted`.
+/// - **Markers change in order.** A child's start (``childStarted(run:process:)``) and the run's
+///   end are applied one after the other on the I/O thread; an update for a run that has ended
+///   is dropped, so a finished run's marker is never re-created.
+/// - **A final record is never dropped.** ``finish(_:)`` appends the record, and only then
+///   removes the marker. When the append fails (a read-only or full disk, a folder where the
+///   file should be), the record is kept in the marker, the fault is reported (``fault``), and
+///   the append is retried with backoff until it lands — or, after a restart, recovery appends it.
+public final class RunTracker: Sendable {
+    /// History could not be written: since when, why, and how many records wait.
+    public struct Fault: Sendable, Hashable {
+        public var since: Date
+        public var message: String
+        public var pending: Int
+    }
+
+    public let history: HistoryFolder
+    public let registry: FileInFlightRegistry
+    public let recorder: any RunRecorder
+    public let claims: FileFireClaims
+    public let node: String?
+    let io: IOQueue
+    private let clock: any SchedulerClock
+    private let admissionLock: String
+    private let onFault: @Sendable (Fault?) -> Void
+
+    private struct State {
+        /// This process's runs in flight, by run id.
+        var live: [String: InFlightRun] = [:]
+        /// Other processes' markers, parsed once, by file name (nil: not a marker we can read).
+        var foreign: [String: InFlightRun?] = [:]
+        /// Records waiting to be appended, by run id.
+        var pending: [String: RunRecord] = [:]
+        var fault: Fault?
+        var retrying = false
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - recorder: where final records go (the daemon's is synced with group commit).
+    ///   - onFault: told when history becomes unwritable (with the fault) and writable again (nil).
+    public init(root: String, history: HistoryFolder, recorder: any RunRecorder, clock: any SchedulerClock, node: String?,
+                onFault: @escaping @Sendable (Fault?) -> Void = { _ in }) {
+        self.history = history
+        self.recorder = recorder
+        self.clock = clock
+        self.node = node
+        self.onFault = onFault
+        registry = FileInFlightRegistry(root: root, durability: .unsynced)
+        claims = FileFireClaims(history: history, inFlight: registry)
+        admissionLock = URL(fileURLWithPath: root).appendingPathComponent(".jobctl/admission.lock").standardizedFileURL.path
+        io = IOQueue(label: "jobctl.runs")
+    }
+
+    // MARK: Admission
+
+    /// What admission needs that only the caller knows.
+    public struct Request: Sendable {
+        public var job: JobDefinition
+        public var plan: RunPlan
+        /// The marker to write when the run may start.
+        public var marker: InFlightRun
+        public var unfinishedGroups: Set<String>
+        public var queueIsFull: Bool
+        public var running: Int
+        public var maxConcurrent: Int
+        public var now: Date
+
+        public init(job: JobDefinition, plan: RunPlan, marker: InFlightRun, unfinishedGroups: Set<String>, queueIsFull: Bool, running: Int, maxConcurrent: Int, now: Date) {
+            self.job = job
+            self.plan = plan
+            self.marker = marker
+            self.unfinishedGroups = unfinishedGroups
+            self.queueIsFull = queueIsFull
+            self.running = running
+            self.maxConcurrent = maxConcurrent
+            self.now = now
+        }
+    }
+
+    /// Decides, under the root's admission lock, whether the run may start, and writes its marker
+    /// when it may (`.start`, `.startReplacing`).
+    /// - Returns: the decision; `.refuse(.failed, …)` when the marker could not be written (the
+    ///   run is then not started: nothing of it could be recovered after a crash).
+    public func admit(_ request: Request) async -> Admission.Decision {
+        let recovery = FileRunRecorder(folder: history)
+        return await io.run { [self] () -> Admission.Decision in
+            let lock = try? FileLock(path: admissionLock)
+            let body = { [self] () -> Admission.Decision in
+                let inFlight = runsInFlight(of: request.job.id.rawValue, recovering: recovery, now: request.now)
+                var starts: [Date] = inFlight.compactMap(\.startedAt)
+                if let limit = request.job.rateLimit {
+                    starts += recentStarts(of: request.job.id.rawValue, since: request.now.addingTimeInterval(-limit.per.seconds))
+                }
+                let situation = Admission.Situation(
+                    now: request.now,
+                    inProgress: inFlight.map { Admission.RunInProgress(run: $0.run, group: $0.fanout?.group, local: $0.owner == ProcessIdentity.current) },
+                    unfinishedGroups: request.unfinishedGroups, queueIsFull: request.queueIsFull, recentStarts: starts,
+                    running: request.running, maxConcurrent: request.maxConcurrent)
+                let decision = Admission.decide(request.plan, job: request.job, situation: situation)
+                switch decision {
+                case .start, .startReplacing:
+                    do {
+                        try registry.begin(request.marker)
+                        state.withLock { $0.live[request.marker.run] = request.marker }
+                    } catch {
+                        return .refuse(.failed, "cannot record the run as in flight, so it was not started: \(error)", runInProgress: nil)
+                    }
+                default:
+                    break
+                }
+                return decision
+            }
+            guard let lock else { return body() }
+            return lock.withExclusiveLock(body)
+        }
+    }
+
+    /// The job's runs in flight, in every process on this root, and the owner-less markers'
+    /// recovery: called on the I/O thread, under the admission lock.
+    private func runsInFlight(of job: String, recovering recorder: FileRunRecorder, now: Date) -> [InFlightRun] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: registry.path))?.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") } ?? []
+        let (own, known) = state.withLock { ($0.live, $0.foreign) }
+        var foreign: [String: InFlightRun?] = [:]
+        var result: [InFlightRun] = []
+        for name in names {
+            let run = String(name.dropLast(5))
+            if let marker = own[run] {
+                if marker.job == job && marker.final == nil { result.append(marker) }
+                continue
+            }
+            let marker = known[name] ?? registry.marker(run: run)
+            foreign[name] = marker
+            guard let marker, marker.job == job, marker.final == nil else { continue }
+            if let owner = marker.owner, !owner.isRunning, owner != ProcessIdentity.current, node == nil || marker.node == nil || marker.node == node {
+                recover(marker, recorder: recorder, now: now)
+                foreign[name] = nil
+                continue
+            }
+            result.append(marker)
+        }
+        state.withLock { $0.foreign = foreign }
+        return result
+    }
+
+    /// Records a marker whose process is gone, as restart recovery would.
+    private func recover(_ marker: InFlightRun, recorder: FileRunRecorder, now: Date) {
+        if (try? recorder.contains(run: marker.run, job: marker.job)) == true {
+            try? registry.finish(run: marker.run)
+            return
+        }
+        var warnings: [String] = []
+        if let process = marker.process, OrphanedProcessGroup.kill(process) == .killed {
+            warnings.append("killed process group \(process.processGroup), still running after its jobctl process was gone")
+        }
+        let record = marker.final ?? marker.interruptedRecord(
+            at: now, error: "the jobctl process that ran it (pid \(marker.owner?.pid ?? 0)) was gone; recovered by \(node ?? "another jobctl process")",
+            warnings: warnings)
+        if (try? recorder.append(record)) != nil { try? registry.finish(run: marker.run) }
+    }
+
+    /// Start times of the job's runs that finished since `horizon` (for the rate limit).
+    private func recentStarts(of job: String, since horizon: Date) -> [Date] {
+        let page = try? HistoryReader(folder: history).lastRecords(job: job, count: .max, filter: RecordFilter(since: horizon))
+        return (page?.records ?? []).compactMap(\.startedAt).filter { $0 > horizon }
+    }
+
+    // MARK: Markers
+
+    /// The child of a run's step started: its process group goes into the marker, so a crash
+    /// can be cleaned up. Applied after everything before it; dropped once the run has ended.
+    public func childStarted(run: String, process: ProcessIdentity) {
+        let updated: InFlightRun? = state.withLock { state in
+            guard var marker = state.live[run], marker.final == nil else { return nil }
+            marker.status = .running
+            marker.process = process
+            state.live[run] = marker
+            return marker
+        }
+        guard let updated else { return }
+        io.enqueue { [self] in
+            // Still in flight when its turn comes (the end is queued after it, in order).
+            guard state.withLock({ $0.live[run] != nil && $0.live[run]?.final == nil }) else { return }
+            try? registry.update(updated)
+        }
+    }
+
+    /// This process's runs in flight.
+    public var liveRuns: [InFlightRun] {
+        state.withLock { Array($0.live.values) }.filter { $0.final == nil }.sorted { $0.run < $1.run }
+    }
+
+    /// Claims the fire of `job` at `scheduledFor` (see ``FileFireClaims``), on the I/O thread.
+    public func claim(job: JobID, scheduledFor: Date) async throws -> Bool {
+        try await io.run { [claims] () throws(HistoryError) -> Bool in try claims.claim(job: job.rawValue, scheduledFor: scheduledFor) }
+    }
+
+    // MARK: Records
+
+    /// Appends a run's final record, then removes its marker. When history cannot be written the
+    /// record is kept (in the marker, so a restart recovers it) and retried until it lands; the
+    /// run counts as ended for admission at once.
+    public func finish(_ record: RunRecord) async {
+        await write(record, hasMarker: true)
+    }
+
+    /// Appends a record of a fire that did not run (`skipped`, `rate_limited`, `filtered`,
+    /// `missed`, `blocked`), with the same guarantee.
+    public func record(_ record: RunRecord) async {
+        await write(record, hasMarker: false)
+    }
+
+    private func write(_ record: RunRecord, hasMarker: Bool) async {
+        do {
+            try await recorder.append(record)
+            if hasMarker {
+                await io.run { [self] in
+                    state.withLock { _ = $0.live.removeValue(forKey: record.run) }
+                    try? registry.finish(run: record.run)
+                }
+            }
+        } catch {
+            await keep(record, hasMarker: hasMarker, error: error)
+        }
+    }
+
+    /// Keeps a record that could not be appended: in its marker (written anew for a record that
+    /// had none), and in memory for the retry loop.
+    private func keep(_ record: RunRecord, hasMarker: Bool, error: any Error) async {
+        let now = clock.now()
+        let marker: InFlightRun = state.withLock { state in
+            var marker = state.live[record.run] ?? InFlightRun(
+                run: record.run, job: record.job, trigger: record.trigger, status: record.status, scheduledFor: record.scheduledFor,
+                startedAt: record.startedAt, attempt: record.attempt, params: record.params, fanout: record.fanout, commit: record.commit,
+                log: record.log, node: record.node, owner: ProcessIdentity.current)
+            marker.final = record
+            state.live[record.run] = marker
+            state.pending[record.run] = record
+            let fault = Fault(since: state.fault?.since ?? now, message: "\(error)", pending: state.pending.count)
+            state.fault = fault
+            return marker
+        }
+        let registry = self.registry
+        await io.run { try? registry.update(marker) }
+        onFault(state.withLock { $0.fault })
+        startRetrying()
+    }
+
+    /// Retries the kept records with backoff (1 s doubling to 60 s) until every one has landed
+    /// or the tracker stops.
+    private func startRetrying() {
+        let start = state.withLock { state -> Bool in
+            guard !state.retrying, !state.stopped else { return false }
+            state.retrying = true
+            return true
+        }
+        guard start else { return }
+        Task { [self] in
+            var delay = 1.0
+            while true {
+                try? await clock.sleep(until: clock.now().addingTimeInterval(delay))
+                let records = state.withLock { state -> [RunRecord]? in
+                    if state.stopped || state.pending.isEmpty {
+                        state.retrying = false
+                        return nil
+                    }
+                    return state.pending.values.sorted { $0.finishedAt < $1.finishedAt }
+                }
+                guard let records else { return }
+                var failure: (any Error)?
+                for record in records {
+                    do {
+                        try await recorder.append(record)
+                        await io.run { [self] in
+                            state.withLock { state in
+                                state.pending[record.run] = nil
+                                state.live[record.run] = nil
+                            }
+                            try? registry.finish(run: record.run)
+                        }
+                    } catch {
+                        failure = error
+                        break
+                    }
+                }
+                let fault = state.withLock { state -> Fault? in
+                    if state.pending.isEmpty {
+                        state.fault = nil
+                    } else if let failure {
+                        state.fault?.message = "\(failure)"
+                        state.fault?.pending = state.pending.count
+                    }
+                    return state.fault
+                }
+                onFault(fault)
+                delay = failure == nil ? 1 : min(delay * 2, 60)
+            }
+        }
+    }
+
+    /// The current history fault, nil when history is being written.
+    public var fault: Fault? { state.withLock { $0.fault } }
+
+    /// Stops retrying: records still waiting stay in their markers, for the next start to append.
+    public func stop() {
+        state.withLock { $0.stopped = true }
+    }
+}

@@ -1,0 +1,178 @@
+public import Foundation
+public import Definitions
+public import Expressions
+public import History
+
+/// What happened to one job for an incoming event.
+public struct EventDecision: Sendable {
+    public enum Outcome: Sendable {
+        /// The filter passed (or there is none): these runs started (empty when queued).
+        case started([String])
+        /// The filter was false; the event was recorded `filtered` as this run id.
+        case filtered(run: String)
+        /// The filter passed but the run did not start (concurrency, rate limit, parameters).
+        case refused(TriggerRefusal)
+    }
+
+    public var job: JobID
+    public var outcome: Outcome
+}
+
+extension Scheduler {
+    // MARK: Requests from outside (CLI, API, events)
+
+    /// Starts a run of an applied job now (or queues it, per the job's concurrency policy).
+    /// - Parameters:
+    ///   - parameters: values as the caller gave them, checked by ``ParameterResolver``.
+    ///   - definitionOverride: run this definition instead of the applied one (`run --draft`).
+    ///   - force: start even when the rate limit is reached (recorded as a warning).
+    /// - Returns: the ids of the runs started (several for a matrix fan-out; empty when queued).
+    /// - Throws: `TriggerRefusal` for an unknown job, invalid parameters, a concurrency refusal or a rate limit.
+    public func trigger(_ id: JobID, trigger: Trigger, parameters: [String: ParameterInput] = [:], event: Value = .null,
+                        definitionOverride: JobDefinition? = nil, force: Bool = false) async throws(TriggerRefusal) -> [String] {
+        guard !stopping else { throw TriggerRefusal(reason: .stopping, message: "jobctl is stopping") }
+        guard let job = definitionOverride ?? state?.definitions.jobs[id] else {
+            let known = state?.definitions.invalidJobs.contains(id) == true ? " (its file is invalid)" : ""
+            throw TriggerRefusal(reason: .unknownJob, message: "no applied job '\(id)'\(known)")
+        }
+        let values: [String: ParameterValue]
+        do {
+            values = try ParameterResolver(job: job).resolve(parameters)
+        } catch {
+            throw TriggerRefusal(reason: .invalidParameters, message: error.message)
+        }
+        var plans = FanOut.plans(job, trigger: trigger, scheduledFor: nil, parameters: values, explicit: Set(parameters.keys),
+                                 event: event, group: ids.next(at: clock.now()))
+        for index in plans.indices {
+            plans[index].definitionOverride = definitionOverride
+            plans[index].force = force
+        }
+        var started: [String] = []
+        var refusals: [TriggerRefusal] = []
+        let outcomes = await submit(plans, job: job)
+        for outcome in outcomes {
+            switch outcome {
+            case .started(let run): started.append(run)
+            case .waiting: break
+            case .refused(let refused): refusals.append(refused)
+            }
+        }
+        // Refused only when no run of the request started or waits to start.
+        if refusals.count == outcomes.count, let first = refusals.first { throw first }
+        return started
+    }
+
+    /// Offers an event to every applied, enabled job whose `on.events` lists `type` (or, with
+    /// `only`, to those jobs whatever they list: a signed webhook names its job; a token limited
+    /// to some jobs offers it to those). Each job's `filter` is evaluated with `event` = the
+    /// payload; those that pass run (trigger `event`), those that do not are recorded `filtered`.
+    public func dispatchEvent(type: String, payload: Value, parameters: [String: ParameterInput] = [:], only: Set<JobID>? = nil) async -> [EventDecision] {
+        let candidates = jobs.filter { job in
+            guard job.enabled else { return false }
+            if let only { return only.contains(job.id) && (only.count == 1 || job.events.contains(type)) }
+            return job.events.contains(type)
+        }
+        var decisions: [EventDecision] = []
+        for job in candidates {
+            if let filter = job.filter {
+                let values = (try? ParameterResolver(job: job).resolve(parameters)) ?? [:]
+                let context = ExpressionContext(job: job, run: .init(trigger: Trigger.event.rawValue), params: values, event: payload)
+                if !filter.isSatisfied(by: context.values) {
+                    let run = await recordFiltered(job, type: type, filter: filter, parameters: values)
+                    decisions.append(EventDecision(job: job.id, outcome: .filtered(run: run)))
+                    continue
+                }
+            }
+            do {
+                let runs = try await trigger(job.id, trigger: .event, parameters: parameters, event: payload)
+                decisions.append(EventDecision(job: job.id, outcome: .started(runs)))
+            } catch {
+                decisions.append(EventDecision(job: job.id, outcome: .refused(error)))
+            }
+        }
+        return decisions
+    }
+
+    /// Records an event that a job's filter did not let through; returns the record's run id.
+    private func recordFiltered(_ job: JobDefinition, type: String, filter: Condition, parameters: [String: ParameterValue]) async -> String {
+        let now = clock.now()
+        let runID = ids.next(at: now)
+        await tracker.record(RunRecord(run: runID, job: job.id.rawValue, trigger: .event, status: .filtered, finishedAt: now,
+                                       params: parameters.mapValues(\.jsonScalar), commit: state?.commit,
+                                       warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], node: options.node))
+        return runID
+    }
+
+    /// Cancels a run in progress: its process group is torn down and it is recorded `cancelled`.
+    /// - Returns: false when no such run is in progress.
+    @discardableResult
+    public func cancel(run: String) -> Bool {
+        guard let entry = active[run] else { return false }
+        entry.task.cancel()
+        return true
+    }
+
+    /// Waits until no run is in progress or waiting to start.
+    public func waitUntilIdle() async {
+        if active.isEmpty && waitingForSlot.isEmpty && queued.isEmpty { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    /// Stops firing: `run()` returns soon after. Runs in progress go on.
+    public func beginStopping() {
+        stopping = true
+        alarm.ring()
+    }
+
+    /// Stops firing, lets runs finish for up to `grace`, then cancels the rest (recorded `cancelled`).
+    public func shutdown(grace: Duration) async {
+        beginStopping()
+        queued = [:]
+        waitingForSlot = []
+        if !active.isEmpty {
+            let clock = self.clock
+            let deadline = clock.now().addingTimeInterval(grace.seconds)
+            let timer = Task {
+                try? await clock.sleep(until: deadline)
+                await self.releaseIdleWaiters()
+            }
+            await waitUntilIdle()
+            timer.cancel()
+        }
+        let remaining = active.values.map(\.task)
+        for task in remaining { task.cancel() }
+        for task in remaining { await task.value }
+        releaseIdleWaiters()
+        tracker.stop()
+    }
+
+    // MARK: Introspection
+
+    public struct RunningRun: Sendable {
+        public var run: String
+        public var job: JobID
+        public var trigger: Trigger
+        public var startedAt: Date
+    }
+
+    public var runningRuns: [RunningRun] {
+        active.map { RunningRun(run: $0.key, job: $0.value.plan.job, trigger: $0.value.plan.trigger, startedAt: $0.value.startedAt) }.sorted { $0.run < $1.run }
+    }
+
+    public func nextFire(of job: JobID) -> DueFire? {
+        queue.fire(for: job)
+    }
+
+    public func isCompleted(_ job: JobID) -> Bool {
+        completedJobs.contains(job)
+    }
+
+    public var jobs: [JobDefinition] { state?.definitions.sortedJobs ?? [] }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
