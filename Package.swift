@@ -29,8 +29,10 @@ let package = Package(
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
         .target(name: "Diagnostics", swiftSettings: swiftSettings),
+        // The one JSON reader: history lines, request bodies, events.
+        .target(name: "JSONText", swiftSettings: swiftSettings),
         .target(name: "Schedules", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
-        .target(name: "Expressions", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
+        .target(name: "Expressions", dependencies: ["Diagnostics", "JSONText"], swiftSettings: swiftSettings),
         .target(
             name: "Definitions",
             dependencies: ["Diagnostics", "Schedules", "Expressions", .product(name: "Yams", package: "Yams")],
@@ -44,7 +46,7 @@ let package = Package(
         ),
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "Reconciler", dependencies: ["Definitions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
-        .target(name: "History", swiftSettings: swiftSettings),
+        .target(name: "History", dependencies: ["JSONText"], swiftSettings: swiftSettings),
         .target(
             name: "Execution",
             dependencies: ["Definitions", "Expressions", .product(name: "Subprocess", package: "swift-subprocess")],

@@ -34,16 +34,19 @@ public struct RunExecutor: Sendable {
     public var logCapBytes: Int
     public var killGrace: Duration
     let clock: any Clock<Duration>
+    /// Starts measuring time on `clock` (the job's timeout counts on it).
+    let startStopwatch: @Sendable () -> @Sendable () -> Duration
 
     /// - Parameters:
     ///   - logCapBytes: the most output bytes a run's log keeps (headers not counted).
     ///   - killGrace: how long a process group has between SIGTERM and SIGKILL.
     ///   - clock: the clock step and job timeouts are measured on (durations in the outcome are
     ///     always real elapsed time).
-    public init(logCapBytes: Int = 10 << 20, killGrace: Duration = .seconds(5), clock: any Clock<Duration> = ContinuousClock()) {
+    public init(logCapBytes: Int = 10 << 20, killGrace: Duration = .seconds(5), clock: some Clock<Duration> = ContinuousClock()) {
         self.logCapBytes = logCapBytes
         self.killGrace = killGrace
         self.clock = clock
+        startStopwatch = { Self.stopwatch(clock) }
     }
 
     /// Runs the steps of `request.job` in order and reports how the run ended.
@@ -76,7 +79,8 @@ public struct RunExecutor: Sendable {
         log.note("== jobctl run \(request.runID) of \(job.id) (trigger \(request.trigger), attempt \(request.attempt)\(request.commit.map { ", commit \($0)" } ?? "")) ==")
 
         let realClock = ContinuousClock()
-        let runStart = realClock.now
+        // The job's time is counted on the executor's clock, as its limits are.
+        let jobElapsed = startStopwatch()
         for step in job.steps {
             if run.stop != nil || Task.isCancelled {
                 if run.stop == nil {
@@ -94,7 +98,7 @@ public struct RunExecutor: Sendable {
             // The time the job has left, when it has a timeout.
             var jobRemaining: Duration?
             if let timeout = job.timeout {
-                let left = Duration.milliseconds(timeout.milliseconds) - (realClock.now - runStart)
+                let left = Duration.milliseconds(timeout.milliseconds) - jobElapsed()
                 jobRemaining = max(left, .zero)
             }
             log.note("== step \(step.name) (attempt \(request.attempt)) ==")
@@ -134,6 +138,12 @@ public struct RunExecutor: Sendable {
         return RunOutcome(
             status: status, exitCode: run.exitCode, steps: run.steps, error: run.error,
             warnings: run.warnings, report: run.report, startedAt: startedAt, finishedAt: Date())
+    }
+
+    /// A function that tells how much time has passed on `clock` since it was made.
+    static func stopwatch(_ clock: some Clock<Duration>) -> @Sendable () -> Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
     }
 
     static func format(_ duration: Duration) -> String {

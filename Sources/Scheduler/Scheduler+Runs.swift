@@ -134,8 +134,11 @@ extension Scheduler {
             exitCode: result.exitCode, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout,
             commit: context.commit, steps: result.steps, error: result.error, warnings: warnings,
             log: try? tracker.history.relativeLogPath(job: plan.job.rawValue, run: runID), node: options.node)
-        await tracker.finish(record)
+        // In one turn of the actor: the run leaves the runs in progress as its record becomes
+        // readable through the tracker, so a reader sees one or the other, never neither.
+        tracker.handOver(record)
         active[runID] = nil
+        await tracker.finish(record)
 
         if (result.status == .failed || result.status == .timedOut) && plan.attempt <= job.retries.max && !stopping {
             var retry = plan

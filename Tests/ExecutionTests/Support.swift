@@ -64,7 +64,7 @@ final class StartedChildren: Sendable {
     var all: [Int32] { groups.withLock { $0 } }
 
     /// The next group started, or nil when none starts within `limit`.
-    func next(within limit: Duration = .seconds(20)) async -> Int32? {
+    func next(within limit: Duration = .seconds(90)) async -> Int32? {
         let stream = self.stream
         return await withTaskGroup(of: Int32?.self) { group in
             group.addTask {

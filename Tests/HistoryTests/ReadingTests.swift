@@ -204,3 +204,15 @@ import Testing
         #expect(passing.passed)
     }
 }
+
+@Suite("History lines and request bodies are read by one JSON reader")
+struct OneJSONReaderTests {
+    @Test func aLoneSurrogateIsRefusedInAHistoryLineAsInARequest() {
+        let line = #"{"v":1,"run":"20261122T081500.000Z-aaaaaaaa","job":"a","trigger":"manual","status":"completed","finishedAt":"2026-11-22T08:15:00.000Z","error":"\ud800"}"#
+        #expect(throws: HistoryError.self) { try RunRecord(jsonLine: line) }
+        let paired = line.replacingOccurrences(of: #"\ud800"#, with: #"\ud83d\ude00"#)
+        #expect((try? RunRecord(jsonLine: paired))?.error == "😀")
+        let leadingZero = line.replacingOccurrences(of: #","error":"\ud800""#, with: #","durationMs":012"#)
+        #expect(throws: HistoryError.self) { try RunRecord(jsonLine: leadingZero) }
+    }
+}

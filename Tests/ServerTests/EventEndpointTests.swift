@@ -97,11 +97,14 @@ struct EventEndpointTests {
         try await harness.app.test(.router) { client in
             _ = try await client.execute(uri: "/api/jobs/limited/runs", method: .post, headers: jsonHeaders(token))
             _ = try await client.execute(uri: "/api/jobs/limited/runs", method: .post, headers: jsonHeaders(token))
+            // Metrics count a record once its append (with its fsync) has returned.
+            var response = try await client.execute(uri: "/metrics", method: .get, headers: bearer(token))
             try await eventually {
+                response = try await client.execute(uri: "/metrics", method: .get, headers: bearer(token))
                 let running = await harness.scheduler.runningRuns
-                return harness.records("limited").count == 2 && running.isEmpty
+                return running.isEmpty && response.text.contains("jobctl_runs_total{job=\"limited\",status=\"completed\"} 1\n")
+                    && response.text.contains("jobctl_runs_total{job=\"limited\",status=\"rate_limited\"} 1\n")
             }
-            let response = try await client.execute(uri: "/metrics", method: .get, headers: bearer(token))
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = response.text

@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// Reads one history line (raw UTF-8, without its newline) by hand: fast enough to scan a
 /// million lines in well under a second. Unknown keys are skipped, so fields added later do not
@@ -97,9 +98,12 @@ enum RecordLineDecoder {
     }
 
     private static func field(_ key: JSONScanner.Span, _ s: inout JSONScanner, _ f: inout Fields, _ materialize: Bool) -> Failure? {
+        /// A string: `.none` when missing or malformed (not UTF-8, a bad escape, a lone surrogate).
         func text() -> String?? {
             guard let span = s.span() else { return .none }
-            return .some(materialize ? s.string(span) ?? "" : nil)
+            guard materialize else { return .some(nil) }
+            guard let string = s.string(span) else { return .none }
+            return .some(string)
         }
         func time() -> Int64? {
             guard let span = s.span(), !span.escaped else { return nil }
@@ -154,14 +158,14 @@ enum RecordLineDecoder {
                     s.skipSpace()
                     let value: JSONScalar?
                     switch s.current {
-                    case UInt8(ascii: "\""): value = s.span().map { .string(materialize ? s.string($0) ?? "" : "") }
+                    case UInt8(ascii: "\""): value = s.span().flatMap { span in materialize ? s.string(span).map(JSONScalar.string) : .string("") }
                     case UInt8(ascii: "t"): value = s.literal("true") ? .bool(true) : nil
                     case UInt8(ascii: "f"): value = s.literal("false") ? .bool(false) : nil
                     case UInt8(ascii: "n"):
                         // A null parameter is read as absent.
                         guard s.literal("null") else { return bad("params", "an object of strings, numbers and booleans") }
                         continue
-                    default: value = materialize ? s.number() : (s.skipNumber() ? .bool(false) : nil)
+                    default: value = materialize ? s.number().map(JSONScalar.init) : (s.skipNumber() ? .bool(false) : nil)
                     }
                     guard let value else { return bad("params", "an object of strings, numbers and booleans") }
                     if materialize, let key = s.string(name) { f.params[key] = value }
@@ -210,7 +214,10 @@ enum RecordLineDecoder {
             if !s.consume(UInt8(ascii: "]")) {
                 repeat {
                     guard let span = s.span() else { return bad("warnings", "an array of strings") }
-                    if materialize { f.warnings.append(s.string(span) ?? "") }
+                    if materialize {
+                        guard let warning = s.string(span) else { return bad("warnings", "an array of strings") }
+                        f.warnings.append(warning)
+                    }
                 } while s.consume(UInt8(ascii: ","))
                 guard s.consume(UInt8(ascii: "]")) else { return bad("warnings", "an array of strings") }
             }
@@ -251,7 +258,10 @@ enum RecordLineDecoder {
                 if s.equals(key, "name") {
                     guard let span = s.span() else { return nil }
                     sawName = true
-                    if materialize { name = s.string(span) }
+                    if materialize {
+                        guard let text = s.string(span) else { return nil }
+                        name = text
+                    }
                 } else if s.equals(key, "status") {
                     guard let span = s.span(), let value = StepStatus.allCases.first(where: { s.equalsRaw(span, $0.rawValue) }) else { return nil }
                     status = value
@@ -272,13 +282,11 @@ enum RecordLineDecoder {
     }
 }
 
-extension JSONScanner {
-    /// Whether a span's raw bytes are exactly `text` (an enum raw value; never escaped).
-    func equalsRaw(_ span: Span, _ text: String) -> Bool {
-        guard !span.escaped else { return false }
-        var text = text
-        return text.withUTF8 { t in
-            t.count == span.end - span.start && memcmp(bytes.baseAddress! + span.start, t.baseAddress!, t.count) == 0
+extension JSONScalar {
+    init(_ number: JSONScanner.Number) {
+        switch number {
+        case .integer(let value): self = .integer(value)
+        case .double(let value): self = .number(value)
         }
     }
 }

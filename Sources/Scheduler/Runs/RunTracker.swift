@@ -43,7 +43,9 @@ public final class RunTracker: Sendable {
         var live: [String: InFlightRun] = [:]
         /// Other processes' markers, parsed once, by file name (nil: not a marker we can read).
         var foreign: [String: InFlightRun?] = [:]
-        /// Records waiting to be appended, by run id.
+        /// Final records handed to ``finish(_:)`` and not appended yet, by run id.
+        var finishing: [String: RunRecord] = [:]
+        /// Records waiting to be appended after a failed append, by run id.
         var pending: [String: RunRecord] = [:]
         var fault: Fault?
         var retrying = false
@@ -216,8 +218,28 @@ public final class RunTracker: Sendable {
     /// Appends a run's final record, then removes its marker. When history cannot be written the
     /// record is kept (in the marker, so a restart recovers it) and retried until it lands; the
     /// run counts as ended for admission at once.
+    ///
+    /// Call ``handOver(_:)`` first, in the same synchronous step that ends the run for its caller.
     public func finish(_ record: RunRecord) async {
+        handOver(record)
         await write(record, hasMarker: true)
+    }
+
+    /// Makes ``finalRecord(of:)`` answer with the record from now on, before it is appended: a
+    /// caller that drops the run from its runs in progress in the same synchronous step never
+    /// shows a run that is neither in progress nor recorded.
+    /// The run also stops counting as in progress for this process's admissions (its marker
+    /// file goes once the record is appended).
+    public func handOver(_ record: RunRecord) {
+        state.withLock { state in
+            state.finishing[record.run] = record
+            state.live[record.run]?.final = record
+        }
+    }
+
+    /// The final record of a run of this process that is being (or waits to be) appended.
+    public func finalRecord(of run: String) -> RunRecord? {
+        state.withLock { $0.finishing[run] ?? $0.pending[run] }
     }
 
     /// Appends a record of a fire that did not run (`skipped`, `rate_limited`, `filtered`,
@@ -227,6 +249,7 @@ public final class RunTracker: Sendable {
     }
 
     private func write(_ record: RunRecord, hasMarker: Bool) async {
+        defer { state.withLock { _ = $0.finishing.removeValue(forKey: record.run) } }
         do {
             try await recorder.append(record)
             if hasMarker {

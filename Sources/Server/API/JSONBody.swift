@@ -32,7 +32,7 @@ enum JSONBody {
     /// - Throws: ``APIError`` 400 (`malformed_json`) naming the byte offset of the problem.
     static func value(_ bytes: [UInt8]) throws(APIError) -> Value {
         do {
-            return try JSONParser.parse(bytes)
+            return try Value(parsingJSON: bytes)
         } catch {
             throw APIError(.badRequest, code: "malformed_json", "the request body is not valid JSON: \(error.message) at byte \(error.offset)")
         }

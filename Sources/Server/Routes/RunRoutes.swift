@@ -84,9 +84,11 @@ struct RunRoutes {
         return run
     }
 
-    /// The final record of `run`: in the job whose folder holds its log, else in any job whose
-    /// history has it (each file read backwards only as far back as the run's start time).
+    /// The final record of `run`: being appended right now, or in the job whose folder holds its
+    /// log, else in any job whose history has it (each file read backwards only as far back as the
+    /// run's start time).
     static func record(of run: String, api: JobctlAPI) -> RunRecord? {
+        if let record = api.scheduler.tracker.finalRecord(of: run) { return record }
         let reader = HistoryReader(folder: api.history)
         let jobs = api.history.findLog(run: run).map { [$0.job] } ?? api.history.jobs()
         for job in jobs where (try? reader.contains(run: run, job: job)) == true {

@@ -1,28 +1,61 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// A cursor over one line of JSON (raw UTF-8), for the record decoder: strings are located
-/// without allocating and materialised only when asked for. Nesting is limited, so a hostile
-/// line cannot exhaust the stack.
-struct JSONScanner {
+/// The one JSON reader of jobctl (RFC 8259, strict): a cursor over UTF-8 bytes. History lines
+/// are decoded through it field by field (strings located without allocating, materialised only
+/// when asked for), and request bodies and events become `Value`s through it.
+///
+/// Strict where JSON is: numbers follow the grammar (no leading zeros, digits after `.` and in
+/// an exponent), strings must be valid UTF-8 with valid escapes, and a `\u` escape of a lone
+/// UTF-16 surrogate is refused. Nesting is limited by the callers, so hostile input cannot
+/// exhaust the stack.
+///
+/// ```swift
+/// var bytes = Array(#"{"a": [1, "x"]}"#.utf8)
+/// bytes.withUnsafeBufferPointer { buffer in
+///     var s = JSONScanner(buffer)
+///     _ = s.consume(UInt8(ascii: "{"))   // true
+///     let key = s.span()                 // the span of `a`
+/// }
+/// ```
+public struct JSONScanner {
     /// A string value's content between its quotes.
-    struct Span {
-        var start: Int
-        var end: Int
-        var escaped: Bool
+    public struct Span: Sendable {
+        public var start: Int
+        public var end: Int
+        public var escaped: Bool
     }
 
-    let bytes: UnsafeBufferPointer<UInt8>
-    var index = 0
+    /// A number as written: an integer when it has no fraction or exponent and fits 64 bits.
+    public enum Number: Sendable, Equatable {
+        case integer(Int64)
+        case double(Double)
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        public var doubleValue: Double {
+            switch self {
+            case .integer(let value): Double(value)
+            case .double(let value): value
+            }
+        }
+    }
+
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public var index = 0
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
-    var atEnd: Bool { index >= bytes.count }
+    public var atEnd: Bool { index >= bytes.count }
 
-    var current: UInt8 { index < bytes.count ? bytes[index] : 0 }
+    public var current: UInt8 { index < bytes.count ? bytes[index] : 0 }
 
-    mutating func skipSpace() {
+    public mutating func skipSpace() {
         while index < bytes.count {
             let c = bytes[index]
             guard c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D else { return }
@@ -31,7 +64,7 @@ struct JSONScanner {
     }
 
     /// Skips space, then consumes `c` if it is next.
-    mutating func consume(_ c: UInt8) -> Bool {
+    public mutating func consume(_ c: UInt8) -> Bool {
         skipSpace()
         guard index < bytes.count, bytes[index] == c else { return false }
         index += 1
@@ -39,7 +72,7 @@ struct JSONScanner {
     }
 
     /// A string at the cursor (after space), or nil when there is none or it is malformed.
-    mutating func span() -> Span? {
+    public mutating func span() -> Span? {
         skipSpace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
         index += 1
@@ -63,15 +96,16 @@ struct JSONScanner {
     }
 
     /// Whether a span's raw bytes are exactly `text` (no escapes in either).
-    func equals(_ span: Span, _ text: StaticString) -> Bool {
+    public func equals(_ span: Span, _ text: StaticString) -> Bool {
         guard !span.escaped, span.end - span.start == text.utf8CodeUnitCount else { return false }
         return memcmp(bytes.baseAddress! + span.start, text.utf8Start, text.utf8CodeUnitCount) == 0
     }
 
-    /// The decoded text of a span, or nil when an escape is malformed.
-    func string(_ span: Span) -> String? {
+    /// The decoded text of a span, or nil when it is not valid UTF-8 or an escape is malformed
+    /// (a lone UTF-16 surrogate included).
+    public func string(_ span: Span) -> String? {
         let raw = UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])
-        guard span.escaped else { return String(decoding: raw, as: UTF8.self) }
+        guard span.escaped else { return String(validating: raw, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = 0
@@ -95,18 +129,19 @@ struct JSONScanner {
             case UInt8(ascii: "u"):
                 guard var scalar = Self.hex4(raw, i) else { return nil }
                 i += 4
-                if (0xD800..<0xDC00).contains(scalar), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u"),
-                   let low = Self.hex4(raw, i + 2), (0xDC00..<0xE000).contains(low) {
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u"),
+                          let low = Self.hex4(raw, i + 2), (0xDC00..<0xE000).contains(low) else { return nil }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     i += 6
                 }
-                let unicode = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                guard let unicode = Unicode.Scalar(scalar) else { return nil }
                 out.append(contentsOf: String(Character(unicode)).utf8)
             default:
                 return nil
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(validating: out, as: UTF8.self)
     }
 
     private static func hex4(_ raw: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32? {
@@ -126,54 +161,49 @@ struct JSONScanner {
         return value
     }
 
-    /// An integer (no fraction or exponent) at the cursor.
-    mutating func integer() -> Int64? {
-        skipSpace()
-        var negative = false
-        if current == UInt8(ascii: "-") {
-            negative = true
-            index += 1
-        }
-        let start = index
-        var value: Int64 = 0
-        while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(Int64(bytes[index] - 48))
-            guard !o1, !o2 else { return nil }
-            value = sum
-            index += 1
-        }
-        guard index > start else { return nil }
-        // A fraction or exponent: not an integer.
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") { return nil }
-        return negative ? -value : value
+    /// An integer (a number without fraction or exponent, in 64 bits) at the cursor.
+    public mutating func integer() -> Int64? {
+        guard case .integer(let value)? = number() else { return nil }
+        return value
     }
 
-    /// A number at the cursor: an integer when it has no fraction or exponent.
-    mutating func number() -> JSONScalar? {
+    /// A number at the cursor, by the JSON grammar: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)?
+    /// ([eE] [+-]? [0-9]+)?; nil (with the cursor anywhere) when it does not follow it or is out
+    /// of range.
+    public mutating func number() -> Number? {
         skipSpace()
         let start = index
         if current == UInt8(ascii: "-") { index += 1 }
-        var isInteger = true
-        while index < bytes.count {
-            let c = bytes[index]
-            if c >= 48 && c <= 57 {
-                index += 1
-            } else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
-                isInteger = false
-                index += 1
-            } else {
-                break
-            }
+        func digits() -> Int {
+            let from = index
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 { index += 1 }
+            return index - from
         }
-        guard index > start else { return nil }
+        if current == UInt8(ascii: "0") {
+            index += 1
+        } else if digits() == 0 {
+            return nil
+        }
+        var isInteger = true
+        if current == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return nil }
+            isInteger = false
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            index += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return nil }
+            isInteger = false
+        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let value = Int64(text) { return .integer(value) }
-        return Double(text).map(JSONScalar.number)
+        guard let value = Double(text), value.isFinite else { return nil }
+        return .double(value)
     }
 
     /// `true`, `false`, `null` at the cursor.
-    mutating func literal(_ word: StaticString) -> Bool {
+    public mutating func literal(_ word: StaticString) -> Bool {
         skipSpace()
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count, memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0 else { return false }
@@ -182,7 +212,7 @@ struct JSONScanner {
     }
 
     /// Skips any value; false when it is malformed or nested deeper than 32.
-    mutating func skipValue(depth: Int = 0) -> Bool {
+    public mutating func skipValue(depth: Int = 0) -> Bool {
         guard depth < 32 else { return false }
         skipSpace()
         switch current {
@@ -209,20 +239,17 @@ struct JSONScanner {
         }
     }
 
-    /// Skips a number without converting it.
-    mutating func skipNumber() -> Bool {
-        let start = index
-        if current == UInt8(ascii: "-") { index += 1 }
-        var digits = 0
-        while index < bytes.count {
-            let c = bytes[index]
-            if c >= 48 && c <= 57 {
-                digits += 1
-            } else if !(c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")) {
-                break
-            }
-            index += 1
+    /// Skips a number without keeping it.
+    public mutating func skipNumber() -> Bool {
+        number() != nil
+    }
+
+    /// Whether a span's raw bytes are exactly `text` (an enum raw value; never escaped).
+    public func equalsRaw(_ span: Span, _ text: String) -> Bool {
+        guard !span.escaped else { return false }
+        var text = text
+        return text.withUTF8 { t in
+            t.count == span.end - span.start && memcmp(bytes.baseAddress! + span.start, t.baseAddress!, t.count) == 0
         }
-        return digits > 0 && index > start
     }
 }
