@@ -45,7 +45,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
-        .target(name: "Reconciler", dependencies: ["Definitions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
+        .target(name: "Reconciler", dependencies: ["Definitions", "Expressions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
         .target(name: "History", dependencies: ["JSONText"], swiftSettings: swiftSettings),
         .target(
             name: "Execution",

@@ -68,6 +68,24 @@ public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
         return current
     }
 
+    /// A member of an object (`.null` when missing or not an object).
+    public subscript(key: String) -> Value { member(key) }
+
+    /// The text of a string value, else nil.
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The elements of an array value, else none.
+    public var elements: [Value] {
+        if case .array(let items) = self { return items }
+        return []
+    }
+
+    /// The strings of an array value (other elements left out).
+    public var strings: [String] { elements.compactMap(\.string) }
+
     /// One step of a path: an object's key, or an array's index.
     func member(_ segment: String) -> Value {
         switch self {

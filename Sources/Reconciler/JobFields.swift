@@ -1,4 +1,5 @@
 import Definitions
+import Expressions
 import Foundation
 import Schedules
 
@@ -114,19 +115,11 @@ enum JobFields {
         zone.identifier == "GMT" ? "UTC" : zone.identifier
     }
 
+    /// A JSON string literal (also valid YAML), as plans show a value.
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        Value.writeQuoted(text, to: &out)
+        return out
     }
 
     static func list(_ items: [String]) -> String {

@@ -54,6 +54,13 @@ enum BenchmarkSupport {
         return ProcessRun(seconds: seconds, status: (status >> 8) & 0xff, peakBytes: peakKilobytes * 1024, cpuSeconds: cpu)
     }
 
+    /// User plus system CPU seconds this process has used so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted[sorted.count / 2]

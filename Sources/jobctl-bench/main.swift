@@ -10,6 +10,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "schedules": ScheduleBenchmark.run,
     "reconcile": ReconcileBenchmark.run,
     "history": HistoryBenchmark.run,
+    "json": JSONBenchmark.run,
     "server": ServerBenchmark.run,
 ]
 guard let name = arguments.first, let suite = suites[name] else {

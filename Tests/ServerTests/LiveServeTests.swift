@@ -155,7 +155,7 @@ struct LiveServeTests {
         #expect(try await eventually { processes.allSatisfy(Self.isGone) })
         let cancelledRecord = try await eventually {
             let reply = try await reader.send("GET", "/api/runs/\(treeRun)")
-            return reply.object?["status"] as? String == "cancelled"
+            return reply.json["status"].string == "cancelled"
         }
         #expect(cancelledRecord)
 

@@ -20,11 +20,11 @@
 struct Parser {
     static let maximumDepth = 100
 
-    private var lexer: Lexer
-    private var token: Token
+    var lexer: Lexer
+    var token: Token
     /// The last token consumed, for messages such as "expected an operand after 'and'".
-    private var previous: Token?
-    private var depth = 0
+    var previous: Token?
+    var depth = 0
     private(set) var paths: [ReferencedPath] = []
 
     init(_ source: String) throws(ExpressionError) {
@@ -330,131 +330,5 @@ struct Parser {
         try expect(.name(Keyword.else.rawValue), "'else'", toComplete: start)
         let otherwise = try conditional()
         return Parser.fold(.conditional(condition, then, otherwise))
-    }
-
-    // MARK: Expectations and errors
-
-    private mutating func advance() throws(ExpressionError) {
-        previous = token
-        token = try lexer.next()
-    }
-
-    /// Counts one level of nesting; past the limit the expression is refused, not recursed into.
-    private mutating func enter(_ at: Token) throws(ExpressionError) {
-        depth += 1
-        if depth > Parser.maximumDepth {
-            throw ExpressionError(
-                column: at.column,
-                message: "expression is nested too deeply (more than \(Parser.maximumDepth) levels)")
-        }
-    }
-
-    private mutating func expect(_ kind: Token.Kind, _ shown: String, toComplete opener: Token) throws(ExpressionError) {
-        if token.kind == kind {
-            try advance()
-            return
-        }
-        let what = "\(shown) to complete '\(text(opener))' at column \(opener.column)"
-        if case .end = token.kind {
-            throw ExpressionError(column: lexer.endColumn, message: "missing \(what)")
-        }
-        throw error(at: token, "expected \(what), found \(describe(token))")
-    }
-
-    /// Expects the closing bracket of `opener`. With `separatorContext` (inside a list or
-    /// arguments), a wrong token is reported as "expected ',' or ')' <context>".
-    private mutating func expectClosing(_ closer: Symbol, opener: Token, separatorContext: String?) throws(ExpressionError) {
-        if token.isSymbol(closer) {
-            try advance()
-            return
-        }
-        let close = "'\(closer.rawValue)' to close '\(text(opener))' at column \(opener.column)"
-        if case .end = token.kind {
-            throw ExpressionError(column: lexer.endColumn, message: "missing \(close)")
-        }
-        if let separatorContext {
-            throw error(at: token, "expected ',' or '\(closer.rawValue)' \(separatorContext), found \(describe(token))")
-        }
-        throw error(at: token, "expected \(close), found \(describe(token))")
-    }
-
-    private func missingOperand() -> ExpressionError {
-        guard let previous else {
-            return error(at: token, "expected an operand, found \(describe(token))")
-        }
-        if case .end = token.kind {
-            return ExpressionError(column: lexer.endColumn, message: "expected an operand after '\(text(previous))'")
-        }
-        return error(at: token, "expected an operand after '\(text(previous))', found \(describe(token))")
-    }
-
-    private func error(at token: Token, _ message: String) -> ExpressionError {
-        ExpressionError(column: token.column, message: message)
-    }
-
-    private func text(_ token: Token) -> String { lexer.text(of: token) }
-
-    /// A found token as a message shows it: `'foo'`, `')'`, `the string "NL"`, `the end`.
-    private func describe(_ token: Token) -> String {
-        switch token.kind {
-        case .end:
-            return "the end of the expression"
-        case .string:
-            var written = text(token)
-            if written.unicodeScalars.count > 24 {
-                written = String(String.UnicodeScalarView(written.unicodeScalars.prefix(20))) + "…\""
-            }
-            return "the string \(written)"
-        default:
-            return "'\(text(token))'"
-        }
-    }
-
-    // MARK: Suggestions
-
-    static func suggestFunction(for name: String) -> String? {
-        if let alias = Builtin.aliases[name] { return alias.rawValue }
-        return NearMiss.best(for: name, among: Builtin.allCases.map(\.rawValue))
-    }
-
-    /// `AND`, `Or`, `NOT`, `IN`, `Mod`: the keyword meant.
-    static func operatorKeyword(matching name: String) -> String? {
-        let lowered = name.lowercased()
-        guard lowered != name, let keyword = Keyword(rawValue: lowered) else { return nil }
-        switch keyword {
-        case .and, .or, .not, .in, .mod, .then, .else: return keyword.rawValue
-        default: return nil
-        }
-    }
-
-    // MARK: Constant folding
-
-    /// Evaluates a node now when all its inputs are constants (`-5`, `("NL", "BE")`, `upper("x")`).
-    static func fold(_ node: Node) -> Node {
-        switch node {
-        case .negate(.constant), .call(_, _), .list(_), .conditional(.constant, _, _):
-            if node.isConstant { return .constant(node.evaluate([:])) }
-            return node
-        default:
-            return node
-        }
-    }
-}
-
-extension Node {
-    /// Whether the node reads no context.
-    var isConstant: Bool {
-        switch self {
-        case .constant: true
-        case .root, .path: false
-        case .not(let operand), .negate(let operand): operand.isConstant
-        case .and(let operands), .or(let operands), .list(let operands), .call(_, let operands):
-            operands.allSatisfy(\.isConstant)
-        case .arithmetic(let first, let steps): first.isConstant && steps.allSatisfy(\.operand.isConstant)
-        case .comparison(let first, let steps): first.isConstant && steps.allSatisfy(\.operand.isConstant)
-        case .power(let base, let exponent): base.isConstant && exponent.isConstant
-        case .conditional(let condition, let then, let otherwise):
-            condition.isConstant && then.isConstant && otherwise.isConstant
-        }
     }
 }

@@ -83,13 +83,7 @@ public struct InFlightRun: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func time(_ key: CodingKeys) throws -> Date? {
-            guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
-            guard let date = RecordTime.parse(text) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not an RFC 3339 date-time: \(text)")
-            }
-            return date
-        }
+        func time(_ key: CodingKeys) throws -> Date? { try c.recordTime(forKey: key) }
         self.init(
             run: try c.decode(String.self, forKey: .run),
             job: try c.decode(String.self, forKey: .job),

@@ -175,3 +175,15 @@ public enum RecordTime {
         }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A time written as ``RecordTime`` writes it (RFC 3339), or nil when the key is absent.
+    /// - Throws: `DecodingError` for text that is not an RFC 3339 date-time.
+    func recordTime(forKey key: Key) throws -> Date? {
+        guard let text = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let date = RecordTime.parse(text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "not an RFC 3339 date-time: \(text)")
+        }
+        return date
+    }
+}

@@ -15,13 +15,7 @@ extension RunRecord: Codable {
         guard version == Self.formatVersion else {
             throw DecodingError.dataCorruptedError(forKey: .v, in: c, debugDescription: "record format version \(version); this jobctl reads version \(Self.formatVersion)")
         }
-        func time(_ key: CodingKeys) throws -> Date? {
-            guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
-            guard let date = RecordTime.parse(text) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not an RFC 3339 date-time: \(text)")
-            }
-            return date
-        }
+        func time(_ key: CodingKeys) throws -> Date? { try c.recordTime(forKey: key) }
         guard let finishedAt = try time(.finishedAt) else {
             throw DecodingError.keyNotFound(CodingKeys.finishedAt, .init(codingPath: c.codingPath, debugDescription: "finishedAt is required"))
         }

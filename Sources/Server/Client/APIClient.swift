@@ -1,4 +1,5 @@
 public import Foundation
+public import Expressions
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -32,16 +33,14 @@ public struct APIClient: Sendable {
         public var status: Int
         public var body: Data
 
-        /// The body as a JSON object, or nil.
-        public var object: [String: Any]? {
-            (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        /// The body as JSON (`.null` when it is not JSON).
+        public var json: Value {
+            (try? Value(parsingJSON: [UInt8](body))) ?? .null
         }
 
         /// `error.message` of an error body, else the body as text.
         public var errorMessage: String {
-            if let error = object?["error"] as? [String: Any], let message = error["message"] as? String {
-                return message
-            }
+            if case .string(let message) = json[["error", "message"]] { return message }
             return String(decoding: body, as: UTF8.self)
         }
     }

@@ -22,7 +22,7 @@ extension RunCommand {
             throw ExitCode(1)
         }
         try ServerReply.requireSuccess(reply)
-        let runs = reply.object?["runs"] as? [String] ?? []
+        let runs = reply.json["runs"].strings
         if runs.isEmpty { Console.error("queued behind the run in progress (concurrency: queue)") }
         for run in runs { print(run) }
         guard wait else { return }
@@ -31,7 +31,7 @@ extension RunCommand {
             while true {
                 let state = try await ServerReply.send(client, "GET", "/api/runs/\(run)")
                 try ServerReply.requireSuccess(state)
-                let status = state.object?["status"] as? String ?? "unknown"
+                let status = state.json["status"].string ?? "unknown"
                 if status != "running" {
                     Console.error("\(run) \(status)")
                     if status != "completed" { allCompleted = false }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Definitions
+import Expressions
 import Foundation
 import Server
 
@@ -27,37 +29,32 @@ struct TriggerCommand: AsyncParsableCommand {
     @OptionGroup var serverOptions: ServerOptions
 
     func run() async throws {
-        let payload: Any
+        let payload: Value
+        let inputs: [String: ParameterInput]
         do {
-            payload = try JSONSerialization.jsonObject(with: Data(data.utf8), options: [.fragmentsAllowed])
-        } catch {
-            Console.error("error: --data is not valid JSON")
+            payload = try Value(parsingJSON: Array(data.utf8))
+            inputs = try ParameterResolver.pairs(parameters)
+        } catch let error as JSONParseError {
+            Console.error("error: --data is not valid JSON: \(error)")
+            throw ExitCode(1)
+        } catch let problem as ParameterProblem {
+            Console.error("error: \(problem.message)")
             throw ExitCode(1)
         }
-        var params: [String: String] = [:]
-        for pair in parameters {
-            guard let equals = pair.firstIndex(of: "=") else {
-                Console.error("error: --param '\(pair)': write NAME=VALUE")
-                throw ExitCode(1)
-            }
-            params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-        }
-        var body: [String: Any] = ["type": type, "payload": payload]
-        if !params.isEmpty { body["params"] = params }
+        var body: [String: Value] = ["type": .string(type), "payload": payload]
+        if !inputs.isEmpty { body["params"] = ParameterResolver.json(inputs) }
         let client = try serverOptions.client()
-        let reply = try await ServerReply.send(client, "POST", "/api/events", body: try JSONSerialization.data(withJSONObject: body))
+        let reply = try await ServerReply.send(client, "POST", "/api/events", body: Data(Value.object(body).description.utf8))
         try ServerReply.requireSuccess(reply)
-        let decisions = reply.object?["decisions"] as? [[String: Any]] ?? []
+        let decisions = reply.json["decisions"].elements
         if decisions.isEmpty { Console.error("no applied job listens to '\(type)'") }
         for decision in decisions {
-            let job = decision["job"] as? String ?? "?"
-            let runs = (decision["runs"] as? [String] ?? []).joined(separator: " ")
-            switch decision["outcome"] as? String {
+            let job = decision["job"].string ?? "?"
+            let runs = decision["runs"].strings.joined(separator: " ")
+            switch decision["outcome"].string {
             case "started": print("started \(job) \(runs.isEmpty ? "(queued)" : runs)")
             case "filtered": print("filtered \(job) \(runs)")
-            default:
-                let message = (decision["error"] as? [String: Any])?["message"] as? String ?? "refused"
-                print("refused \(job): \(message)")
+            default: print("refused \(job): \(decision[["error", "message"]].string ?? "refused")")
             }
         }
     }
