@@ -120,7 +120,13 @@ public struct RunExecutor: Sendable {
             let outcome = StepOutcome(name: step.name, status: result.status, exitCode: result.exitCode, durationMs: durationMs, output: output, error: result.error)
             log.note("== step \(step.name) \(result.status.rawValue)\(result.exitCode.map { " (exit \($0))" } ?? "") in \(RunExecutor.format(elapsed))\(message.map { ": \($0)" } ?? "") ==")
             run.record(outcome)
-            if result.exitCode != nil { run.exitCode = result.exitCode }
+            // The run's exit code is its last process's; a step that ends the run decides it (nil
+            // for an http step, or a process that never exited): a failed run never reads 0.
+            if result.status == .completed || result.status == .skipped {
+                if result.exitCode != nil { run.exitCode = result.exitCode }
+            } else {
+                run.exitCode = result.exitCode
+            }
             if result.isReport, result.status == .completed { run.report = output }
             switch result.status {
             case .completed, .skipped: break

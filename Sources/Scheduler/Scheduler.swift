@@ -194,6 +194,8 @@ public actor Scheduler {
         let now = clock.now()
         for fire in queue.popDue(at: now) {
             guard let job = state.definitions.jobs[fire.job] else { continue }
+            // A one-off is completed once its fire comes, whatever that fire's outcome.
+            if case .at = job.schedule?.kind { completedJobs.insert(job.id) }
             scheduleNext(job, after: fire.scheduledFor)
             do {
                 guard try await tracker.claim(job: fire.job, scheduledFor: fire.scheduledFor) else { continue }

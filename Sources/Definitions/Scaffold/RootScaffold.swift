@@ -1,7 +1,8 @@
 public import Foundation
 
 /// What `jobctl init` writes: a settings file, one example job that validates, and the
-/// `.gitignore` entry that keeps jobctl's local state out of git.
+/// `.gitignore` entries that keep jobctl's local state and its run history out of git (history
+/// reaches other clones by publishing it, not by committing a snapshot of it).
 public struct RootScaffold: Sendable {
     public var timeZone: String
 
@@ -59,13 +60,19 @@ public struct RootScaffold: Sendable {
         }
         let ignorePath = directory + "/.gitignore"
         let existing = manager.contents(atPath: ignorePath).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let lines = existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        if lines.contains(".jobctl/") || lines.contains(".jobctl") || lines.contains("/.jobctl/") {
+        let lines = Set(existing.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        var entry = ""
+        if lines.isDisjoint(with: [".jobctl/", ".jobctl", "/.jobctl/", "/.jobctl"]) {
+            entry += "# jobctl's local state: daemon lock, runs in flight, token hashes, caches\n/.jobctl/\n"
+        }
+        if lines.isDisjoint(with: ["history/", "history", "/history/", "/history"]) {
+            entry += "# run history, written by jobctl (publish it to a branch to share it; see the docs)\n/history/\n"
+        }
+        if entry.isEmpty {
             result.kept.append(".gitignore")
         } else {
             let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
-            let entry = "\(separator)# jobctl's local state: daemon lock, runs in flight, token hashes, caches\n.jobctl/\n"
-            try Data((existing + entry).utf8).write(to: URL(fileURLWithPath: ignorePath))
+            try Data((existing + separator + entry).utf8).write(to: URL(fileURLWithPath: ignorePath))
             result.created.append(".gitignore")
         }
         return result

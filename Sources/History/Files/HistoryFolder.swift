@@ -47,6 +47,32 @@ public struct HistoryFolder: Sendable, Hashable {
         return path + "/" + job + "/" + run + ".log"
     }
 
+    /// What a run leaves beside its record, in `history/<job>/`: retention removes them with it.
+    public enum Artifact: String, Sendable, CaseIterable {
+        /// `<run>.log`: its steps' output.
+        case log = "log"
+        /// `<run>.report.md`: its report (an agent step's output).
+        case report = "report.md"
+        /// `<run>.event.json`: the event payload that triggered it (or that its filter refused).
+        case event = "event.json"
+        /// `<run>.notify.jsonl`: one line per notification attempt.
+        case notifications = "notify.jsonl"
+    }
+
+    /// `history/<job>/<run>.<artifact>`, absolute.
+    public func artifact(_ artifact: Artifact, job: String, run: String) throws(HistoryError) -> String {
+        try Self.checkJobID(job)
+        try Self.checkRunID(run)
+        return path + "/" + job + "/" + run + "." + artifact.rawValue
+    }
+
+    /// `history/<job>/<run>.<artifact>`, relative to the root: what a record names.
+    public func relativeArtifact(_ artifact: Artifact, job: String, run: String) throws(HistoryError) -> String {
+        try Self.checkJobID(job)
+        try Self.checkRunID(run)
+        return relativePath + "/" + job + "/" + run + "." + artifact.rawValue
+    }
+
     /// Every job with a history file, sorted.
     public func jobs() -> [String] {
         var found: [String] = []

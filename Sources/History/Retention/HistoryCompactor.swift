@@ -77,7 +77,9 @@ public struct HistoryCompactor: Sendable {
             guard result.removed > 0 || result.dropped > 0 else {
                 return Result(job: job, kept: kept, removed: 0, dropped: 0, rewritten: false)
             }
-            // Pass 2: write the kept lines to a temporary file, then rename it over the original.
+            // Pass 2: write the kept lines to a temporary file, then rename it over the original;
+            // note the runs that go, whose log, report, event payload and notifications go too.
+            var removedRuns: [String] = []
             let temporary = (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".compact-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             let out = try SystemCalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
             do throws(HistoryError) {
@@ -86,7 +88,10 @@ public struct HistoryCompactor: Sendable {
                 var number = 0
                 try ForwardLineReader.read(path: path) { (line) throws(HistoryError) -> Bool in
                     defer { number += 1 }
-                    guard number < keep.count, keep[number] else { return true }
+                    guard number < keep.count, keep[number] else {
+                        if case .success(let record) = RecordLineDecoder.decode(line.bytes) { removedRuns.append(record.run) }
+                        return true
+                    }
                     buffer.append(contentsOf: line.bytes)
                     buffer.append(UInt8(ascii: "\n"))
                     if buffer.count >= 1 << 20 {
@@ -109,6 +114,11 @@ public struct HistoryCompactor: Sendable {
                 throw failure
             }
             if durability == .synced { try SystemCalls.syncDirectory((path as NSString).deletingLastPathComponent) }
+            for run in removedRuns {
+                for artifact in HistoryFolder.Artifact.allCases {
+                    if let file = try? folder.artifact(artifact, job: job, run: run) { unlink(file) }
+                }
+            }
             return result
         }
     }

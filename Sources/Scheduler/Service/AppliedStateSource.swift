@@ -15,6 +15,8 @@ public final class GitAppliedStateSource: Sendable {
     public let autoApply: Bool
     public let log: @Sendable (String) -> Void
     private let opened = Mutex<Reconciler?>(nil)
+    /// The last commit auto-apply refused: reported once, not at every poll.
+    private let lastRefused = Mutex<String?>(nil)
 
     public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void) {
         self.root = root
@@ -71,6 +73,11 @@ public final class GitAppliedStateSource: Sendable {
             case .applied(let plan):
                 log("auto-apply: applied \(head.short) (\(plan.changes.count) job change\(plan.changes.count == 1 ? "" : "s"))")
             case .refused(let plan):
+                let first = lastRefused.withLock { last in
+                    defer { last = head.hex }
+                    return last != head.hex
+                }
+                guard first else { return }
                 log("auto-apply: refused \(head.short); the last good state stays in force:")
                 for diagnostic in plan.diagnostics where diagnostic.severity == .error { log("  \(diagnostic)") }
             case .upToDate, .dryRun:
