@@ -78,7 +78,7 @@ extension Scheduler {
                 let values = (try? ParameterResolver(job: job).resolve(parameters)) ?? [:]
                 let context = ExpressionContext(job: job, run: .init(trigger: Trigger.event.rawValue), params: values, event: payload)
                 if !filter.isSatisfied(by: context.values) {
-                    let run = await recordFiltered(job, type: type, filter: filter, parameters: values)
+                    let run = await recordFiltered(job, type: type, filter: filter, parameters: values, payload: payload)
                     decisions.append(EventDecision(job: job.id, outcome: .filtered(run: run)))
                     continue
                 }
@@ -94,12 +94,13 @@ extension Scheduler {
     }
 
     /// Records an event that a job's filter did not let through; returns the record's run id.
-    private func recordFiltered(_ job: JobDefinition, type: String, filter: Condition, parameters: [String: ParameterValue]) async -> String {
+    private func recordFiltered(_ job: JobDefinition, type: String, filter: Condition, parameters: [String: ParameterValue], payload: Value) async -> String {
         let now = clock.now()
         let runID = ids.next(at: now)
+        let event = await keepEvent(payload, job: job, run: runID)
         await tracker.record(RunRecord(run: runID, job: job.id.rawValue, trigger: .event, status: .filtered, finishedAt: now,
                                        params: parameters.mapValues(\.jsonScalar), commit: state?.commit,
-                                       warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], node: options.node))
+                                       warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], event: event, node: options.node))
         return runID
     }
 

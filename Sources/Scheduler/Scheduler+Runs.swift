@@ -1,5 +1,7 @@
 import Foundation
 import Definitions
+import Execution
+import Expressions
 import History
 
 /// How one run request ended up.
@@ -91,11 +93,21 @@ extension Scheduler {
     /// Records a run that was decided not to start.
     func recordDecision(_ plan: RunPlan, status: RunStatus, message: String) async {
         let now = clock.now()
+        let run = ids.next(at: now)
         log("warning: \(plan.job): \(message)")
+        let event = await keepEvent(plan.event, job: plan.definitionOverride ?? state?.definitions.jobs[plan.job], run: run)
         await tracker.record(RunRecord(
-            run: ids.next(at: now), job: plan.job.rawValue, trigger: plan.trigger, status: status, scheduledFor: plan.scheduledFor,
+            run: run, job: plan.job.rawValue, trigger: plan.trigger, status: status, scheduledFor: plan.scheduledFor,
             finishedAt: now, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout, commit: state?.commit,
-            warnings: plan.warnings + [message], node: options.node))
+            warnings: plan.warnings + [message], event: event, node: options.node))
+    }
+
+    /// Keeps the payload of the event behind a run or decision beside its log (nothing for runs
+    /// that no event triggered); the file relative to the root, for the record.
+    func keepEvent(_ payload: Value, job: JobDefinition?, run: String) async -> String? {
+        if case .null = payload { return nil }
+        guard let job else { return nil }
+        return await tracker.keepEvent(EventPayload.contents(payload, job: job, secrets: performer.secrets), job: job.id.rawValue, run: run)
     }
 
     // MARK: Running
@@ -109,15 +121,16 @@ extension Scheduler {
         let tracker = self.tracker
         let runID = marker.run
         let task = Task {
+            let event = await self.keepEvent(plan.event, job: job, run: runID)
             let result = await performer.perform(context) { process in
                 tracker.childStarted(run: runID, process: process)
             }
-            await self.finished(runID, context: context, result: result)
+            await self.finished(runID, context: context, result: result, event: event)
         }
         active[runID] = ActiveRun(plan: plan, job: job, task: task, startedAt: marker.startedAt ?? clock.now())
     }
 
-    private func finished(_ runID: String, context: RunContext, result: RunResult) async {
+    private func finished(_ runID: String, context: RunContext, result: RunResult, event: String?) async {
         // Before the record becomes visible: a retry's wait counts from here.
         let now = clock.now()
         let plan = context.plan
@@ -133,7 +146,7 @@ extension Scheduler {
             durationMs: max(0, RecordTime.milliseconds(result.finishedAt) - RecordTime.milliseconds(result.startedAt)),
             exitCode: result.exitCode, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout,
             commit: context.commit, steps: result.steps, error: result.error, warnings: warnings,
-            log: try? tracker.history.relativeLogPath(job: plan.job.rawValue, run: runID), node: options.node)
+            log: try? tracker.history.relativeLogPath(job: plan.job.rawValue, run: runID), event: event, node: options.node)
         // In one turn of the actor: the run leaves the runs in progress as its record becomes
         // readable through the tracker, so a reader sees one or the other, never neither.
         tracker.handOver(record)

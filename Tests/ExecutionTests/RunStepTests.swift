@@ -205,4 +205,21 @@ struct RunStepTests {
         #expect(outcome.steps.map(\.status) == [.skipped, .completed, .completed])
         #expect(fixture.log().contains("== step only_be skipped: if params.market == \"BE\" is false =="))
     }
+
+    @Test("a failed run never carries exit code 0: the step that failed it decides")
+    func aFailedRunsExitCodeIsItsFailingSteps() async throws {
+        let fixture = try Fixture(job: """
+            steps:
+              - name: ok
+                run: ["true"]
+              - name: post
+                http: {url: "http://127.0.0.1:9/nobody-listens"}
+            """)
+        let outcome = await RunExecutor().execute(fixture.request())
+        #expect(outcome.status == .failed)
+        #expect(outcome.steps.map(\.exitCode) == [0, nil])
+        #expect(outcome.exitCode == nil)
+        let exited = try Fixture(job: "steps:\n  - run: [\"true\"]\n  - run: [sh, -c, \"exit 3\"]\n")
+        #expect(await RunExecutor().execute(exited.request()).exitCode == 3)
+    }
 }

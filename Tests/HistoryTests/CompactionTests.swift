@@ -15,6 +15,23 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/history") == ["a.jsonl"])
     }
 
+    @Test func aRemovedRecordTakesItsLogReportEventAndNotificationsWithIt() throws {
+        let folder = try TemporaryFolder()
+        let recorder = FileRunRecorder(folder: folder.history)
+        for i in 0..<4 {
+            let r = record("a/b", i)
+            try recorder.append(r)
+            for artifact in HistoryFolder.Artifact.allCases { try folder.history.write(Array("x".utf8), as: artifact, job: "a/b", run: r.run) }
+        }
+        let other = "20260101T000000.000Z-zzzzzzzz" // a file of no record stays: only what a removed record names goes
+        try folder.history.write(Array("x".utf8), as: .log, job: "a/b", run: other)
+        let result = try HistoryCompactor(folder: folder.history).compact(job: "a/b", policy: RetentionPolicy(keepRuns: 1), now: at(3600))
+        #expect(result.removed == 3)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/history/a/b").sorted()
+        let kept = record("a/b", 3).run
+        #expect(left == ([other + ".log"] + ["event.json", "log", "notify.jsonl", "report.md"].map { kept + "." + $0 }).sorted())
+    }
+
     @Test func keepDaysAndKeepRunsTogetherAndTheNewestAlwaysStays() throws {
         let folder = try TemporaryFolder()
         let recorder = FileRunRecorder(folder: folder.history)

@@ -103,6 +103,10 @@ struct ServeTests {
         #expect(try await eventually { daemon.output.contains("auto-apply: refused") }, "\(daemon.output)")
         let before = records(repo, "tick").count
         #expect(try await eventually { records(repo, "tick").count >= before + 2 }, "the last good state keeps running")
+        // Polled every 2 s; reported once for the commit, not at every poll.
+        let seen = records(repo, "tick").count
+        #expect(try await eventually { records(repo, "tick").count >= seen + 5 })
+        #expect(daemon.output.components(separatedBy: "auto-apply: refused").count == 2, "\(daemon.output)")
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit(within: 90) == 0)
     }

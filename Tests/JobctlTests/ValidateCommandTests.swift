@@ -82,13 +82,15 @@ struct ValidateCommandTests {
         #expect(first.status == 0)
         #expect(first.stdout.contains("created jobctl.yaml"))
         #expect(first.stdout.contains("created jobs/hello.yaml"))
-        #expect(root.read(".gitignore")?.contains(".jobctl/") == true)
+        #expect(root.read(".gitignore")?.contains("/.jobctl/\n") == true)
+        #expect(root.read(".gitignore")?.contains("/history/\n") == true, "history reaches other clones by publishing, not by a committed snapshot")
         let validate = try await JobctlProcess.run(["validate", "--root", root.path])
         #expect(validate.status == 0)
         #expect(validate.stdout == "1 job valid\n")
         let again = try await JobctlProcess.run(["init", root.path])
         #expect(again.stdout.contains("kept    jobctl.yaml (already there)"))
         #expect(root.read(".gitignore")?.components(separatedBy: ".jobctl/").count == 2)
+        #expect(root.read(".gitignore")?.components(separatedBy: "history/").count == 2)
     }
 
     @Test func schemaIsJSON() async throws {

@@ -1,4 +1,5 @@
 import Definitions
+import Execution
 import Foundation
 import History
 import Scheduler
@@ -13,14 +14,15 @@ final class SchedulerHarness: Sendable {
     let scheduler: Scheduler
     let loop: Task<Void, Never>
 
-    init(jobs: [String: String], config: String? = nil, start: String, maxConcurrent: Int = 64, appliedAt: String? = nil, root existing: TemporaryRoot? = nil) async throws {
+    init(jobs: [String: String], config: String? = nil, start: String, maxConcurrent: Int = 64, appliedAt: String? = nil, root existing: TemporaryRoot? = nil,
+         secrets: SecretStore = SecretStore(environment: [:], file: nil)) async throws {
         root = try existing ?? TemporaryRoot()
         for (path, text) in jobs { try root.write(path, text) }
         if let config { try root.write("jobctl.yaml", config) }
         clock = ManualClock(Self.date(start))
         history = HistoryFolder(root: root.path)
         tracker = RunTracker(root: root.path, history: history, recorder: FileRunRecorder(folder: history, durability: .unsynced), clock: clock, node: "test")
-        scheduler = Scheduler(root: root.path, clock: clock, tracker: tracker, performer: ExecutionPerformer(),
+        scheduler = Scheduler(root: root.path, clock: clock, tracker: tracker, performer: ExecutionPerformer(secrets: secrets),
                               options: Scheduler.Options(maxConcurrent: maxConcurrent, node: "test"))
         let definitions = try RootFolder(path: root.path).load()
         precondition(definitions.isValid, definitions.diagnostics.map(\.description).joined(separator: "\n"))

@@ -191,6 +191,18 @@ struct SchedulerTests {
         await harness.stop()
     }
 
+    @Test func aOneOffIsCompletedOnceItsFireComesWhateverItsOutcome() async throws {
+        let harness = try await SchedulerHarness(jobs: ["jobs/once.yaml": "schedule:\n  at: 2026-06-01T00:01\n  timezone: UTC\nsteps:\n  - run: [\"false\"]\n"],
+                                                 start: "2026-06-01T00:00:30Z")
+        #expect(await harness.scheduler.isCompleted("once") == false)
+        harness.advance(to: "2026-06-01T00:01:00Z")
+        let records = try await harness.waitForRecords("once", count: 1)
+        #expect(records[0].status == .failed)
+        #expect(await harness.scheduler.isCompleted("once"))
+        #expect(await harness.scheduler.nextFire(of: "once") == nil)
+        await harness.stop()
+    }
+
     @Test func matrixFansOutOneRunPerCombination() async throws {
         let job = "params:\n  market: {allowed: [NL, BE, DE]}\nmatrix:\n  market: [NL, BE, DE]\nsteps:\n  - run: [sh, -c, 'test -n \"$JOBCTL_PARAM_MARKET\"']\n"
         let harness = try await SchedulerHarness(jobs: ["jobs/fan.yaml": job], start: "2026-06-01T00:00:00Z")

@@ -34,6 +34,16 @@ struct EventEndpointTests {
             #expect(started.count == 1)
             #expect(try await eventually { harness.records("orders/big").map(\.status) == [.filtered, .completed] })
 
+            // Each keeps its payload, readable with a read token.
+            let reader = try harness.token(.read)
+            for (run, amount) in [(filtered[0], 999), (started[0], 1500)] {
+                let event = try await client.execute(uri: "/api/runs/\(run)/event", method: .get, headers: jsonHeaders(reader))
+                #expect(event.status == .ok)
+                #expect(event.json["amount"] as? Int == amount)
+            }
+            let noPayload = try await client.execute(uri: "/api/runs/20260601T000000.000Z-aaaaaaaa/event", method: .get, headers: jsonHeaders(reader))
+            #expect(noPayload.status == .notFound)
+
             let nobody = try await post(#"{"type": "nobody.listens"}"#)
             #expect(nobody.status == .ok)
             #expect((nobody.json["decisions"] as? [Any])?.isEmpty == true)

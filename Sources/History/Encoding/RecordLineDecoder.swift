@@ -30,7 +30,7 @@ enum RecordLineDecoder {
             finishedAt: RecordTime.date(milliseconds: fields.finishedAt!),
             durationMs: fields.durationMs, exitCode: fields.exitCode, attempt: fields.attempt,
             params: fields.params, fanout: fields.fanout, commit: fields.commit, steps: fields.steps,
-            error: fields.error, warnings: fields.warnings, log: fields.log, node: fields.node,
+            error: fields.error, warnings: fields.warnings, log: fields.log, event: fields.event, node: fields.node,
             count: fields.count,
             firstScheduledFor: fields.firstScheduledFor.map(RecordTime.date(milliseconds:)),
             lastScheduledFor: fields.lastScheduledFor.map(RecordTime.date(milliseconds:))
@@ -65,6 +65,7 @@ enum RecordLineDecoder {
         var error: String?
         var warnings: [String] = []
         var log: String?
+        var event: String?
         var node: String?
         var count: Int?
         var firstScheduledFor: Int64?
@@ -124,6 +125,9 @@ enum RecordLineDecoder {
         case 3 where s.equals(key, "log"):
             guard let v = text() else { return bad("log", "a string") }
             f.log = v
+        case 5 where s.equals(key, "event"):
+            guard let v = text() else { return bad("event", "a string") }
+            f.event = v
         case 4 where s.equals(key, "node"):
             guard let v = text() else { return bad("node", "a string") }
             f.node = v

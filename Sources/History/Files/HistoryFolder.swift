@@ -73,6 +73,17 @@ public struct HistoryFolder: Sendable, Hashable {
         return relativePath + "/" + job + "/" + run + "." + artifact.rawValue
     }
 
+    /// Writes `history/<job>/<run>.<artifact>` atomically (a temporary file, fsync, rename), the
+    /// job's folder created when missing.
+    /// - Returns: the file relative to the root, as a record names it.
+    @discardableResult
+    public func write(_ bytes: [UInt8], as artifact: Artifact, job: String, run: String) throws(HistoryError) -> String {
+        let file = try self.artifact(artifact, job: job, run: run)
+        try SystemCalls.createFolders((file as NSString).deletingLastPathComponent)
+        try SystemCalls.writeAtomically(bytes, to: file)
+        return try relativeArtifact(artifact, job: job, run: run)
+    }
+
     /// Every job with a history file, sorted.
     public func jobs() -> [String] {
         var found: [String] = []

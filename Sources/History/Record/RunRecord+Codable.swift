@@ -6,7 +6,7 @@ import Foundation
 extension RunRecord: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case v, run, job, trigger, status, scheduledFor, startedAt, finishedAt, durationMs, exitCode, attempt
-        case params, fanout, commit, steps, error, warnings, log, node, count, firstScheduledFor, lastScheduledFor
+        case params, fanout, commit, steps, error, warnings, log, event, node, count, firstScheduledFor, lastScheduledFor
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +37,7 @@ extension RunRecord: Codable {
             error: try c.decodeIfPresent(String.self, forKey: .error),
             warnings: try c.decodeIfPresent([String].self, forKey: .warnings) ?? [],
             log: try c.decodeIfPresent(String.self, forKey: .log),
+            event: try c.decodeIfPresent(String.self, forKey: .event),
             node: try c.decodeIfPresent(String.self, forKey: .node),
             count: try c.decodeIfPresent(Int.self, forKey: .count),
             firstScheduledFor: try time(.firstScheduledFor),
@@ -67,6 +68,7 @@ extension RunRecord: Codable {
         try c.encodeIfPresent(error, forKey: .error)
         if !warnings.isEmpty { try c.encode(warnings, forKey: .warnings) }
         try c.encodeIfPresent(log, forKey: .log)
+        try c.encodeIfPresent(event, forKey: .event)
         try c.encodeIfPresent(node, forKey: .node)
         try c.encodeIfPresent(count, forKey: .count)
         try time(firstScheduledFor, .firstScheduledFor)

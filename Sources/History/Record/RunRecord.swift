@@ -40,6 +40,9 @@ public struct RunRecord: Sendable, Hashable {
     public var warnings: [String]
     /// The run's log, relative to the root: `history/<job>/<run>.log`.
     public var log: String?
+    /// The payload of the event that triggered it (or that its filter refused), relative to the
+    /// root: `history/<job>/<run>.event.json` (capped, secrets redacted, never published).
+    public var event: String?
     /// The node that ran it (cluster mode), or the host name.
     public var node: String?
     /// `missed` only: how many fires were not run.
@@ -55,7 +58,7 @@ public struct RunRecord: Sendable, Hashable {
         durationMs: Int64? = nil, exitCode: Int32? = nil, attempt: Int? = nil,
         params: [String: JSONScalar] = [:], fanout: Fanout? = nil, commit: String? = nil,
         steps: [StepRecord] = [], error: String? = nil, warnings: [String] = [],
-        log: String? = nil, node: String? = nil,
+        log: String? = nil, event: String? = nil, node: String? = nil,
         count: Int? = nil, firstScheduledFor: Date? = nil, lastScheduledFor: Date? = nil
     ) {
         self.run = run
@@ -75,6 +78,7 @@ public struct RunRecord: Sendable, Hashable {
         self.error = error
         self.warnings = warnings
         self.log = log
+        self.event = event
         self.node = node
         self.count = count
         self.firstScheduledFor = firstScheduledFor

@@ -46,6 +46,7 @@ public enum RunRecordSchema {
             ("error", .string, "Why the run failed or did not run."),
             ("warnings", .stringList, "Things worth knowing that did not fail the run."),
             ("log", .string, "The run's log file, relative to the root: history/<job>/<run>.log."),
+            ("event", .string, "The triggering event's payload, relative to the root: history/<job>/<run>.event.json (at most 64 KiB, secrets redacted)."),
             ("node", .string, "The node (host) that ran it."),
             ("count", .integer(minimum: 1), "missed only: how many fires were not run."),
             ("firstScheduledFor", .time, "missed only: the first fire not run."),

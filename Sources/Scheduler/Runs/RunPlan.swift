@@ -1,5 +1,6 @@
 public import Foundation
 public import Definitions
+public import Execution
 public import Expressions
 public import History
 
@@ -91,4 +92,11 @@ public struct RunResult: Sendable {
 /// cancelling the calling task must tear the run down and return `cancelled`.
 public protocol RunPerformer: Sendable {
     func perform(_ context: RunContext, onChildStarted: @escaping @Sendable (ProcessIdentity) -> Void) async -> RunResult
+    /// Where runs' secrets come from: their values are redacted from the event payloads kept.
+    var secrets: SecretStore { get }
+}
+
+extension RunPerformer {
+    /// No secrets (a performer that resolves none has none to redact).
+    public var secrets: SecretStore { SecretStore(environment: [:], file: nil) }
 }

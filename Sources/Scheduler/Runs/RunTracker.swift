@@ -215,6 +215,13 @@ public final class RunTracker: Sendable {
 
     // MARK: Records
 
+    /// Keeps an event payload as `history/<job>/<run>.event.json` (written atomically on the I/O
+    /// thread; see ``EventPayload``).
+    /// - Returns: the file relative to the root, for the record; nil when it could not be written.
+    public func keepEvent(_ contents: [UInt8], job: String, run: String) async -> String? {
+        await io.run { [history] in try? history.write(contents, as: .event, job: job, run: run) }
+    }
+
     /// Appends a run's final record, then removes its marker. When history cannot be written the
     /// record is kept (in the marker, so a restart recovers it) and retried until it lands; the
     /// run counts as ended for admission at once.

@@ -4,7 +4,7 @@ import History
 import Hummingbird
 import Scheduler
 
-/// `GET /api/runs`, `GET /api/runs/{run}`, `GET /api/runs/{run}/log`, `POST /api/runs/{run}/cancel`.
+/// `GET /api/runs`, `GET /api/runs/{run}`, `GET /api/runs/{run}/log`, `GET /api/runs/{run}/event`, `POST /api/runs/{run}/cancel`.
 struct RunRoutes {
     let api: JobctlAPI
 
@@ -59,6 +59,25 @@ struct RunRoutes {
             _ = try api.authorize(request, .read, job: job)
             guard let data = FileManager.default.contents(atPath: path) else { throw APIError.notFound("the log of run '\(run)' cannot be read") }
             return JSONResponse.raw(data, contentType: "text/plain; charset=utf-8")
+        }
+        router.get("/api/runs/:run/event") { request, context -> Response in
+            let run = try Self.runID(context)
+            _ = try api.authorize(request, .read)
+            // A run in progress has its payload kept before its first step starts.
+            let job: String
+            if let record = Self.record(of: run, api: api) {
+                job = record.job
+            } else if let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) {
+                job = running.job.rawValue
+            } else {
+                throw APIError.notFound("no run '\(run)'")
+            }
+            _ = try api.authorize(request, .read, job: job)
+            guard let path = try? api.history.artifact(.event, job: job, run: run),
+                  let data = FileManager.default.contents(atPath: path) else {
+                throw APIError.notFound("run '\(run)' has no event payload (no event triggered it, or retention removed it)")
+            }
+            return JSONResponse.raw(data, contentType: "application/json")
         }
         router.post("/api/runs/:run/cancel") { request, context -> Response in
             let run = try Self.runID(context)

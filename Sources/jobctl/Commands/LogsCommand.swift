@@ -15,6 +15,7 @@ struct LogsCommand: ParsableCommand {
         Examples:
           jobctl logs 20261122T081500.004Z-7k2m9q4x
           jobctl logs 20261122T081500.004Z-7k2m9q4x --follow
+          jobctl logs 20261122T081500.004Z-7k2m9q4x --event    # the payload of the event behind it
         """
     )
 
@@ -26,13 +27,30 @@ struct LogsCommand: ParsableCommand {
     @Flag(help: "Keep printing new output until the run has a final record.")
     var follow = false
 
+    @Flag(help: "Print the payload of the event that triggered the run (or that its filter refused) instead of its log.")
+    var event = false
+
     func validate() throws {
         guard RunID.isValid(runID) else { throw ValidationError("'\(runID)' is not a run id") }
+        if follow && event { throw ValidationError("--follow and --event do not go together") }
     }
 
     func run() throws {
         let folder = try rootOptions.historyFolder()
         let inFlight = FileInFlightRegistry(root: rootOptions.folder.path)
+        if event {
+            // The job: from the run's marker, its log's folder, or the history file that records it.
+            let reader = HistoryReader(folder: folder)
+            let job = inFlight.marker(run: runID)?.job ?? folder.findLog(run: runID)?.job
+                ?? folder.jobs().first { (try? reader.contains(run: runID, job: $0)) == true }
+            guard let job, let path = try? folder.artifact(.event, job: job, run: runID),
+                  let data = FileManager.default.contents(atPath: path) else {
+                Console.error("error: run \(runID) has no event payload under \(folder.path) (no event triggered it, or retention removed it)")
+                throw ExitCode(1)
+            }
+            FileHandle.standardOutput.write(data)
+            return
+        }
         // A run in flight names its job; otherwise look for the log under every job's folder.
         var job = inFlight.marker(run: runID)?.job
         var path = job.flatMap { try? folder.logFile(job: $0, run: runID) }
