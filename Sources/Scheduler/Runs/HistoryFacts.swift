@@ -32,15 +32,17 @@ enum HistoryFacts {
     /// A one-off whose fire is recorded, or a job whose `until` holds on its last run.
     static func untilAlreadySatisfied(_ job: JobDefinition, tracker: RunTracker) async -> Bool {
         let reader = HistoryReader(folder: tracker.history)
+        return await tracker.io.run { isCompleted(job, reader: reader) }
+    }
+
+    /// The rule behind ``untilAlreadySatisfied(_:tracker:)``, read from `reader` on the caller's thread.
+    static func isCompleted(_ job: JobDefinition, reader: HistoryReader) -> Bool {
         if case .at = job.schedule?.kind {
-            let fired = await tracker.io.run {
-                let record = try? reader.lastRecord(job: job.id.rawValue) { $0.trigger == .schedule || $0.trigger == .catchup || $0.status == .missed }
-                return record.map { $0.scheduledFor != nil || $0.lastScheduledFor != nil } ?? false
-            }
-            if fired { return true }
+            let record = try? reader.lastRecord(job: job.id.rawValue) { $0.trigger == .schedule || $0.trigger == .catchup || $0.status == .missed }
+            if record.map({ $0.scheduledFor != nil || $0.lastScheduledFor != nil }) ?? false { return true }
         }
         guard let until = job.until else { return false }
-        guard let last = await tracker.io.run({ try? reader.lastRecord(job: job.id.rawValue) { $0.status.ran } }) else { return false }
+        guard let last = try? reader.lastRecord(job: job.id.rawValue, where: { $0.status.ran }) else { return false }
         return until.isSatisfied(by: untilContext(job: job, record: last).values)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Scheduler
 
 /// `GET /healthz` (no token), `GET /metrics` (Prometheus text, `read`), `GET /api/openapi.yaml` (no token).
 struct HealthRoutes {
@@ -45,9 +46,9 @@ struct HealthRoutes {
         out.family("jobctl_schedule_lag_seconds", type: "histogram", help: "Delay from a scheduled fire time to the start of its run (schedule and catch-up runs).")
         out.histogram("jobctl_schedule_lag_seconds", snapshot.lag)
         out.family("jobctl_jobs", type: "gauge", help: "Applied jobs by state.")
-        var byState: [String: Int] = Dictionary(uniqueKeysWithValues: JobView.State.allCases.map { ($0.rawValue, 0) })
+        var byState: [String: Int] = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, 0) })
         for view in views { byState[view.state.rawValue, default: 0] += 1 }
-        for state in JobView.State.allCases where state != .archived {
+        for state in JobState.allCases where state != .archived {
             out.sample("jobctl_jobs", [("state", state.rawValue)], Double(byState[state.rawValue] ?? 0))
         }
         out.family("jobctl_runs_in_progress", type: "gauge", help: "Runs in progress now.")

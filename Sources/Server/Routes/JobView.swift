@@ -6,16 +6,8 @@ import Schedules
 
 /// A job as the API lists it: identity, schedule, state, next fire and last run.
 ///
-/// `state` follows seed 002's lifecycle: `paused` (enabled: false), `in_progress` (a run is in
-/// progress), `completed` (its `until` holds or its one-off fired), `failed` / `blocked` (its last
-/// run failed, timed out, was interrupted / was blocked), `pending` (never run), else `active`.
+/// `state` is ``JobState``, the rule `jobctl status` follows too.
 struct JobView: Encodable, Sendable {
-    enum State: String, Encodable, CaseIterable, Sendable {
-        case pending, active
-        case inProgress = "in_progress"
-        case completed, failed, blocked, paused, archived
-    }
-
     struct ScheduleView: Encodable, Sendable {
         var kind: String
         var expression: String
@@ -32,7 +24,7 @@ struct JobView: Encodable, Sendable {
     var name: String
     var description: String?
     var enabled: Bool
-    var state: State
+    var state: JobState
     var schedule: ScheduleView?
     var events: [String]
     var nextFire: String?
@@ -55,22 +47,8 @@ struct JobView: Encodable, Sendable {
     static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns) -> JobView {
         let last = lastRuns.lastRecord(of: job.id.rawValue)
         let lastRan = lastRuns.lastRun(of: job.id.rawValue)
-        let state: State
-        if !job.enabled {
-            state = .paused
-        } else if running {
-            state = .inProgress
-        } else if completed {
-            state = .completed
-        } else if let lastRan, lastRan.status.isFailure {
-            state = .failed
-        } else if lastRan?.status == .blocked {
-            state = .blocked
-        } else if last == nil {
-            state = .pending
-        } else {
-            state = .active
-        }
+        let state = JobState(.init(applied: true, enabled: job.enabled, running: running, completed: completed,
+                                   lastRan: lastRan?.status, hasRecords: last != nil))
         return JobView(
             id: job.id.rawValue, name: job.name, description: job.description, enabled: job.enabled, state: state,
             schedule: job.schedule.map { ScheduleView(kind: $0.kindName, expression: $0.text, timezone: $0.timeZone.identifier) },

@@ -1,17 +1,21 @@
 import ArgumentParser
 import Foundation
 import Reconciler
+import Scheduler
 import Schedules
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "List each job with its state: in force, draft (new/modified/deleted), pending, invalid.",
+        abstract: "List each job: its definition (in force, draft, pending, invalid), its state, next fire and last run.",
         discussion: """
-        in force: applied, and the working tree agrees. draft: the working tree or index differs
-        from the applied commit (not committed yet). pending: committed, not applied yet.
-        invalid: the working tree's version has errors. The next fire time is the applied
-        version's (the one that runs). Exit status: 0, or 1 on an error.
+        DEFINITION: in force (applied, and the working tree agrees), draft (the working tree or
+        index differs from the applied commit), pending (committed, not applied yet), invalid
+        (the working tree's version has errors).
+        STATE: pending (never ran), active, in_progress, completed (until holds, or the one-off
+        fired), failed (last run failed, timed out or was interrupted), blocked (a job it needs
+        failed), paused (enabled: false), archived (deleted from git; its history stays).
+        NEXT FIRE is the applied version's (the one that runs). Exit status: 0, or 1 on an error.
         """
     )
 
@@ -26,7 +30,8 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let reconciler = try ReconcilerSupport.open(rootOptions)
-        let report = try ReconcilerSupport.run { () throws(ReconcileError) in try reconciler.status() }
+        let root = rootOptions.root
+        let report = try ReconcilerSupport.run { () throws(ReconcileError) in try StatusBoard.read(reconciler, root: root) }
         if format == .json {
             try Console.json(report)
             return
@@ -41,13 +46,13 @@ struct StatusCommand: ParsableCommand {
         if report.jobs.isEmpty {
             print("No jobs.")
         } else {
-            let width = min(max(report.jobs.map(\.id.count).max() ?? 3, 3), 48)
-            print("JOB".padding(toLength: width, withPad: " ", startingAt: 0) + "  " + "STATE".padding(toLength: 24, withPad: " ", startingAt: 0) + "  NEXT FIRE")
-            for job in report.jobs {
-                let state = job.state.rawValue + (job.invalid ? ", invalid" : "")
+            let rows = report.jobs.map { job -> [String] in
+                let definition = (job.definition?.rawValue ?? "-") + (job.invalid ? ", invalid" : "")
                 let next = job.nextFire.map { RFC3339.string($0, in: TimeZone(identifier: job.timeZone ?? "UTC") ?? .gmt) } ?? "-"
-                print(job.id.padding(toLength: max(width, job.id.count), withPad: " ", startingAt: 0) + "  " + state.padding(toLength: 24, withPad: " ", startingAt: 0) + "  " + next)
+                let last = job.lastRun.map { "\($0.status.rawValue) \(HistoryTime.short($0.finishedAt))" } ?? "-"
+                return [job.id, definition, job.state?.rawValue ?? "-", next, last]
             }
+            print(Table.render(header: ["JOB", "DEFINITION", "STATE", "NEXT FIRE", "LAST RUN"], rows: rows), terminator: "")
         }
         if !report.diagnostics.isEmpty { print("") }
         for diagnostic in report.diagnostics { print(diagnostic) }
