@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "Scheduler",
             dependencies: [
-                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution",
+                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution", "GitStore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -77,6 +77,30 @@ struct CommandTests {
         #expect(usage.status == 64)
     }
 
+    @Test func checkSaysWhereItsHistoryCameFromHowFreshAndWarnsOnACommittedSnapshot() async throws {
+        var ok = record("a", 0)
+        ok.finishedAt = Date().addingTimeInterval(-7200)
+        let plain = try root([ok])
+        let configured = try await JobctlProcess.run(["check", "a", "--root", plain.path, "--succeeded-within", "1d"])
+        #expect(configured.status == 0)
+        #expect(configured.stderr.contains("note: read \(plain.path)/history/a.jsonl (history.folder of jobctl.yaml"), "\(configured.stderr)")
+        #expect(configured.stderr.contains("its newest record finished 2h"), "\(configured.stderr)")
+        #expect(!configured.stderr.contains("committed"))
+
+        // A daemon announced another folder: that is what check reads.
+        let elsewhere = try root([ok], folder: "elsewhere")
+        try elsewhere.write(".jobctl/history-folder", elsewhere.path + "/elsewhere\n")
+        let announced = try await JobctlProcess.run(["check", "a", "--root", elsewhere.path, "--succeeded-within", "1d"])
+        #expect(announced.status == 0)
+        #expect(announced.stderr.contains("note: read \(elsewhere.path)/elsewhere/a.jsonl (the folder the daemon writes"), "\(announced.stderr)")
+
+        // A clone whose history file was committed judges a snapshot: said so.
+        let repo = try TemporaryGitRepository(files: ["history/a.jsonl": ok.jsonLine + "\n", "jobs/a.yaml": "steps:\n  - run: [\"true\"]\n"])
+        let snapshot = try await JobctlProcess.run(["check", "a", "--root", repo.path, "--succeeded-within", "1d"])
+        #expect(snapshot.status == 0)
+        #expect(snapshot.stderr.contains("warning: history/a.jsonl is committed to git (at "), "\(snapshot.stderr)")
+    }
+
     @Test func logsPrintsAndFollowsUntilTheFinalRecord() async throws {
         let root = try root([])
         let run = RunIDGenerator().next(at: Date())

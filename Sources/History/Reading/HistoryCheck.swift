@@ -20,6 +20,9 @@ public struct HistoryCheck: Sendable, Hashable {
         /// One line: `pass: ...` or `fail: ...`.
         public var reason: String
         public var warnings: [HistoryWarning]
+        /// When the newest record of the job finished (nil: no records): how fresh the history
+        /// judged is.
+        public var newest: Date?
     }
 
     /// Evaluates the check on `job`'s history.
@@ -33,6 +36,7 @@ public struct HistoryCheck: Sendable, Hashable {
         var total = 0
         var streakOpen = true
         var warnings: [HistoryWarning] = []
+        var newest: Date?
         // One backward pass: the latest success, and the failures after it.
         try BackwardLineReader.read(path: path, chunkSize: reader.backwardChunkSize, torn: { offset, bytes in
             warnings.append(.torn(path, line: nil, offset: offset, bytes: bytes))
@@ -42,6 +46,7 @@ public struct HistoryCheck: Sendable, Hashable {
                 return true
             }
             total += 1
+            if newest == nil { newest = record.finishedAt }
             if record.status == .completed {
                 lastSuccess = record
                 return false
@@ -57,17 +62,17 @@ public struct HistoryCheck: Sendable, Hashable {
             let windowText = RecordFormatting.duration(milliseconds: window)
             guard let success = lastSuccess else {
                 let detail = total == 0 ? "no runs recorded" : "never succeeded in \(total) recorded run\(total == 1 ? "" : "s")"
-                return Outcome(passed: false, reason: "fail: \(job) has not succeeded within \(windowText) (\(detail))", warnings: warnings)
+                return Outcome(passed: false, reason: "fail: \(job) has not succeeded within \(windowText) (\(detail))", warnings: warnings, newest: newest)
             }
             let age = nowMs - RecordTime.milliseconds(success.finishedAt)
             if age > window {
-                return Outcome(passed: false, reason: "fail: \(job) has not succeeded within \(windowText) (last success \(RecordFormatting.duration(milliseconds: age)) ago, run \(success.run))", warnings: warnings)
+                return Outcome(passed: false, reason: "fail: \(job) has not succeeded within \(windowText) (last success \(RecordFormatting.duration(milliseconds: age)) ago, run \(success.run))", warnings: warnings, newest: newest)
             }
         }
         if let max = maxConsecutiveFailures, failures.count > max {
             let latest = failures[0]
             let error = latest.error.map { ": \($0)" } ?? ""
-            return Outcome(passed: false, reason: "fail: \(job) has \(failures.count) consecutive failure\(failures.count == 1 ? "" : "s") (at most \(max) allowed); latest \(latest.status.rawValue), run \(latest.run)\(error)", warnings: warnings)
+            return Outcome(passed: false, reason: "fail: \(job) has \(failures.count) consecutive failure\(failures.count == 1 ? "" : "s") (at most \(max) allowed); latest \(latest.status.rawValue), run \(latest.run)\(error)", warnings: warnings, newest: newest)
         }
         var parts: [String] = []
         if let success = lastSuccess {
@@ -78,7 +83,7 @@ public struct HistoryCheck: Sendable, Hashable {
         if maxConsecutiveFailures != nil {
             parts.append("\(failures.count) failure\(failures.count == 1 ? "" : "s") since")
         }
-        return Outcome(passed: true, reason: "pass: " + parts.joined(separator: "; "), warnings: warnings)
+        return Outcome(passed: true, reason: "pass: " + parts.joined(separator: "; "), warnings: warnings, newest: newest)
     }
 }
 

@@ -1,5 +1,6 @@
 public import Foundation
 import Definitions
+import GitStore
 public import History
 
 /// Where a root's history is, one rule for the daemon and every command that reads it.
@@ -20,14 +21,54 @@ public enum HistoryLocation {
     /// - Parameter problems: told about a `jobctl.yaml` with errors (its history folder, if it
     ///   could be read, is still used: reading history should not depend on the rest of it).
     public static func resolve(root: String, problems: (String) -> Void = { _ in }) -> HistoryFolder {
+        source(root: root, problems: problems).folder
+    }
+
+    /// Where a root's history is, and why there.
+    public struct Source: Sendable {
+        public enum Origin: Sendable, Hashable {
+            /// The folder a daemon announced in `.jobctl/history-folder`.
+            case daemon
+            /// `history.folder` of the working tree's `jobctl.yaml`, or its default `history`.
+            case configured
+        }
+
+        public var folder: HistoryFolder
+        public var origin: Origin
+
+        /// "the folder the daemon writes (.jobctl/history-folder)" or "history.folder of jobctl.yaml".
+        public var explanation: String {
+            switch origin {
+            case .daemon: "the folder the daemon writes, named in .jobctl/history-folder"
+            case .configured: "history.folder of jobctl.yaml; no daemon has announced a folder here"
+            }
+        }
+    }
+
+    /// ``resolve(root:problems:)`` with the reason for its answer.
+    public static func source(root: String, problems: (String) -> Void = { _ in }) -> Source {
         if let text = try? String(contentsOfFile: pointer(root: root), encoding: .utf8) {
             let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
             var isFolder: ObjCBool = false
             if path.hasPrefix("/"), FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-                return HistoryFolder(path: path)
+                return Source(folder: HistoryFolder(path: path), origin: .daemon)
             }
         }
-        return HistoryFolder(root: root, folder: configuredFolder(root: root, problems: problems))
+        return Source(folder: HistoryFolder(root: root, folder: configuredFolder(root: root, problems: problems)), origin: .configured)
+    }
+
+    /// When `file` (a history file) is committed to the git repository that holds it: its path in
+    /// the repository and the commit that last holds it at HEAD — a snapshot, not what a daemon
+    /// writes. Nil when it is not committed, or not in a repository.
+    public static func committedSnapshot(of file: String) -> (path: String, commit: String)? {
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath().path
+        guard let repository = try? GitRepository.discover(from: (absolute as NSString).deletingLastPathComponent),
+              let workdir = repository.workdir.map({ URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }),
+              absolute.hasPrefix(workdir + "/"),
+              let head = try? repository.headCommit() else { return nil }
+        let relative = String(absolute.dropFirst(workdir.count + 1))
+        guard (try? repository.entry(commit: head, path: relative)) ?? nil != nil else { return nil }
+        return (relative, String(head.hex.prefix(7)))
     }
 
     /// `history.folder` of the working tree's `jobctl.yaml`, else `history`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import History
+import Scheduler
 import Schedules
 
 /// `jobctl check`: a CI gate on a job's history. Prints one line saying why, and exits 0 when
@@ -18,7 +19,9 @@ struct CheckCommand: ParsableCommand {
         --max-consecutive-failures N: at most N failures (failed, timed_out, interrupted) since
         the last completed run; skipped, filtered, rate-limited, missed, blocked and cancelled
         runs neither break nor extend the streak.
-        Prints "pass: ..." or "fail: ..." on one line. Exit status: 0 pass, 1 fail or error.
+        Prints "pass: ..." or "fail: ..." on one line; on stderr, where the history it read came
+        from and how old its newest record is, with a warning when that file is committed to git
+        (a snapshot, not what the daemon writes). Exit status: 0 pass, 1 fail or error.
         """
     )
 
@@ -54,7 +57,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = try rootOptions.historyFolder()
+        let source = try rootOptions.historySource()
+        let folder = source.folder
         let check = HistoryCheck(succeededWithinMs: try window(), maxConsecutiveFailures: maxConsecutiveFailures)
         let outcome: HistoryCheck.Outcome
         do {
@@ -65,6 +69,12 @@ struct CheckCommand: ParsableCommand {
         }
         outcome.warnings.forEach { Console.error($0.description) }
         print(outcome.reason)
+        let file = (try? folder.file(forJob: job)) ?? folder.path
+        let age = outcome.newest.map { "its newest record finished \(RecordFormatting.duration(milliseconds: max(0, RecordTime.milliseconds(Date()) - RecordTime.milliseconds($0)))) ago" } ?? "it holds no records"
+        Console.error("note: read \(file) (\(source.explanation)); \(age)")
+        if let snapshot = HistoryLocation.committedSnapshot(of: file) {
+            Console.error("warning: \(snapshot.path) is committed to git (at \(snapshot.commit)): this judges a snapshot, not the history a daemon writes; keep history/ out of git (jobctl init's .gitignore) and read the daemon's history instead")
+        }
         if !outcome.passed { throw ExitCode(1) }
     }
 }

@@ -202,11 +202,16 @@ enum Table {
 extension RootOptions {
     /// The root's history folder, as the daemon writes it (see ``HistoryLocation``).
     func historyFolder() throws -> HistoryFolder {
+        try historySource().folder
+    }
+
+    /// The history folder and why it is there (``HistoryLocation/source(root:problems:)``).
+    func historySource() throws -> HistoryLocation.Source {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             Console.error("error: \(folder.path): no such folder")
             throw ExitCode(1)
         }
-        return HistoryLocation.resolve(root: folder.path) { Console.error($0) }
+        return HistoryLocation.source(root: folder.path) { Console.error($0) }
     }
 }
