@@ -154,10 +154,36 @@ extension Scheduler {
         public var job: JobID
         public var trigger: Trigger
         public var startedAt: Date
+        /// Which run of a fan-out it is.
+        public var fanout: Fanout?
     }
 
     public var runningRuns: [RunningRun] {
-        active.map { RunningRun(run: $0.key, job: $0.value.plan.job, trigger: $0.value.plan.trigger, startedAt: $0.value.startedAt) }.sorted { $0.run < $1.run }
+        active.map { RunningRun(run: $0.key, job: $0.value.plan.job, trigger: $0.value.plan.trigger, startedAt: $0.value.startedAt, fanout: $0.value.plan.fanout) }
+            .sorted { $0.run < $1.run }
+    }
+
+    /// A fan-out in progress: how many of its runs ended (and how), run, and wait for `maxParallel`.
+    public struct FanOutState: Sendable, Encodable {
+        public var group: String
+        public var job: JobID
+        public var size: Int
+        /// `maxParallel` (the size when the job sets none).
+        public var limit: Int
+        public var running: Int
+        public var waiting: Int
+        public var completed: Int
+        /// Ended otherwise: failed, timed out, cancelled, skipped...
+        public var notCompleted: Int
+    }
+
+    /// The fan-outs with runs running or waiting, oldest first.
+    public var fanOutsInProgress: [FanOutState] {
+        fanOuts.groups.map { id, group in
+            let completed = group.outcomes.values.filter { $0.status == .completed }.count
+            return FanOutState(group: id, job: group.job, size: group.size, limit: group.limit, running: group.running, waiting: group.waiting.count,
+                               completed: completed, notCompleted: group.outcomes.count - completed)
+        }.sorted { $0.group < $1.group }
     }
 
     public func nextFire(of job: JobID) -> DueFire? {

@@ -101,6 +101,27 @@ struct CommandTests {
         #expect(snapshot.stderr.contains("warning: history/a.jsonl is committed to git (at "), "\(snapshot.stderr)")
     }
 
+    @Test func historyShowsEachRunsPlaceInItsFanOutAndStatsHowFanOutsEnded() async throws {
+        // Fan-out g1: NL, BE completed; g2: NL failed then its retry completed, BE failed; g3: one of two recorded.
+        func cell(_ index: Int, _ group: String, _ cell: Int, _ status: RunStatus) -> RunRecord {
+            var r = record("fan", index, status: status)
+            r.fanout = Fanout(index: cell, of: 2, key: cell == 0 ? "market=NL" : "market=BE", group: group)
+            return r
+        }
+        let root = try root([cell(0, "g1", 0, .completed), cell(1, "g1", 1, .completed), cell(2, "g2", 0, .failed),
+                             cell(3, "g2", 1, .failed), cell(4, "g2", 0, .completed), cell(5, "g3", 0, .completed)])
+        let table = try await JobctlProcess.run(["history", "fan", "--root", root.path])
+        #expect(table.status == 0)
+        let lines = table.stdout.split(separator: "\n")
+        #expect(lines.first?.contains("FANOUT") == true, "\(table.stdout)")
+        #expect(lines.contains { $0.contains("1/2 market=NL") } && lines.contains { $0.contains("2/2 market=BE") }, "\(table.stdout)")
+        let stats = try await JobctlProcess.run(["history", "fan", "--root", root.path, "--stats"])
+        #expect(stats.stdout.contains("fan-outs      3: 1 all completed, 1 with a failure, 1 other"), "\(stats.stdout)")
+        let json = try await JobctlProcess.run(["history", "fan", "--root", root.path, "--stats", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((object?["fanOuts"] as? [String: Int]) == ["total": 3, "succeeded": 1, "failed": 1, "other": 1])
+    }
+
     @Test func logsPrintsAndFollowsUntilTheFinalRecord() async throws {
         let root = try root([])
         let run = RunIDGenerator().next(at: Date())

@@ -18,6 +18,7 @@ enum RecordLineDecoder {
         var count: Int?
         var firstScheduledFor: Int64?
         var lastScheduledFor: Int64?
+        var fanout: Fanout?
     }
 
     static func decode(_ line: UnsafeBufferPointer<UInt8>) -> Result<RunRecord, Failure> {
@@ -43,7 +44,7 @@ enum RecordLineDecoder {
         guard scan(line, into: &fields, materialize: false) == nil else { return nil }
         return Summary(status: fields.status!, finishedAt: fields.finishedAt!, durationMs: fields.durationMs,
                        scheduledFor: fields.scheduledFor, count: fields.count,
-                       firstScheduledFor: fields.firstScheduledFor, lastScheduledFor: fields.lastScheduledFor)
+                       firstScheduledFor: fields.firstScheduledFor, lastScheduledFor: fields.lastScheduledFor, fanout: fields.fanout)
     }
 
     private struct Fields {
@@ -193,7 +194,7 @@ enum RecordLineDecoder {
                         if materialize { fanout.key = s.string(span) }
                     } else if s.equals(name, "group") {
                         guard let span = s.span() else { return bad("fanout.group", "a string") }
-                        if materialize { fanout.group = s.string(span) }
+                        fanout.group = s.string(span) // --stats groups fan-outs by it
                     } else if !s.skipValue() {
                         return bad("fanout", "an object")
                     }

@@ -28,6 +28,20 @@ public struct HistoryStats: Sendable, Codable {
     public var durations: Durations?
     public var lastSuccess: RunRecord?
     public var lastFailure: RunRecord?
+    /// Matrix fan-outs among the records (by their `fanout.group`); nil when there are none.
+    public var fanOuts: FanOuts?
+
+    /// How the fan-outs ended, each judged by the last record of each of its runs (a retry's
+    /// record replaces its earlier attempt's).
+    public struct FanOuts: Sendable, Codable, Hashable {
+        public var total: Int
+        /// Every run recorded, every one completed.
+        public var succeeded: Int
+        /// At least one run failed, timed out or was interrupted.
+        public var failed: Int
+        /// Neither: runs not recorded (yet, or removed by retention), or cancelled, skipped, blocked.
+        public var other: Int
+    }
 
     public func count(_ status: RunStatus) -> Int { counts[status.rawValue] ?? 0 }
 }
@@ -45,12 +59,17 @@ struct StatsAccumulator {
     var durations: [Int64] = []
     var lastSuccess: Mark?
     var lastFailure: Mark?
+    /// Each fan-out's size and the last status of each of its runs, by index.
+    var fanOuts: [String: (size: Int, statuses: [Int: RunStatus])] = [:]
 
     /// Index of each status in `RunStatus.allCases`, by raw value bytes (no hashing in the loop).
     static let statusIndex: [RunStatus: Int] = Dictionary(uniqueKeysWithValues: RunStatus.allCases.enumerated().map { ($1, $0) })
 
     mutating func add(_ summary: RecordLineDecoder.Summary, path: String, line: Line) {
         counts[Self.statusIndex[summary.status]!] += 1
+        if let fanout = summary.fanout, let group = fanout.group {
+            fanOuts[group, default: (fanout.of, [:])].statuses[fanout.index] = summary.status
+        }
         if let duration = summary.durationMs { durations.append(duration) }
         if summary.status == .completed {
             if lastSuccess.map({ summary.finishedAt >= $0.finishedAt }) ?? true {
@@ -66,6 +85,9 @@ struct StatsAccumulator {
     mutating func merge(_ other: StatsAccumulator) {
         for i in counts.indices { counts[i] += other.counts[i] }
         durations += other.durations
+        for (group, entry) in other.fanOuts {
+            fanOuts[group, default: (entry.size, [:])].statuses.merge(entry.statuses) { _, new in new }
+        }
         if let mark = other.lastSuccess, lastSuccess.map({ mark.finishedAt >= $0.finishedAt }) ?? true { lastSuccess = mark }
         if let mark = other.lastFailure, lastFailure.map({ mark.finishedAt >= $0.finishedAt }) ?? true { lastFailure = mark }
     }
@@ -88,11 +110,26 @@ struct StatsAccumulator {
             }
             summary = HistoryStats.Durations(count: durations.count, p50Ms: rank(0.5), p95Ms: rank(0.95), maxMs: durations.last!)
         }
+        var fanOutStats: HistoryStats.FanOuts?
+        if !fanOuts.isEmpty {
+            var result = HistoryStats.FanOuts(total: fanOuts.count, succeeded: 0, failed: 0, other: 0)
+            for (_, entry) in fanOuts {
+                if entry.statuses.values.contains(where: \.isFailure) {
+                    result.failed += 1
+                } else if entry.statuses.count == entry.size, entry.statuses.values.allSatisfy({ $0 == .completed }) {
+                    result.succeeded += 1
+                } else {
+                    result.other += 1
+                }
+            }
+            fanOutStats = result
+        }
         return HistoryStats(
             job: job, total: total, counts: byName, ran: ran,
             successRate: ran > 0 ? Double(counts[Self.statusIndex[.completed]!]) / Double(ran) : nil,
             durations: summary,
-            lastSuccess: try lastSuccess.flatMap(Self.record), lastFailure: try lastFailure.flatMap(Self.record)
+            lastSuccess: try lastSuccess.flatMap(Self.record), lastFailure: try lastFailure.flatMap(Self.record),
+            fanOuts: fanOutStats
         )
     }
 

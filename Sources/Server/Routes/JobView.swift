@@ -106,6 +106,7 @@ struct JobDetail: Encodable, Sendable {
         var run: String
         var trigger: String
         var startedAt: String
+        var fanout: Fanout?
     }
 
     var job: JobView
@@ -113,6 +114,8 @@ struct JobDetail: Encodable, Sendable {
     var nextFires: [FireTimeItem]
     var lastRuns: [RunRecord]
     var runsInProgress: [InProgress]
+    /// Its fan-outs with runs running or waiting (`maxParallel`).
+    var fanOutsInProgress: [Scheduler.FanOutState]
 
     static func make(_ job: JobDefinition, api: JobctlAPI) async -> JobDetail {
         let scheduler = api.scheduler
@@ -136,6 +139,7 @@ struct JobDetail: Encodable, Sendable {
             retries: .init(max: job.retries.max, backoff: job.retries.backoff.description),
             steps: job.steps.map { .init(name: $0.name, kind: $0.kindName) })
         return JobDetail(job: view, definition: definition, nextFires: nextFires, lastRuns: Array(lastRuns),
-                         runsInProgress: running.map { .init(run: $0.run, trigger: $0.trigger.rawValue, startedAt: RecordTime.string($0.startedAt)) })
+                         runsInProgress: running.map { .init(run: $0.run, trigger: $0.trigger.rawValue, startedAt: RecordTime.string($0.startedAt), fanout: $0.fanout) },
+                         fanOutsInProgress: await scheduler.fanOutsInProgress.filter { $0.job == job.id })
     }
 }

@@ -14,6 +14,7 @@ struct RunRoutes {
         var status = "running"
         var trigger: String
         var startedAt: String
+        var fanout: Fanout?
     }
 
     struct RunList: Encodable {
@@ -48,7 +49,7 @@ struct RunRoutes {
             }
             guard let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) else { throw APIError.notFound("no run '\(run)'") }
             _ = try api.authorize(request, .read, job: running.job.rawValue)
-            return try JSONResponse.make(InProgress(run: run, job: running.job.rawValue, trigger: running.trigger.rawValue, startedAt: RecordTime.string(running.startedAt)))
+            return try JSONResponse.make(InProgress(run: run, job: running.job.rawValue, trigger: running.trigger.rawValue, startedAt: RecordTime.string(running.startedAt), fanout: running.fanout))
         }
         router.get("/api/runs/:run/log") { request, context -> Response in
             let run = try Self.runID(context)
@@ -154,7 +155,7 @@ struct RunRoutes {
         records.sort { ($0.finishedAt, $0.run) > ($1.finishedAt, $1.run) }
         let page = Array(records.dropFirst(start).prefix(limit))
         let running = await api.scheduler.runningRuns.filter { token.covers(job: $0.job.rawValue) && (query.get("job") == nil || query.get("job") == $0.job.rawValue) }
-        return RunList(runs: page, inProgress: running.map { InProgress(run: $0.run, job: $0.job.rawValue, trigger: $0.trigger.rawValue, startedAt: RecordTime.string($0.startedAt)) },
+        return RunList(runs: page, inProgress: running.map { InProgress(run: $0.run, job: $0.job.rawValue, trigger: $0.trigger.rawValue, startedAt: RecordTime.string($0.startedAt), fanout: $0.fanout) },
                        start: start, limit: limit, next: records.count > start + limit ? start + limit : nil)
     }
 }

@@ -121,6 +121,13 @@ struct HistoryCommand: ParsableCommand {
                     Self.oneLine(note, limit: 72),
                 ]
             }
+            // Matrix runs: which cell of which fan-out, `2/3 market=BE` (the group is the fan-out's id).
+            if records.contains(where: { $0.fanout != nil }) {
+                columns.insert("FANOUT", at: 4)
+                for (i, r) in records.enumerated() {
+                    rows[i].insert(r.fanout.map { "\($0.index + 1)/\($0.of)" + ($0.key.map { " " + $0 } ?? "") } ?? "-", at: 4)
+                }
+            }
             if job != nil {
                 columns.remove(at: 1)
                 for i in rows.indices { rows[i].remove(at: 1) }
@@ -148,6 +155,9 @@ struct HistoryCommand: ParsableCommand {
         func describe(_ r: RunRecord?) -> String {
             guard let r else { return "none" }
             return "\(HistoryTime.short(r.finishedAt))  run \(r.run)" + (job == nil ? "  (\(r.job))" : "") + (r.error.map { "  " + Self.oneLine($0, limit: 60) } ?? "")
+        }
+        if let fanOuts = stats.fanOuts {
+            lines.append("  fan-outs      \(fanOuts.total): \(fanOuts.succeeded) all completed, \(fanOuts.failed) with a failure, \(fanOuts.other) other (runs not all recorded, cancelled or skipped)")
         }
         lines.append("  last success  " + describe(stats.lastSuccess))
         lines.append("  last failure  " + describe(stats.lastFailure))
