@@ -90,7 +90,8 @@ extension Scheduler {
         }
     }
 
-    /// Records a run that was decided not to start.
+    /// Records a run that was decided not to start: the reason is its `error` when it is blocked
+    /// (a job it needs failed), else a warning (skipped, rate limited: policies doing their job).
     func recordDecision(_ plan: RunPlan, status: RunStatus, message: String) async {
         let now = clock.now()
         let run = ids.next(at: now)
@@ -99,7 +100,7 @@ extension Scheduler {
         await tracker.record(RunRecord(
             run: run, job: plan.job.rawValue, trigger: plan.trigger, status: status, scheduledFor: plan.scheduledFor,
             finishedAt: now, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout, commit: state?.commit,
-            warnings: plan.warnings + [message], event: event, node: options.node))
+            error: status == .blocked ? message : nil, warnings: plan.warnings + (status == .blocked ? [] : [message]), event: event, node: options.node))
     }
 
     /// Keeps the payload of the event behind a run or decision beside its log (nothing for runs

@@ -96,6 +96,38 @@ struct HTTPStepTests {
         #expect(outcome.error == "step 'get': GET http://127.0.0.1:\(server.port)/fail answered 500: GET /fail token=None body=")
     }
 
+    @Test("a json: body and a URL's query carry any value safely: quotes, braces and & cannot break out")
+    func jsonBodyAndQueryEscaping() async throws {
+        let server = try await EchoServer()
+        let fixture = try Fixture(job: #"""
+            params:
+              customer: {default: x}
+            steps:
+              - name: post
+                http:
+                  url: "http://127.0.0.1:\#(server.port)/hook?customer={{params.customer}}&fixed=1"
+                  json:
+                    customer: "{{params.customer}}"
+                    nested: {note: "for {{params.customer}}", list: ["{{params.customer}}", 3, true]}
+            """#)
+        let hostile = #"A "quoted" co", "admin": true, "x": "& y=1 {}"#
+        let outcome = await RunExecutor().execute(fixture.request(parameters: ["customer": .string(hostile)]))
+        #expect(outcome.status == .completed, "\(outcome.error ?? "")")
+        let output = try #require(outcome.steps.first?.output)
+        let line = try #require(output.split(separator: " ", maxSplits: 3).map(String.init) as [String]?)
+        #expect(line[0] == "POST")
+        let path = line[1]
+        let query = try #require(URLComponents(string: "http://h" + path)?.queryItems)
+        #expect(query == [URLQueryItem(name: "customer", value: hostile), URLQueryItem(name: "fixed", value: "1")], "\(path)")
+        let body = try #require(output.range(of: "body=").map { String(output[$0.upperBound...]) })
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(Set(sent.keys) == ["customer", "nested"], "no field smuggled in: \(body)")
+        #expect(sent["customer"] as? String == hostile)
+        let nested = try #require(sent["nested"] as? [String: Any])
+        #expect(nested["note"] as? String == "for " + hostile)
+        #expect((nested["list"] as? [Any])?.first as? String == hostile)
+    }
+
     @Test("an http step times out and is cancelled")
     func httpTimeout() async throws {
         let server = try await EchoServer()

@@ -130,4 +130,34 @@ struct ServeTests {
         let missing = try await JobctlProcess.run(["run", "nope", "--root", repo.path])
         #expect(missing.status == 1)
     }
+
+    @Test func theRateLimitCountsRunsOfTheCLIAndOfEarlierDaemonsAndForceOverridesIt() async throws {
+        let repo = try TemporaryGitRepository(files: [
+            "jobs/limited.yaml": "schedule: \"* * * * * *\"\nrateLimit: {max: 2, per: 1h}\nconcurrency: allow\nsteps:\n  - run: [\"true\"]\n",
+        ])
+        _ = try await JobctlProcess.run(["apply", "--root", repo.path])
+        let first = try await JobctlProcess.run(["run", "limited", "--root", repo.path, "--wait"])
+        #expect(first.status == 0, "\(first.stderr)")
+        // The daemon fires every second: one more run fits in the hour, then each fire is refused.
+        var daemon = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"])
+        #expect(try await eventually { records(repo, "limited").filter { $0.status == "rate_limited" }.count >= 2 }, "\(daemon.output)")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit(within: 90) == 0)
+        #expect(records(repo, "limited").filter { $0.status == "completed" }.count == 2)
+        // A new daemon counts the runs in history: still refused.
+        let before = records(repo, "limited").count
+        daemon = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"])
+        #expect(try await eventually { records(repo, "limited").count >= before + 2 }, "\(daemon.output)")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit(within: 90) == 0)
+        #expect(records(repo, "limited").filter { $0.status == "completed" }.count == 2, "a restart does not reset the limit")
+        // And so is the CLI, unless forced (which the record says).
+        let refused = try await JobctlProcess.run(["run", "limited", "--root", repo.path, "--wait"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("rate limit of 2 per 1h reached"), "\(refused.stderr)")
+        let forced = try await JobctlProcess.run(["run", "limited", "--root", repo.path, "--wait", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let last = try #require(try String(contentsOfFile: repo.path + "/history/limited.jsonl", encoding: .utf8).split(separator: "\n").last)
+        #expect(last.contains("\"status\":\"completed\"") && last.contains("started with --force: the rate limit was not applied"), "\(last)")
+    }
 }
