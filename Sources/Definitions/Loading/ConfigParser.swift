@@ -37,7 +37,7 @@ enum ConfigParser {
                 }
                 if argv.count == arguments.count { config.agents[name] = Agent(name: name, kind: .command(argv), timeout: timeout) }
             } else if let node = agent["http"] {
-                if let request = JobFileParser.readHTTP(node, path: "agents.\(name).http", scope: scope, context: context) {
+                if let request = JobFileParser.readHTTP(node, path: "agents.\(name).http", scope: scope, context: context, bodyless: "POST") {
                     config.agents[name] = Agent(name: name, kind: .http(request), timeout: timeout)
                 }
             }

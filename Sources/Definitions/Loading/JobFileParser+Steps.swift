@@ -110,7 +110,9 @@ extension JobFileParser {
         return nil
     }
 
-    static func readHTTP(_ node: YAMLNode, path: String, scope: ExpressionScope, context: LoadContext) -> HTTPRequest? {
+    /// - Parameter bodyless: the method when none is given and the request has no body (`GET`; an
+    ///   http agent's is `POST`: the prompt becomes its body).
+    static func readHTTP(_ node: YAMLNode, path: String, scope: ExpressionScope, context: LoadContext, bodyless: String = "GET") -> HTTPRequest? {
         guard let http = Fields(node, shape: FileShapes.http, path: path, context: context), let url = http.url("url", scope: scope) else { return nil }
         var headers: [String: Template] = [:]
         var valid = true
@@ -135,7 +137,7 @@ extension JobFileParser {
             return nil
         }
         guard valid else { return nil }
-        return HTTPRequest(method: method ?? (body == nil ? "GET" : "POST"), url: url, headers: headers, body: body, timeout: http.duration("timeout"))
+        return HTTPRequest(method: method ?? (body == nil ? bodyless : "POST"), url: url, headers: headers, body: body, timeout: http.duration("timeout"))
     }
 
     // MARK: notify
