@@ -97,7 +97,8 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     }
     let scheduler = Scheduler(root: options.root, clock: options.clock, tracker: tracker,
                               performer: ExecutionPerformer(secrets: options.secrets),
-                              options: Scheduler.Options(maxConcurrent: options.maxConcurrent, node: options.node), log: log)
+                              options: Scheduler.Options(maxConcurrent: options.maxConcurrent, node: options.node),
+                              notifications: NotificationService(history: history, secrets: options.secrets), log: log)
     let api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: options.root), log: log),
                         secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, log: log)
     return Daemon(options: options, scheduler: scheduler, api: api, history: history, lock: lock, log: log, onListening: onListening)

@@ -81,7 +81,9 @@ enum JobFields {
             let base = "notify[\(index)]"
             add("\(base).on", list(notification.on))
             switch notification.target {
-            case .webhook(let url): add("\(base).webhook", quote(url.source))
+            case .webhook(let url, let format):
+                add("\(base).webhook", quote(url.source))
+                if format != .json { add("\(base).format", format.rawValue) }
             case .notifier(let name): add("\(base).notifier", name)
             }
         }

@@ -98,9 +98,11 @@ extension Scheduler {
         let now = clock.now()
         let runID = ids.next(at: now)
         let event = await keepEvent(payload, job: job, run: runID)
-        await tracker.record(RunRecord(run: runID, job: job.id.rawValue, trigger: .event, status: .filtered, finishedAt: now,
-                                       params: parameters.mapValues(\.jsonScalar), commit: state?.commit,
-                                       warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], event: event, node: options.node))
+        let record = RunRecord(run: runID, job: job.id.rawValue, trigger: .event, status: .filtered, finishedAt: now,
+                               params: parameters.mapValues(\.jsonScalar), commit: state?.commit,
+                               warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], event: event, node: options.node)
+        await tracker.record(record)
+        announce(record, job: job)
         return runID
     }
 

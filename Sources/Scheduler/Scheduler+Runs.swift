@@ -96,11 +96,20 @@ extension Scheduler {
         let now = clock.now()
         let run = ids.next(at: now)
         log("warning: \(plan.job): \(message)")
-        let event = await keepEvent(plan.event, job: plan.definitionOverride ?? state?.definitions.jobs[plan.job], run: run)
-        await tracker.record(RunRecord(
+        let job = plan.definitionOverride ?? state?.definitions.jobs[plan.job]
+        let event = await keepEvent(plan.event, job: job, run: run)
+        let record = RunRecord(
             run: run, job: plan.job.rawValue, trigger: plan.trigger, status: status, scheduledFor: plan.scheduledFor,
             finishedAt: now, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout, commit: state?.commit,
-            error: status == .blocked ? message : nil, warnings: plan.warnings + (status == .blocked ? [] : [message]), event: event, node: options.node))
+            error: status == .blocked ? message : nil, warnings: plan.warnings + (status == .blocked ? [] : [message]), event: event, node: options.node)
+        await tracker.record(record)
+        announce(record, job: job)
+    }
+
+    /// Hands a written record to the notifications (which send in the background).
+    func announce(_ record: RunRecord, job: JobDefinition?) {
+        guard let notifications, let job else { return }
+        notifications.recordWritten(record, job: job, config: state?.definitions.config ?? RepositoryConfig())
     }
 
     /// Keeps the payload of the event behind a run or decision beside its log (nothing for runs
@@ -153,6 +162,7 @@ extension Scheduler {
         tracker.handOver(record)
         active[runID] = nil
         await tracker.finish(record)
+        announce(record, job: job)
 
         if (result.status == .failed || result.status == .timedOut) && plan.attempt <= job.retries.max && !stopping {
             var retry = plan

@@ -65,6 +65,8 @@ public actor Scheduler {
     public nonisolated let options: Options
     public nonisolated let tracker: RunTracker
     let performer: any RunPerformer
+    /// Sends what `notify:` asks for each record, in the background (nil: nothing is sent).
+    public nonisolated let notifications: NotificationService?
     let ids = RunIDGenerator()
     let log: @Sendable (String) -> Void
     let alarm: Alarm
@@ -86,8 +88,9 @@ public actor Scheduler {
     var admissionWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(root: String, clock: any SchedulerClock, tracker: RunTracker, performer: any RunPerformer, options: Options = Options(),
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+                notifications: NotificationService? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.root = root
+        self.notifications = notifications
         self.clock = clock
         self.tracker = tracker
         self.performer = performer
@@ -151,11 +154,13 @@ public actor Scheduler {
         let lastFire = await HistoryFacts.lastRecordedFire(of: job.id, tracker: tracker) ?? appliedAt
         let plan = CatchupPlanner.plan(schedule: schedule.jobSchedule(for: job.id), policy: schedule.catchup, window: schedule.catchupWindow, lastFire: lastFire, now: now)
         if let missed = plan.missed {
-            await tracker.record(RunRecord(
+            let record = RunRecord(
                 run: ids.next(at: now), job: job.id.rawValue, trigger: .catchup, status: .missed,
                 scheduledFor: missed.last, finishedAt: now, commit: state?.commit,
                 warnings: ["\(missed.count) fire\(missed.count == 1 ? "" : "s") missed while jobctl was not running (catchup: \(schedule.catchup.rawValue), window \(schedule.catchupWindow))"],
-                node: options.node, count: missed.count, firstScheduledFor: missed.first, lastScheduledFor: missed.last))
+                node: options.node, count: missed.count, firstScheduledFor: missed.first, lastScheduledFor: missed.last)
+            await tracker.record(record)
+            announce(record, job: job)
         }
         for fire in plan.run where (try? await tracker.claim(job: job.id, scheduledFor: fire.scheduledFor)) == true {
             await submit(FanOut.plans(job, trigger: .catchup, scheduledFor: fire.scheduledFor, parameters: [:], group: ids.next(at: now)), job: job)

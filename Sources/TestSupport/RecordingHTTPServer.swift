@@ -24,8 +24,8 @@ public final class RecordingHTTPServer: @unchecked Sendable {
     private let log: String
 
     static let script = #"""
-        import http.server, json, sys
-        responses = json.loads(sys.argv[1]); log = sys.argv[2]; served = {}
+        import http.server, json, sys, time
+        responses = json.loads(sys.argv[1]); log = sys.argv[2]; delays = json.loads(sys.argv[3]); default = sys.argv[4]; served = {}
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self): self.answer()
             def do_POST(self): self.answer()
@@ -35,11 +35,15 @@ public final class RecordingHTTPServer: @unchecked Sendable {
                 body = self.rfile.read(length).decode("utf-8", "replace")
                 with open(log, "a") as f:
                     f.write(json.dumps({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
+                for prefix, seconds in delays.items():
+                    if self.path.startswith(prefix): time.sleep(seconds)
                 route = next((p for p in sorted(responses, key=len, reverse=True) if self.path.startswith(p)), None)
-                status, text = 200, "ok"
+                status, text = 200, default
                 if route is not None:
                     n = served.get(route, 0); served[route] = n + 1
                     status, text = responses[route][min(n, len(responses[route]) - 1)]
+                if text == "{echo}":
+                    text = f"{self.command} {self.path} token={self.headers.get('X-Token')} body={body}"
                 data = text.encode()
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(data)))
@@ -52,13 +56,19 @@ public final class RecordingHTTPServer: @unchecked Sendable {
         server.serve_forever()
         """#
 
-    public init(responses: [String: [(status: Int, body: String)]] = [:]) async throws {
+    /// - Parameters:
+    ///   - responses: per path prefix, the answers in order (the last repeats).
+    ///   - delays: per path prefix, seconds to wait before answering (the request is recorded first).
+    ///   - echo: answer paths without a script with `METHOD PATH token=<X-Token> body=<body>`
+    ///     instead of `ok` (a scripted body `{echo}` answers so too).
+    public init(responses: [String: [(status: Int, body: String)]] = [:], delays: [String: Double] = [:], echo: Bool = false) async throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-http-\(UUID().uuidString).jsonl").path
         FileManager.default.createFile(atPath: log, contents: nil)
         let script = responses.mapValues { $0.map { [$0.status, $0.body] as [Any] } }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: script), as: UTF8.self)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, json, log]
+        let delayJSON = String(decoding: try JSONSerialization.data(withJSONObject: delays), as: UTF8.self)
+        process.arguments = ["python3", "-c", Self.script, json, log, delayJSON, echo ? "{echo}" : "ok"]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

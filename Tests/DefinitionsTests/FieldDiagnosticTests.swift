@@ -116,8 +116,19 @@ struct FieldDiagnosticTests {
             "jobs/x.yaml:4:15: error: 'notify[0].notifier': unknown notifier 'slack'; define it under 'notifiers' in jobctl.yaml",
         ])
         #expect(problems(minimalSteps + "notify:\n  - on: [failled]\n    webhook: \"${secrets.SLACK}\"\n") == [
-            "jobs/x.yaml:4:10: error: 'notify[0].on': 'failled' is not a final run status (did you mean 'failed'?); use completed, failed, timed_out, cancelled, skipped, filtered, rate_limited, missed, blocked, interrupted",
+            "jobs/x.yaml:4:10: error: 'notify[0].on': 'failled' is not a final run status (did you mean 'failed'?); use completed, failed, timed_out, cancelled, skipped, filtered, rate_limited, missed, blocked, interrupted, recovered, changed",
         ])
+        #expect(problems(minimalSteps + "notify:\n  - {on: [recovered, changed], webhook: \"${secrets.SLACK}\", format: slack}\n") == [])
+        #expect(problems(minimalSteps + "notify:\n  - {webhook: \"${secrets.X}\", format: discord}\n") == ["jobs/x.yaml:4:39: error: 'notify[0].format' must be one of json, slack, teams, ping, not 'discord'"])
+        #expect(problems(minimalSteps + "notify:\n  - {notifier: ops, format: slack}\n", config: "notifiers:\n  ops: {webhook: \"${secrets.OPS}\", format: teams}\n") == [
+            "jobs/x.yaml:4:21: error: 'notify[0].format' goes with 'webhook'; a notifier's format is set in jobctl.yaml",
+        ])
+    }
+
+    @Test func anSMTPNotifierIsRefusedUntilMailIsSent() {
+        let config = "notifiers:\n  mail:\n    smtp: {host: smtp.example.com, from: a@example.com, to: [b@example.com]}\n"
+        let found = diagnostics(["jobs/x.yaml": minimalSteps], config: config)
+        #expect(found.contains("jobctl.yaml:3:5: error: 'notifiers.mail.smtp': email notifications are not sent by this version of jobctl; use a webhook notifier (format: slack, teams, json or ping) until they are"), "\(found)")
     }
 
     @Test func needsAndCycles() {

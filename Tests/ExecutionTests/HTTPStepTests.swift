@@ -1,80 +1,22 @@
 import Foundation
 import Testing
 import Definitions
+import TestSupport
 @testable import Execution
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A real HTTP server on loopback: a python3 child process, stopped when released.
-final class EchoServer: Sendable {
-    let port: Int
-    private let process: Process
-
-    static let script = #"""
-        import http.server, sys, time
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self): self.answer()
-            def do_POST(self): self.answer()
-            def answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode()
-                if self.path.startswith("/slow"):
-                    time.sleep(30)
-                status = 500 if self.path.startswith("/fail") else 200
-                text = f"{self.command} {self.path} token={self.headers.get('X-Token')} body={body}"
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            def log_message(self, *args): pass
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """#
-
-    init() async throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", EchoServer.script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        // The first line is the port, printed once the server listens. Read off the cooperative
-        // pool: a blocking read there would stall the other tests' tasks.
-        let reader = pipe.fileHandleForReading
-        let line = await withCheckedContinuation { (continuation: CheckedContinuation<Data, Never>) in
-            DispatchQueue.global().async {
-                var line = Data()
-                while true {
-                    let byte = reader.readData(ofLength: 1)
-                    if byte.isEmpty || byte == Data("\n".utf8) { break }
-                    line.append(byte)
-                }
-                continuation.resume(returning: line)
-            }
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw CocoaError(.fileReadCorruptFile)
-        }
-        self.port = port
-    }
-
-    deinit {
-        // SIGKILL: a child of Foundation's Process may inherit a signal mask that blocks SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+/// The loopback server of these tests: echoes each request; `/fail` answers 500, `/slow` after 30 s.
+func echoServer() async throws -> RecordingHTTPServer {
+    try await RecordingHTTPServer(responses: ["/fail": [(500, "{echo}")]], delays: ["/slow": 30], echo: true)
 }
 
 @Suite("http steps and http agents, against a real loopback server")
 struct HTTPStepTests {
     @Test("an http step sends the rendered request; a 2xx body is its output; non-2xx fails it")
     func httpStep() async throws {
-        let server = try await EchoServer()
+        let server = try await echoServer()
         let fixture = try Fixture(job: #"""
             params:
               market: {default: NL}
@@ -98,7 +40,7 @@ struct HTTPStepTests {
 
     @Test("a json: body and a URL's query carry any value safely: quotes, braces and & cannot break out")
     func jsonBodyAndQueryEscaping() async throws {
-        let server = try await EchoServer()
+        let server = try await echoServer()
         let fixture = try Fixture(job: #"""
             params:
               customer: {default: x}
@@ -130,7 +72,7 @@ struct HTTPStepTests {
 
     @Test("an http step times out and is cancelled")
     func httpTimeout() async throws {
-        let server = try await EchoServer()
+        let server = try await echoServer()
         let fixture = try Fixture(job: #"""
             steps:
               - name: slow
@@ -144,7 +86,7 @@ struct HTTPStepTests {
 
     @Test("an http agent gets the prompt as the body; the response is the report")
     func httpAgent() async throws {
-        let server = try await EchoServer()
+        let server = try await echoServer()
         let fixture = try Fixture(
             job: #"""
                 steps:

@@ -15,7 +15,7 @@ final class SchedulerHarness: Sendable {
     let loop: Task<Void, Never>
 
     init(jobs: [String: String], config: String? = nil, start: String, maxConcurrent: Int = 64, appliedAt: String? = nil, root existing: TemporaryRoot? = nil,
-         secrets: SecretStore = SecretStore(environment: [:], file: nil)) async throws {
+         secrets: SecretStore = SecretStore(environment: [:], file: nil), notifications: NotificationService.Options? = nil) async throws {
         root = try existing ?? TemporaryRoot()
         for (path, text) in jobs { try root.write(path, text) }
         if let config { try root.write("jobctl.yaml", config) }
@@ -23,7 +23,8 @@ final class SchedulerHarness: Sendable {
         history = HistoryFolder(root: root.path)
         tracker = RunTracker(root: root.path, history: history, recorder: FileRunRecorder(folder: history, durability: .unsynced), clock: clock, node: "test")
         scheduler = Scheduler(root: root.path, clock: clock, tracker: tracker, performer: ExecutionPerformer(secrets: secrets),
-                              options: Scheduler.Options(maxConcurrent: maxConcurrent, node: "test"))
+                              options: Scheduler.Options(maxConcurrent: maxConcurrent, node: "test"),
+                              notifications: notifications.map { [history] in NotificationService(history: history, secrets: secrets, options: $0) })
         let definitions = try RootFolder(path: root.path).load()
         precondition(definitions.isValid, definitions.diagnostics.map(\.description).joined(separator: "\n"))
         await scheduler.load(AppliedState(commit: "0123456789abcdef", definitions: definitions, appliedAt: Self.date(appliedAt ?? start)))

@@ -154,17 +154,24 @@ extension JobFileParser {
             if let list = notify.stringList("on") {
                 statuses = []
                 for (status, node) in list {
-                    guard FileShapes.statuses.contains(status) else {
-                        context.error("'\(path).on': '\(status)' is not a final run status\(Suggestion.didYouMean(status, among: FileShapes.statuses)); use \(FileShapes.statuses.joined(separator: ", "))", at: node)
+                    guard FileShapes.notificationEvents.contains(status) else {
+                        context.error("'\(path).on': '\(status)' is not a final run status\(Suggestion.didYouMean(status, among: FileShapes.notificationEvents)); use \(FileShapes.notificationEvents.joined(separator: ", "))", at: node)
                         ok = false
                         continue
                     }
                     statuses.append(status)
                 }
             }
+            let chosen = notify.enumeration("format", as: WebhookFormat.self)
+            if notify.has("format"), chosen == nil { ok = false }
+            let format = chosen ?? .json
             if let url = notify.url("webhook", scope: Self.notificationScope) {
-                result.append(Notification(on: statuses, target: .webhook(url)))
+                result.append(Notification(on: statuses, target: .webhook(url, format)))
             } else if let name = notify.name("notifier") {
+                if notify.has("format") {
+                    context.error("'\(path).format' goes with 'webhook'; a notifier's format is set in jobctl.yaml", at: notify.keyNode("format")!)
+                    ok = false
+                }
                 if config.notifiers[name] == nil {
                     let known = config.notifiers.keys.sorted()
                     context.error("'\(path).notifier': unknown notifier '\(name)'\(Suggestion.didYouMean(name, among: known)); define it under 'notifiers' in jobctl.yaml", at: notify["notifier"]!)

@@ -27,7 +27,7 @@ extension JobDefinition {
             for variable in step.environment { add(variable.value) }
         }
         for notification in notifications {
-            if case .webhook(let url) = notification.target { add(url) }
+            if case .webhook(let url, _) = notification.target { add(url) }
         }
         return names
     }

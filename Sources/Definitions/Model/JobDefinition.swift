@@ -171,10 +171,23 @@ public enum HTTPBody: Sendable, Hashable {
 
 public struct Notification: Sendable, Hashable {
     public enum Target: Sendable, Hashable {
-        case webhook(Template)
+        case webhook(Template, WebhookFormat)
         case notifier(String)
     }
 
+    /// Final statuses, `recovered` and `changed`.
     public var on: [String]
     public var target: Target
+}
+
+/// The message a webhook gets.
+public enum WebhookFormat: String, Sendable, Hashable, CaseIterable {
+    /// `POST` `{"event", "job", "record", ...}`: the run record as history holds it.
+    case json
+    /// `POST` a Slack message: a `text` fallback and Block Kit `blocks`.
+    case slack
+    /// `POST` a Microsoft Teams message carrying an Adaptive Card.
+    case teams
+    /// `GET` the URL, nothing else: a dead man's switch such as a healthchecks.io check.
+    case ping
 }

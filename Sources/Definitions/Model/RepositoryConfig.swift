@@ -43,21 +43,11 @@ public struct Agent: Sendable {
 
 public struct Notifier: Sendable {
     public enum Kind: Sendable {
-        case webhook(Template)
-        case smtp(SMTPSettings)
+        case webhook(Template, WebhookFormat)
     }
 
     public var name: String
     public var kind: Kind
-}
-
-public struct SMTPSettings: Sendable, Hashable {
-    public var host: String
-    public var port: Int
-    public var from: String
-    public var to: [String]
-    public var username: String?
-    public var password: String?
 }
 
 public struct HistorySettings: Sendable, Hashable {

@@ -49,9 +49,17 @@ public enum FileShapes {
         FieldShape("if", .string(.expression), "Run the step only when this condition holds."),
     ], exactlyOneOf: [["run", "agent", "http"]])
 
+    /// What a notification may be sent on: a final status, `recovered` (the first success after a
+    /// failure) or `changed` (a status other than the previous run's).
+    static let notificationEvents = statuses + ["recovered", "changed"]
+
+    /// The shapes of a webhook's message.
+    static let webhookFormats = ["json", "slack", "teams", "ping"]
+
     public static let notify = ObjectShape("notification", "Where to report runs that end in the listed statuses.", fields: [
-        FieldShape("on", .list(.enumeration(statuses)), "Final statuses that notify (default: failed, timed_out)."),
-        FieldShape("webhook", .string(.url), "URL to POST the run record to; usually ${secrets.NAME}."),
+        FieldShape("on", .list(.enumeration(notificationEvents)), "Final statuses, recovered or changed (default: failed, timed_out)."),
+        FieldShape("webhook", .string(.url), "URL to POST the message to; usually ${secrets.NAME}."),
+        FieldShape("format", .enumeration(webhookFormats), "The webhook's message: json (default), slack, teams or ping."),
         FieldShape("notifier", .string(.name), "A notifier from jobctl.yaml."),
     ], exactlyOneOf: [["webhook", "notifier"]])
 
@@ -117,8 +125,9 @@ public enum FileShapes {
     ], required: ["host", "from", "to"])
 
     public static let notifier = ObjectShape("notifier", "A named notification target. Exactly one of webhook, smtp.", fields: [
-        FieldShape("webhook", .string(.url), "URL to POST run records to."),
-        FieldShape("smtp", .object(smtp), "Mail settings."),
+        FieldShape("webhook", .string(.url), "URL to POST the message to."),
+        FieldShape("format", .enumeration(webhookFormats), "The webhook's message: json (default), slack, teams or ping."),
+        FieldShape("smtp", .object(smtp), "Mail settings (not sent yet: validate refuses them)."),
     ], exactlyOneOf: [["webhook", "smtp"]])
 
     public static let history = ObjectShape("history", "Where run history goes and how long it is kept.", fields: [

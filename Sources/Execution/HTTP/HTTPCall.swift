@@ -12,6 +12,8 @@ struct HTTPCall: Sendable {
     var url: String
     var headers: [String: String]
     var body: String?
+    /// Give up after this long without an answer (nil: the caller's own timeout applies).
+    var timeout: TimeInterval?
 
     struct Response: Sendable {
         var status: Int
@@ -26,7 +28,7 @@ struct HTTPCall: Sendable {
         var request = URLRequest(url: target)
         request.httpMethod = method
         // The step's own timeouts apply; URLSession's idle timeout would cut long agent calls.
-        request.timeoutInterval = 7 * 24 * 3600
+        request.timeoutInterval = timeout ?? 7 * 24 * 3600
         for (name, value) in headers {
             request.setValue(value, forHTTPHeaderField: name)
         }
@@ -46,7 +48,8 @@ struct HTTPCall: Sendable {
             (data, response) = try await session.data(for: request)
         } catch {
             if Task.isCancelled { throw HTTPCallError(message: "cancelled", cancelled: true) }
-            throw HTTPCallError(message: "\(method) \(HTTPCall.withoutQuery(url)) failed: \(error.localizedDescription)")
+            throw HTTPCallError(message: "\(method) \(HTTPCall.withoutQuery(url)) failed: \(error.localizedDescription)",
+                                transport: (error as? URLError).map { HTTPCallError.transportReason($0.code) } ?? "the request failed")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         return Response(status: status, body: String(decoding: data.prefix(responseCap), as: UTF8.self))
@@ -65,4 +68,18 @@ struct HTTPCall: Sendable {
 struct HTTPCallError: Error, Sendable {
     var message: String
     var cancelled = false
+    /// What went wrong, in words that name no host, port or URL (for messages about secret URLs).
+    var transport = "the request failed"
+
+    static func transportReason(_ code: URLError.Code) -> String {
+        switch code {
+        case .cannotConnectToHost, .networkConnectionLost, .notConnectedToInternet: "could not connect"
+        case .timedOut: "no answer in time"
+        case .cannotFindHost, .dnsLookupFailed: "the host name did not resolve"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
+             .serverCertificateHasUnknownRoot, .clientCertificateRejected: "the TLS handshake failed"
+        case .badServerResponse, .cannotParseResponse: "the answer was not HTTP"
+        default: "the request failed"
+        }
+    }
 }

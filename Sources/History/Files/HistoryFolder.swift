@@ -84,6 +84,17 @@ public struct HistoryFolder: Sendable, Hashable {
         return try relativeArtifact(artifact, job: job, run: run)
     }
 
+    /// Appends one line (a newline is added) to `history/<job>/<run>.<artifact>` in one `write(2)`
+    /// with `O_APPEND`, the job's folder created when missing: for `.notify.jsonl`, a line per
+    /// notification attempt.
+    public func appendLine(_ bytes: [UInt8], to artifact: Artifact, job: String, run: String) throws(HistoryError) {
+        let file = try self.artifact(artifact, job: job, run: run)
+        try SystemCalls.createFolders((file as NSString).deletingLastPathComponent)
+        let fd = try SystemCalls.open(file, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        defer { close(fd) }
+        try SystemCalls.writeAll(fd, bytes + [UInt8(ascii: "\n")], path: file)
+    }
+
     /// Every job with a history file, sorted.
     public func jobs() -> [String] {
         var found: [String] = []

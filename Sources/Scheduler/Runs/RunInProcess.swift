@@ -33,7 +33,11 @@ public enum RunInProcess {
         let written = Mutex<[RunRecord]>([])
         let recorder = ObservedRecorder(FileRunRecorder(folder: history), observers: [{ record in written.withLock { $0.append(record) } }])
         let tracker = RunTracker(root: root, history: history, recorder: recorder, clock: clock, node: node)
-        let scheduler = Scheduler(root: root, clock: clock, tracker: tracker, performer: performer, options: Scheduler.Options(node: node))
+        // Notifications of a run started here are sent before the command returns: one attempt
+        // each (no retries to wait out in a terminal).
+        let notifications = NotificationService(history: history, secrets: performer.secrets, options: .init(retryDelays: []))
+        let scheduler = Scheduler(root: root, clock: clock, tracker: tracker, performer: performer, options: Scheduler.Options(node: node),
+                                  notifications: notifications)
         await scheduler.load(state, catchingUp: false)
         let runs: [String]
         do {
@@ -43,6 +47,7 @@ public enum RunInProcess {
         }
         started(runs)
         await scheduler.waitUntilIdle()
+        await notifications.waitUntilIdle()
         // Every record this process wrote for the request: its runs, their retries, and the
         // runs of its fan-out that waited for maxParallel.
         return written.withLock { $0 }.filter { $0.job == id.rawValue }

@@ -1,0 +1,43 @@
+public import Definitions
+public import History
+
+/// Which notifications a record sends: the job's `notify:` entries (a `notifier` resolved through
+/// `jobctl.yaml`) whose `on` lists the record's status, `recovered` or `changed`. Pure.
+public enum NotificationPlan {
+    /// One message to send.
+    public struct Delivery: Sendable, Hashable {
+        /// `notify[0]`, or `notify[1] (notifier team)`: what the attempt lines name (never the URL).
+        public var target: String
+        public var url: Template
+        public var format: WebhookFormat
+        /// What it is sent on: the status, `recovered` or `changed`.
+        public var event: String
+    }
+
+    /// - Parameter previous: the status of the previous run of the same job and matrix cell
+    ///   (nil: none), which `recovered` and `changed` compare with.
+    public static func deliveries(for record: RunRecord, job: JobDefinition, config: RepositoryConfig, previous: RunStatus?) -> [Delivery] {
+        var result: [Delivery] = []
+        for (index, notification) in job.notifications.enumerated() {
+            guard let event = event(of: notification, record: record, previous: previous) else { continue }
+            switch notification.target {
+            case .webhook(let url, let format):
+                result.append(Delivery(target: "notify[\(index)]", url: url, format: format, event: event))
+            case .notifier(let name):
+                guard case .webhook(let url, let format)? = config.notifiers[name]?.kind else { continue }
+                result.append(Delivery(target: "notify[\(index)] (notifier \(name))", url: url, format: format, event: event))
+            }
+        }
+        return result
+    }
+
+    /// The first of the entry's `on` that the record meets: its own status, then `recovered` (a
+    /// completed run after one that failed, timed out or was interrupted), then `changed`.
+    static func event(of notification: Notification, record: RunRecord, previous: RunStatus?) -> String? {
+        if notification.on.contains(record.status.rawValue) { return record.status.rawValue }
+        guard record.status.ran, let previous else { return nil }
+        if notification.on.contains("recovered"), record.status == .completed, previous.isFailure { return "recovered" }
+        if notification.on.contains("changed"), record.status != previous { return "changed" }
+        return nil
+    }
+}

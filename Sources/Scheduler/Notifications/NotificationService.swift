@@ -1,0 +1,113 @@
+public import Definitions
+public import Execution
+import Expressions
+public import Foundation
+public import History
+import Synchronization
+
+/// Delivers notifications off the scheduler: a run's record is handed over when it is written
+/// (``recordWritten(_:job:config:)`` returns at once), and each delivery runs in its own task —
+/// a dead or slow endpoint never delays a fire or another run, only its own retries.
+///
+/// Each attempt is appended as one line to `history/<job>/<run>.notify.jsonl`; the run's record
+/// is never rewritten:
+///
+/// ```json
+/// {"at":"2026-11-22T08:15:13.020Z","target":"notify[0] (notifier team)","format":"slack","on":"failed","attempt":1,"status":200,"outcome":"delivered"}
+/// ```
+///
+/// An attempt that got no answer, a 5xx, 408 or 429 is retried after each of
+/// ``Options/retryDelays`` in turn (`outcome: "retrying"`, then `"delivered"` or `"gave_up"`);
+/// another status, or a missing secret, gives up at once. Messages never carry the URL.
+public final class NotificationService: Sendable {
+    public struct Options: Sendable {
+        /// Waits before the second, third … attempt (their count is the number of retries).
+        public var retryDelays: [Duration]
+        /// How long one attempt may take.
+        public var timeout: TimeInterval
+
+        public init(retryDelays: [Duration] = [.seconds(5), .seconds(30), .seconds(120)], timeout: TimeInterval = 10) {
+            self.retryDelays = retryDelays
+            self.timeout = timeout
+        }
+    }
+
+    public let history: HistoryFolder
+    let sender: WebhookSender
+    let options: Options
+    private let io = IOQueue(label: "jobctl.notifications")
+    private let state = Mutex<(pending: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+
+    public init(history: HistoryFolder, secrets: SecretStore, options: Options = Options()) {
+        self.history = history
+        self.options = options
+        sender = WebhookSender(secrets: secrets, timeout: options.timeout)
+    }
+
+    /// Sends what the job's `notify:` asks for this record, in the background.
+    public func recordWritten(_ record: RunRecord, job: JobDefinition, config: RepositoryConfig) {
+        guard !job.notifications.isEmpty else { return }
+        state.withLock { $0.pending += 1 }
+        Task.detached { [self] in
+            await deliver(record, job: job, config: config)
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.pending -= 1
+                guard state.pending == 0 else { return [] }
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            waiters.forEach { $0.resume() }
+        }
+    }
+
+    /// Waits until every delivery handed over so far has ended (delivered or given up).
+    public func waitUntilIdle() async {
+        await withCheckedContinuation { continuation in
+            let idle = state.withLock { state -> Bool in
+                if state.pending == 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    private func deliver(_ record: RunRecord, job: JobDefinition, config: RepositoryConfig) async {
+        let reader = HistoryReader(folder: history)
+        // The previous run of the same job and matrix cell, for `recovered` and `changed`.
+        let previous = await io.run {
+            try? reader.lastRecord(job: record.job) { other in
+                other.run != record.run && other.status.ran && other.fanout?.key == record.fanout?.key && other.finishedAt <= record.finishedAt
+            }
+        }
+        let deliveries = NotificationPlan.deliveries(for: record, job: job, config: config, previous: previous?.status)
+        guard !deliveries.isEmpty else { return }
+        let roots = HistoryFacts.untilContext(job: job, record: record).values
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in deliveries {
+                group.addTask { await self.send(delivery, record: record, job: job, roots: roots) }
+            }
+        }
+    }
+
+    private func send(_ delivery: NotificationPlan.Delivery, record: RunRecord, job: JobDefinition, roots: [String: Value]) async {
+        let message = WebhookMessage.make(delivery.format, record: record, job: job, event: delivery.event)
+        var attempt = 1
+        while true {
+            let outcome = await sender.send(url: delivery.url, method: message.method, body: message.body, contentType: message.contentType, roots: roots)
+            let retrying = !outcome.succeeded && outcome.retryable && attempt <= options.retryDelays.count
+            var line: [String: Value] = [
+                "at": .string(RecordTime.string(Date())), "target": .string(delivery.target), "format": .string(delivery.format.rawValue),
+                "on": .string(delivery.event), "attempt": .number(Double(attempt)),
+                "outcome": .string(outcome.succeeded ? "delivered" : retrying ? "retrying" : "gave_up"),
+            ]
+            if let status = outcome.status { line["status"] = .number(Double(status)) }
+            if let error = outcome.error { line["error"] = .string(error) }
+            let bytes = Array(Value.object(line).description.utf8)
+            await io.run { [history] in try? history.appendLine(bytes, to: .notifications, job: record.job, run: record.run) }
+            guard retrying else { return }
+            try? await Task.sleep(for: options.retryDelays[attempt - 1])
+            attempt += 1
+        }
+    }
+}

@@ -1,0 +1,91 @@
+public import Definitions
+public import Expressions
+public import History
+
+/// The request a webhook notification makes, in each ``WebhookFormat``. Pure: built from the
+/// record, the job and what the message is sent on.
+public struct WebhookMessage: Sendable, Hashable {
+    public var method: String
+    public var body: String?
+    public var contentType: String?
+
+    public static func make(_ format: WebhookFormat, record: RunRecord, job: JobDefinition, event: String) -> WebhookMessage {
+        switch format {
+        case .ping:
+            return WebhookMessage(method: "GET", body: nil, contentType: nil)
+        case .json:
+            let body = "{\"event\":" + quoted(event) + ",\"job\":" + quoted(job.id.rawValue) + ",\"name\":" + quoted(job.name)
+                + ",\"summary\":" + quoted(summary(record, job: job)) + ",\"record\":" + record.jsonLine + "}"
+            return WebhookMessage(method: "POST", body: body, contentType: "application/json")
+        case .slack:
+            // A `text` fallback (notifications, screen readers) and Block Kit blocks.
+            let facts = details(record).map { "*\($0.0):* \(slackEscaped($0.1))" }.joined(separator: "\n")
+            let message: Value = [
+                "text": .string(summary(record, job: job)),
+                "blocks": [
+                    ["type": "section", "text": ["type": "mrkdwn", "text": .string("\(icon(record.status)) *\(slackEscaped(job.name))* \(slackEscaped(headline(record)))")]],
+                    ["type": "section", "text": ["type": "mrkdwn", "text": .string(facts)]],
+                    ["type": "context", "elements": [["type": "mrkdwn", "text": .string("jobctl · \(slackEscaped(job.id.rawValue)) · on \(event)")]]],
+                ],
+            ]
+            return WebhookMessage(method: "POST", body: message.description, contentType: "application/json")
+        case .teams:
+            // A message with one Adaptive Card attachment, as Teams' incoming webhooks and
+            // workflows take it.
+            let facts: [Value] = details(record).map { ["title": .string($0.0), "value": .string($0.1)] }
+            let card: Value = [
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": [
+                    ["type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": .string("\(job.name) \(headline(record))")],
+                    ["type": "FactSet", "facts": .array(facts)],
+                    ["type": "TextBlock", "isSubtle": true, "wrap": true, "text": .string("jobctl · \(job.id.rawValue) · on \(event)")],
+                ],
+            ]
+            let message: Value = ["type": "message", "attachments": [["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": .null, "content": card]]]
+            return WebhookMessage(method: "POST", body: message.description, contentType: "application/json")
+        }
+    }
+
+    /// `Weekly report (reports/weekly) failed: step 'ask' exited 2 — run 2026…`
+    static func summary(_ record: RunRecord, job: JobDefinition) -> String {
+        "\(job.name) (\(job.id)) \(headline(record)) — run \(record.run)"
+    }
+
+    static func headline(_ record: RunRecord) -> String {
+        let cell = record.fanout?.key.map { " [\($0)]" } ?? ""
+        return "\(record.status.rawValue.replacingOccurrences(of: "_", with: " "))\(cell)" + (record.error.map { ": \($0)" } ?? "")
+    }
+
+    static func details(_ record: RunRecord) -> [(String, String)] {
+        var facts: [(String, String)] = [("Run", record.run), ("Trigger", record.trigger.rawValue)]
+        if let scheduled = record.scheduledFor { facts.append(("Scheduled for", RecordTime.string(scheduled))) }
+        if let duration = record.durationMs { facts.append(("Duration", RecordFormatting.duration(milliseconds: duration))) }
+        if let exit = record.exitCode { facts.append(("Exit code", String(exit))) }
+        if let attempt = record.attempt, attempt > 1 { facts.append(("Attempt", String(attempt))) }
+        if let commit = record.commit { facts.append(("Commit", String(commit.prefix(7)))) }
+        if let log = record.log { facts.append(("Log", log)) }
+        return facts
+    }
+
+    static func icon(_ status: RunStatus) -> String {
+        switch status {
+        case .completed: ":white_check_mark:"
+        case .failed, .timedOut, .interrupted: ":x:"
+        case .blocked, .cancelled: ":no_entry:"
+        default: ":information_source:"
+        }
+    }
+
+    /// Slack's mrkdwn treats `&`, `<` and `>` as markup: escaped as its docs ask.
+    static func slackEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = ""
+        Value.writeQuoted(text, to: &out)
+        return out
+    }
+}
