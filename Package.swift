@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
@@ -67,6 +68,8 @@ let package = Package(
                 "Scheduler", "History", "Definitions", "Schedules", "Expressions", "Execution",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Markdown → HTML for run reports (its output is sanitised by ReportPage).
+                .product(name: "Ink", package: "Ink"),
             ],
             // The OpenAPI document, compiled into the binary as bytes (served at /api/openapi.yaml).
             resources: [.embedInCode("Resources/openapi.yaml")],

@@ -29,7 +29,7 @@ extension Scheduler {
     /// - Returns: the ids of the runs started (several for a matrix fan-out; empty when queued).
     /// - Throws: `TriggerRefusal` for an unknown job, invalid parameters, a concurrency refusal or a rate limit.
     public func trigger(_ id: JobID, trigger: Trigger, parameters: [String: ParameterInput] = [:], event: Value = .null,
-                        definitionOverride: JobDefinition? = nil, force: Bool = false) async throws(TriggerRefusal) -> [String] {
+                        definitionOverride: JobDefinition? = nil, force: Bool = false, rerunOf: String? = nil) async throws(TriggerRefusal) -> [String] {
         guard !stopping else { throw TriggerRefusal(reason: .stopping, message: "jobctl is stopping") }
         guard let job = definitionOverride ?? state?.definitions.jobs[id] else {
             let known = state?.definitions.invalidJobs.contains(id) == true ? " (its file is invalid)" : ""
@@ -46,6 +46,7 @@ extension Scheduler {
         for index in plans.indices {
             plans[index].definitionOverride = definitionOverride
             plans[index].force = force
+            plans[index].rerunOf = rerunOf
         }
         var started: [String] = []
         var refusals: [TriggerRefusal] = []
@@ -60,6 +61,17 @@ extension Scheduler {
         // Refused only when no run of the request started or waits to start.
         if refusals.count == outcomes.count, let first = refusals.first { throw first }
         return started
+    }
+
+    /// Re-runs a recorded run (see ``RerunSource``): its job as applied now, with its parameters and
+    /// matrix cell, replaying its event's payload; trigger `rerun`, the record's `rerunOf` naming it.
+    /// Policies (concurrency, rate limit) hold as for any run.
+    public func rerun(_ run: String) async throws(TriggerRefusal) -> [String] {
+        let source: RerunSource
+        do { source = try RerunSource.load(run: run, history: tracker.history) } catch {
+            throw TriggerRefusal(reason: error.reason == .unknownRun ? .unknownRun : .notRunnable, message: error.message)
+        }
+        return try await trigger(source.job, trigger: .rerun, parameters: source.parameters, event: source.event, rerunOf: run)
     }
 
     /// Offers an event to every applied, enabled job whose `on.events` lists `type` (or, with

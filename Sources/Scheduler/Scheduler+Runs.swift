@@ -101,7 +101,8 @@ extension Scheduler {
         let record = RunRecord(
             run: run, job: plan.job.rawValue, trigger: plan.trigger, status: status, scheduledFor: plan.scheduledFor,
             finishedAt: now, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout, commit: state?.commit,
-            error: status == .blocked ? message : nil, warnings: plan.warnings + (status == .blocked ? [] : [message]), event: event, node: options.node)
+            error: status == .blocked ? message : nil, warnings: plan.warnings + (status == .blocked ? [] : [message]), event: event,
+            rerunOf: plan.rerunOf, node: options.node)
         await tracker.record(record)
         announce(record, job: job)
     }
@@ -117,7 +118,7 @@ extension Scheduler {
     func keepEvent(_ payload: Value, job: JobDefinition?, run: String) async -> String? {
         if case .null = payload { return nil }
         guard let job else { return nil }
-        return await tracker.keepEvent(EventPayload.contents(payload, job: job, secrets: performer.secrets), job: job.id.rawValue, run: run)
+        return await tracker.keep(EventPayload.contents(payload, job: job, secrets: performer.secrets), as: .event, job: job.id.rawValue, run: run)
     }
 
     // MARK: Running
@@ -150,13 +151,19 @@ extension Scheduler {
             warnings.append("cancelled: replaced by \(replacedBy) (concurrency: replace)")
         }
         if plan.force { warnings.append("started with --force: the rate limit was not applied") }
+        // The report (an agent step's output) is kept beside the log before the record names it.
+        var report: String?
+        if let output = result.output {
+            report = await tracker.keep(Array(output.utf8), as: .report, job: plan.job.rawValue, run: runID)
+        }
         let record = RunRecord(
             run: runID, job: plan.job.rawValue, trigger: plan.trigger, status: result.status,
             scheduledFor: plan.scheduledFor, startedAt: result.startedAt, finishedAt: result.finishedAt,
             durationMs: max(0, RecordTime.milliseconds(result.finishedAt) - RecordTime.milliseconds(result.startedAt)),
             exitCode: result.exitCode, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout,
             commit: context.commit, steps: result.steps, error: result.error, warnings: warnings,
-            log: try? tracker.history.relativeLogPath(job: plan.job.rawValue, run: runID), event: event, node: options.node)
+            log: try? tracker.history.relativeLogPath(job: plan.job.rawValue, run: runID), event: event, report: report,
+            rerunOf: plan.rerunOf, node: options.node)
         // In one turn of the actor: the run leaves the runs in progress as its record becomes
         // readable through the tracker, so a reader sees one or the other, never neither.
         tracker.handOver(record)

@@ -21,7 +21,7 @@ public struct AppliedState: Sendable {
 /// Why a requested run did not start.
 public struct TriggerRefusal: Error, Sendable, CustomStringConvertible {
     public enum Reason: String, Sendable {
-        case unknownJob, invalidParameters, concurrency, rateLimited, notRunnable, stopping
+        case unknownJob, unknownRun, invalidParameters, concurrency, rateLimited, notRunnable, stopping
     }
 
     public var reason: Reason

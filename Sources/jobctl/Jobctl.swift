@@ -23,6 +23,7 @@ struct Jobctl: AsyncParsableCommand {
             LogsCommand.self,
             ServeCommand.self,
             RunCommand.self,
+            RerunCommand.self,
             TriggerCommand.self,
             CancelCommand.self,
             TokenCommand.self,

@@ -59,7 +59,7 @@ import Testing
     @Test(arguments: [
         (#"{"v":2,"run":"x","job":"a","trigger":"api","status":"completed","finishedAt":"2026-11-22T08:15:00Z"}"#, "record format version 2; this jobctl reads version 1"),
         (#"{"v":1,"run":"x","job":"a","trigger":"api","status":"running","finishedAt":"2026-11-22T08:15:00Z"}"#, "\"status\" must be a final run status"),
-        (#"{"v":1,"run":"x","job":"a","trigger":"cron","status":"completed","finishedAt":"2026-11-22T08:15:00Z"}"#, "\"trigger\" must be one of schedule, manual, api, event, dependency, retry, catchup"),
+        (#"{"v":1,"run":"x","job":"a","trigger":"cron","status":"completed","finishedAt":"2026-11-22T08:15:00Z"}"#, "\"trigger\" must be one of schedule, manual, api, event, dependency, retry, catchup, rerun"),
         (#"{"v":1,"run":"x","job":"a","trigger":"api","status":"completed"}"#, "no \"finishedAt\""),
         (#"{"v":1,"run":"x","job":"a","trigger":"api","status":"completed","finishedAt":"2026-11-22 08:15"}"#, "\"finishedAt\" must be an RFC 3339 date-time"),
         (#"{"v":1,"run":"x","job":"a","trigger":"api","status":"comp"#, "\"status\" must be a final run status"),

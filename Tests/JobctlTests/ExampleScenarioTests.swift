@@ -72,6 +72,18 @@ struct ExampleScenarioTests {
         #expect(llm.requests.allSatisfy { $0.headers["Authorization"] == "Bearer sk-test-123" })
         let history = try String(contentsOfFile: repo.path + "/history/reports/paid-search.jsonl", encoding: .utf8)
         #expect(!history.contains("sk-test-123"))
+        // Each market's report is kept with its run; a re-run repeats one market.
+        let de = try #require(records.first { ($0["params"] as? [String: Any])?["market"] as? String == "DE" })
+        let deRun = try #require(de["run"] as? String)
+        #expect(de["report"] as? String == "history/reports/paid-search/\(deRun).report.md")
+        let report = try await JobctlProcess.run(["logs", deRun, "--root", repo.path, "--report"])
+        #expect(report.status == 0 && report.stdout.hasPrefix("# Paid search"), "\(report.stdout)\(report.stderr)")
+        let rerun = try await JobctlProcess.run(["rerun", deRun, "--root", repo.path, "--wait"], environment: secrets)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let again = try #require(Self.records(repo, "reports/paid-search").last)
+        #expect(again["trigger"] as? String == "rerun" && again["rerunOf"] as? String == deRun)
+        #expect((again["params"] as? [String: Any])?["market"] as? String == "DE")
+        #expect(llm.requests.last?.body.contains("performance in DE") == true)
     }
 
     @Test func marketplaceEventsRunForLargeActiveEntitlementsAndRecordTheRestFiltered() async throws {

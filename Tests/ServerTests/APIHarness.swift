@@ -52,11 +52,34 @@ final class APIHarness: Sendable {
             """,
     ]
 
+    /// A matrix job whose agent writes a report (for the report and re-run tests).
+    static let reportJobs: [String: String] = [
+        "jobs/reports/weekly.yaml": """
+            params:
+              market: {default: NL, allowed: [NL, BE]}
+            matrix:
+              market: [NL, BE]
+            steps:
+              - name: ask
+                agent: writer
+                prompt: "Report for {{params.market}}"
+            """,
+    ]
+
+    /// An agent whose report carries what must not become markup on the report page.
+    static let config = """
+        agents:
+          writer:
+            run: [sh, -c, 'read prompt; printf "# %s\\n\\n<script>alert(1)</script>\\n\\n[bad](javascript:alert(1)) [good](https://example.com/x)\\n\\n![pixel](http://evil.example/p.png)\\n" "$prompt"']
+        """
+
     /// The daemon as `jobctl serve` builds it (``buildDaemon(_:log:onListening:)``), without its
     /// listener; the definitions are loaded from the root's files instead of an applied commit.
-    init(secrets: [String: String] = [:]) async throws {
+    /// - Parameter extraJobs: jobs besides ``jobs`` (with ``reportJobs``, the agent config is written too).
+    init(secrets: [String: String] = [:], extraJobs: [String: String] = [:]) async throws {
         root = try TemporaryRoot()
-        for (path, text) in Self.jobs { try root.write(path, text + "\n") }
+        for (path, text) in Self.jobs.merging(extraJobs, uniquingKeysWith: { $1 }) { try root.write(path, text + "\n") }
+        if !extraJobs.isEmpty { try root.write("jobctl.yaml", Self.config + "\n") }
         var options = DaemonOptions(root: root.path)
         options.listen = nil
         options.node = "test"

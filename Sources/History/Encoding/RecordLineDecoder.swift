@@ -31,7 +31,7 @@ enum RecordLineDecoder {
             finishedAt: RecordTime.date(milliseconds: fields.finishedAt!),
             durationMs: fields.durationMs, exitCode: fields.exitCode, attempt: fields.attempt,
             params: fields.params, fanout: fields.fanout, commit: fields.commit, steps: fields.steps,
-            error: fields.error, warnings: fields.warnings, log: fields.log, event: fields.event, node: fields.node,
+            error: fields.error, warnings: fields.warnings, log: fields.log, event: fields.event, report: fields.report, rerunOf: fields.rerunOf, node: fields.node,
             count: fields.count,
             firstScheduledFor: fields.firstScheduledFor.map(RecordTime.date(milliseconds:)),
             lastScheduledFor: fields.lastScheduledFor.map(RecordTime.date(milliseconds:))
@@ -67,6 +67,8 @@ enum RecordLineDecoder {
         var warnings: [String] = []
         var log: String?
         var event: String?
+        var report: String?
+        var rerunOf: String?
         var node: String?
         var count: Int?
         var firstScheduledFor: Int64?
@@ -126,6 +128,12 @@ enum RecordLineDecoder {
         case 3 where s.equals(key, "log"):
             guard let v = text() else { return bad("log", "a string") }
             f.log = v
+        case 6 where s.equals(key, "report"):
+            guard let v = text() else { return bad("report", "a string") }
+            f.report = v
+        case 7 where s.equals(key, "rerunOf"):
+            guard let v = text() else { return bad("rerunOf", "a string") }
+            f.rerunOf = v
         case 5 where s.equals(key, "event"):
             guard let v = text() else { return bad("event", "a string") }
             f.event = v

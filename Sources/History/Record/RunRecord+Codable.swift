@@ -6,7 +6,7 @@ import Foundation
 extension RunRecord: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case v, run, job, trigger, status, scheduledFor, startedAt, finishedAt, durationMs, exitCode, attempt
-        case params, fanout, commit, steps, error, warnings, log, event, node, count, firstScheduledFor, lastScheduledFor
+        case params, fanout, commit, steps, error, warnings, log, event, report, rerunOf, node, count, firstScheduledFor, lastScheduledFor
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +38,8 @@ extension RunRecord: Codable {
             warnings: try c.decodeIfPresent([String].self, forKey: .warnings) ?? [],
             log: try c.decodeIfPresent(String.self, forKey: .log),
             event: try c.decodeIfPresent(String.self, forKey: .event),
+            report: try c.decodeIfPresent(String.self, forKey: .report),
+            rerunOf: try c.decodeIfPresent(String.self, forKey: .rerunOf),
             node: try c.decodeIfPresent(String.self, forKey: .node),
             count: try c.decodeIfPresent(Int.self, forKey: .count),
             firstScheduledFor: try time(.firstScheduledFor),
@@ -69,6 +71,8 @@ extension RunRecord: Codable {
         if !warnings.isEmpty { try c.encode(warnings, forKey: .warnings) }
         try c.encodeIfPresent(log, forKey: .log)
         try c.encodeIfPresent(event, forKey: .event)
+        try c.encodeIfPresent(report, forKey: .report)
+        try c.encodeIfPresent(rerunOf, forKey: .rerunOf)
         try c.encodeIfPresent(node, forKey: .node)
         try c.encodeIfPresent(count, forKey: .count)
         try time(firstScheduledFor, .firstScheduledFor)

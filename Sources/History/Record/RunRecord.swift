@@ -43,6 +43,11 @@ public struct RunRecord: Sendable, Hashable {
     /// The payload of the event that triggered it (or that its filter refused), relative to the
     /// root: `history/<job>/<run>.event.json` (capped, secrets redacted, never published).
     public var event: String?
+    /// The run's report (an agent step's output, Markdown), relative to the root:
+    /// `history/<job>/<run>.report.md`.
+    public var report: String?
+    /// The run this one re-runs (`jobctl rerun`, `POST /api/runs/{run}/rerun`).
+    public var rerunOf: String?
     /// The node that ran it (cluster mode), or the host name.
     public var node: String?
     /// `missed` only: how many fires were not run.
@@ -58,7 +63,7 @@ public struct RunRecord: Sendable, Hashable {
         durationMs: Int64? = nil, exitCode: Int32? = nil, attempt: Int? = nil,
         params: [String: JSONScalar] = [:], fanout: Fanout? = nil, commit: String? = nil,
         steps: [StepRecord] = [], error: String? = nil, warnings: [String] = [],
-        log: String? = nil, event: String? = nil, node: String? = nil,
+        log: String? = nil, event: String? = nil, report: String? = nil, rerunOf: String? = nil, node: String? = nil,
         count: Int? = nil, firstScheduledFor: Date? = nil, lastScheduledFor: Date? = nil
     ) {
         self.run = run
@@ -79,6 +84,8 @@ public struct RunRecord: Sendable, Hashable {
         self.warnings = warnings
         self.log = log
         self.event = event
+        self.report = report
+        self.rerunOf = rerunOf
         self.node = node
         self.count = count
         self.firstScheduledFor = firstScheduledFor

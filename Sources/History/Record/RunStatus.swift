@@ -49,6 +49,8 @@ public enum Trigger: String, Sendable, Hashable, CaseIterable, Codable {
     case dependency
     case retry
     case catchup
+    /// `jobctl rerun RUN`, `POST /api/runs/{run}/rerun`: the record's `rerunOf` names the original.
+    case rerun
 }
 
 /// The outcome of one step of a run.

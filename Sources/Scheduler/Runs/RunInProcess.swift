@@ -1,5 +1,6 @@
 public import Foundation
 public import Definitions
+public import Expressions
 public import History
 import Synchronization
 
@@ -22,6 +23,7 @@ public enum RunInProcess {
     /// - Throws: ``Failure`` for an unknown or invalid job, no applied state, invalid parameters,
     ///   or a refusal.
     public static func run(root: String, job id: JobID, parameters: [String: ParameterInput], draft: Bool, force: Bool = false,
+                           trigger: Trigger = .manual, event: Value = .null, rerunOf: String? = nil,
                            node: String? = ProcessInfo.processInfo.hostName, clock: any SchedulerClock = SystemClock(),
                            performer: any RunPerformer = ExecutionPerformer(),
                            started: @Sendable ([String]) -> Void = { _ in }) async throws(Failure) -> [RunRecord] {
@@ -41,7 +43,8 @@ public enum RunInProcess {
         await scheduler.load(state, catchingUp: false)
         let runs: [String]
         do {
-            runs = try await scheduler.trigger(id, trigger: .manual, parameters: parameters, definitionOverride: draft ? definition : nil, force: force)
+            runs = try await scheduler.trigger(id, trigger: trigger, parameters: parameters, event: event,
+                                               definitionOverride: draft ? definition : nil, force: force, rerunOf: rerunOf)
         } catch {
             throw Failure(message: error.message, refused: error.reason == .concurrency || error.reason == .rateLimited)
         }

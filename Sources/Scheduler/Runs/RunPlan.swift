@@ -13,6 +13,8 @@ public struct RunPlan: Sendable {
     public var fanout: Fanout?
     public var attempt: Int
     public var event: Value
+    /// The run this one re-runs.
+    public var rerunOf: String?
     /// Run the working-tree definition instead of the applied one (`jobctl run --draft`).
     public var definitionOverride: JobDefinition?
     public var warnings: [String]

@@ -215,11 +215,11 @@ public final class RunTracker: Sendable {
 
     // MARK: Records
 
-    /// Keeps an event payload as `history/<job>/<run>.event.json` (written atomically on the I/O
-    /// thread; see ``EventPayload``).
+    /// Keeps what a run leaves beside its record — its event payload (see ``EventPayload``), its
+    /// report — as `history/<job>/<run>.<artifact>`, written atomically on the I/O thread.
     /// - Returns: the file relative to the root, for the record; nil when it could not be written.
-    public func keepEvent(_ contents: [UInt8], job: String, run: String) async -> String? {
-        await io.run { [history] in try? history.write(contents, as: .event, job: job, run: run) }
+    public func keep(_ contents: [UInt8], as artifact: HistoryFolder.Artifact, job: String, run: String) async -> String? {
+        await io.run { [history] in try? history.write(contents, as: artifact, job: job, run: run) }
     }
 
     /// Appends a run's final record, then removes its marker. When history cannot be written the

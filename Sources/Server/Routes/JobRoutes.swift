@@ -125,7 +125,7 @@ struct JobRoutes {
     /// (naming the run in progress) or not runnable, 429 rate limited, 503 stopping.
     static func apiError(_ refusal: TriggerRefusal) -> APIError {
         switch refusal.reason {
-        case .unknownJob: APIError(.notFound, code: "not_found", refusal.message)
+        case .unknownJob, .unknownRun: APIError(.notFound, code: "not_found", refusal.message)
         case .invalidParameters: APIError(.badRequest, code: "invalid_params", refusal.message)
         case .concurrency: APIError(.conflict, code: "concurrency", refusal.message, runInProgress: refusal.runInProgress)
         case .rateLimited: APIError(.tooManyRequests, code: "rate_limited", refusal.message)

@@ -27,6 +27,13 @@ struct RunRoutes {
         var next: Int?
     }
 
+    struct Rerun: Encodable {
+        var rerunOf: String
+        var job: String
+        /// The runs started (empty when it waits: queue, maxParallel).
+        var runs: [String]
+    }
+
     struct Cancelling: Encodable {
         var run: String
         var job: String
@@ -79,6 +86,32 @@ struct RunRoutes {
                 throw APIError.notFound("run '\(run)' has no event payload (no event triggered it, or retention removed it)")
             }
             return JSONResponse.raw(data, contentType: "application/json")
+        }
+        router.get("/api/runs/:run/report") { request, context -> Response in
+            let run = try Self.runID(context)
+            _ = try api.authorize(request, .read)
+            guard let record = Self.record(of: run, api: api) else { throw APIError.notFound("no run '\(run)'") }
+            _ = try api.authorize(request, .read, job: record.job)
+            guard record.report != nil, let path = try? api.history.artifact(.report, job: record.job, run: run),
+                  let data = FileManager.default.contents(atPath: path) else {
+                throw APIError.notFound("run '\(run)' has no report (no agent step completed, or retention removed it)")
+            }
+            let wantsHTML = Query(request.uri.query).get("format") == "html"
+                || (request.headers[.accept]?.contains("text/html") ?? false)
+            guard wantsHTML else { return JSONResponse.raw(data, contentType: "text/markdown; charset=utf-8") }
+            let page = ReportPage.html(markdown: String(decoding: data, as: UTF8.self), title: "\(record.job) — run \(run)")
+            var response = JSONResponse.raw(Data(page.utf8), contentType: "text/html; charset=utf-8")
+            response.headers[.contentSecurityPolicy] = ReportPage.contentSecurityPolicy
+            return response
+        }
+        router.post("/api/runs/:run/rerun") { request, context -> Response in
+            let run = try Self.runID(context)
+            _ = try api.authorize(request, .run)
+            guard let record = Self.record(of: run, api: api) else { throw APIError.notFound("no run '\(run)'") }
+            _ = try api.authorize(request, .run, job: record.job)
+            let runs: [String]
+            do { runs = try await api.scheduler.rerun(run) } catch let refusal as TriggerRefusal { throw JobRoutes.apiError(refusal) }
+            return try JSONResponse.make(Rerun(rerunOf: run, job: record.job, runs: runs), status: .accepted)
         }
         router.post("/api/runs/:run/cancel") { request, context -> Response in
             let run = try Self.runID(context)

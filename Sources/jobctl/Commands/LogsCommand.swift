@@ -16,6 +16,7 @@ struct LogsCommand: ParsableCommand {
           jobctl logs 20261122T081500.004Z-7k2m9q4x
           jobctl logs 20261122T081500.004Z-7k2m9q4x --follow
           jobctl logs 20261122T081500.004Z-7k2m9q4x --event    # the payload of the event behind it
+          jobctl logs 20261122T081500.004Z-7k2m9q4x --report   # its agent's report (Markdown)
         """
     )
 
@@ -30,22 +31,27 @@ struct LogsCommand: ParsableCommand {
     @Flag(help: "Print the payload of the event that triggered the run (or that its filter refused) instead of its log.")
     var event = false
 
+    @Flag(help: "Print the run's report (its agent step's output, Markdown) instead of its log.")
+    var report = false
+
     func validate() throws {
         guard RunID.isValid(runID) else { throw ValidationError("'\(runID)' is not a run id") }
-        if follow && event { throw ValidationError("--follow and --event do not go together") }
+        if [follow, event, report].filter({ $0 }).count > 1 { throw ValidationError("--follow, --event and --report do not go together") }
     }
 
     func run() throws {
         let folder = try rootOptions.historyFolder()
         let inFlight = FileInFlightRegistry(root: rootOptions.folder.path)
-        if event {
+        if event || report {
             // The job: from the run's marker, its log's folder, or the history file that records it.
             let reader = HistoryReader(folder: folder)
             let job = inFlight.marker(run: runID)?.job ?? folder.findLog(run: runID)?.job
                 ?? folder.jobs().first { (try? reader.contains(run: runID, job: $0)) == true }
-            guard let job, let path = try? folder.artifact(.event, job: job, run: runID),
+            let artifact: HistoryFolder.Artifact = event ? .event : .report
+            guard let job, let path = try? folder.artifact(artifact, job: job, run: runID),
                   let data = FileManager.default.contents(atPath: path) else {
-                Console.error("error: run \(runID) has no event payload under \(folder.path) (no event triggered it, or retention removed it)")
+                let what = event ? "event payload under \(folder.path) (no event triggered it" : "report under \(folder.path) (no agent step completed"
+                Console.error("error: run \(runID) has no \(what), or retention removed it)")
                 throw ExitCode(1)
             }
             FileHandle.standardOutput.write(data)

@@ -26,11 +26,19 @@ extension RunCommand {
         if runs.isEmpty { Console.error("queued behind the run in progress (concurrency: queue)") }
         for run in runs { print(run) }
         guard wait else { return }
+        if !(try await ServerReply.waitUntilRecorded(runs, client: client)) { throw ExitCode(1) }
+    }
+}
+
+extension ServerReply {
+    /// Polls each run until it has a final record, printing `RUN STATUS` to stderr; true when
+    /// every one completed.
+    static func waitUntilRecorded(_ runs: [String], client: APIClient) async throws -> Bool {
         var allCompleted = true
         for run in runs {
             while true {
-                let state = try await ServerReply.send(client, "GET", "/api/runs/\(run)")
-                try ServerReply.requireSuccess(state)
+                let state = try await send(client, "GET", "/api/runs/\(run)")
+                try requireSuccess(state)
                 let status = state.json["status"].string ?? "unknown"
                 if status != "running" {
                     Console.error("\(run) \(status)")
@@ -40,7 +48,7 @@ extension RunCommand {
                 try await Task.sleep(for: .milliseconds(250))
             }
         }
-        if !allCompleted { throw ExitCode(1) }
+        return allCompleted
     }
 }
 

@@ -1,0 +1,61 @@
+public import Definitions
+import Execution
+public import Expressions
+import Foundation
+public import History
+
+/// What a re-run repeats: the original run's job, its parameters (its matrix cell included, so a
+/// re-run of one cell runs that cell only) and, for a run an event triggered, the event's payload
+/// as it was kept. The one rule behind `jobctl rerun` and `POST /api/runs/{run}/rerun`.
+public struct RerunSource: Sendable {
+    public var original: RunRecord
+    public var job: JobID
+    public var parameters: [String: ParameterInput]
+    /// The kept payload (`.null` when no event triggered the run).
+    public var event: Value
+
+    /// Why a run cannot be re-run.
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        public enum Reason: Sendable { case unknownRun, notReplayable }
+        public var reason: Reason
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Finds `run` in `history` (the job whose folder holds its log, else every job's file) and
+    /// reads what a re-run repeats.
+    public static func load(run: String, history: HistoryFolder) throws(Problem) -> RerunSource {
+        guard RunID.isValid(run) else { throw Problem(reason: .unknownRun, message: "'\(run)' is not a run id") }
+        let reader = HistoryReader(folder: history)
+        let jobs = history.findLog(run: run).map { [$0.job] } ?? history.jobs()
+        var found: RunRecord?
+        for job in jobs where (try? reader.contains(run: run, job: job)) == true {
+            found = try? reader.lastRecord(job: job, where: { $0.run == run })
+            if found != nil { break }
+        }
+        guard let original = found, let job = JobID(original.job) else {
+            throw Problem(reason: .unknownRun, message: "no run '\(run)' in \(history.path)")
+        }
+        var parameters: [String: ParameterInput] = [:]
+        for (name, value) in original.params {
+            parameters[name] = switch value {
+            case .string(let text): .text(text)
+            case .integer(let number): .json(.number(Double(number)))
+            case .number(let number): .json(.number(number))
+            case .bool(let flag): .json(.bool(flag))
+            }
+        }
+        var event = Value.null
+        if original.event != nil {
+            guard let path = try? history.artifact(.event, job: original.job, run: run), let data = FileManager.default.contents(atPath: path),
+                  let payload = try? Value(parsingJSON: Array(data)) else {
+                throw Problem(reason: .notReplayable, message: "run '\(run)' was triggered by an event whose payload is gone (retention removed it)")
+            }
+            if payload["truncated"] == .bool(true), payload["prefix"].string != nil {
+                throw Problem(reason: .notReplayable, message: "run '\(run)' was triggered by an event over \(EventPayload.limit / 1024) KiB, kept truncated: it cannot be replayed")
+            }
+            event = payload
+        }
+        return RerunSource(original: original, job: job, parameters: parameters, event: event)
+    }
+}

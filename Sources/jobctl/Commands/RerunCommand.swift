@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import History
+import Scheduler
+import Server
+
+/// `jobctl rerun RUN`: the same job with the same parameters (and matrix cell) as a recorded
+/// run, against the applied definition; an event-triggered run's payload is replayed.
+struct RerunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rerun",
+        abstract: "Run a recorded run again: same job, parameters and matrix cell; an event's payload replayed.",
+        discussion: """
+        The re-run is recorded with trigger rerun and rerunOf naming the original. It runs the
+        definition applied now; policies (concurrency, rate limit) hold as for any run. A run whose
+        event payload was kept truncated (over 64 KiB) or removed cannot be replayed.
+        Exit status: 0 when it started (with --wait: when it completed), 1 otherwise.
+          jobctl rerun 20261122T081500.004Z-7k2m9q4x --wait
+        """
+    )
+
+    @OptionGroup var rootOptions: RootOptions
+
+    @Argument(help: ArgumentHelp("The run id (from jobctl history).", valueName: "RUN"))
+    var runID: String
+
+    @Flag(help: "Exit with the run's outcome: 0 only when it completed.")
+    var wait = false
+
+    @Option(help: ArgumentHelp("Re-run on this jobctl serve through its API (default: $JOBCTL_SERVER when set), token from JOBCTL_TOKEN.", valueName: "URL"))
+    var server: String?
+
+    func validate() throws {
+        guard RunID.isValid(runID) else { throw ValidationError("'\(runID)' is not a run id") }
+    }
+
+    func run() async throws {
+        if let server = server ?? ProcessInfo.processInfo.environment["JOBCTL_SERVER"] {
+            let client = try ServerOptions(server: server).client()
+            let reply = try await ServerReply.send(client, "POST", "/api/runs/\(runID)/rerun")
+            if reply.status == 409 || reply.status == 429 {
+                Console.error("refused: \(reply.errorMessage)")
+                throw ExitCode(1)
+            }
+            try ServerReply.requireSuccess(reply)
+            let runs = reply.json["runs"].strings
+            for run in runs { print(run) }
+            if wait, !(try await ServerReply.waitUntilRecorded(runs, client: client)) { throw ExitCode(1) }
+            return
+        }
+        let root = rootOptions.folder.path
+        let records: [RunRecord]
+        do {
+            let source = try RerunSource.load(run: runID, history: try rootOptions.historyFolder())
+            records = try await RunInProcess.run(root: root, job: source.job, parameters: source.parameters, draft: false,
+                                                 trigger: .rerun, event: source.event, rerunOf: runID) { runs in
+                for run in runs { print(run) }
+            }
+        } catch let problem as RerunSource.Problem {
+            Console.error("error: \(problem.message)")
+            throw ExitCode(1)
+        } catch let failure as RunInProcess.Failure {
+            Console.error(failure.refused ? "refused: \(failure.message)" : "error: \(failure.message)")
+            throw ExitCode(1)
+        }
+        for record in records {
+            Console.error("\(record.run) \(record.status.rawValue)\(record.error.map { ": \($0)" } ?? "")\(record.log.map { " (log: \($0))" } ?? "")")
+        }
+        if wait && !records.allSatisfy({ $0.status == .completed }) { throw ExitCode(1) }
+    }
+}
