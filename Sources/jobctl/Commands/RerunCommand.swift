@@ -48,24 +48,14 @@ struct RerunCommand: AsyncParsableCommand {
             if wait, !(try await ServerReply.waitUntilRecorded(runs, client: client)) { throw ExitCode(1) }
             return
         }
-        let root = rootOptions.folder.path
-        let records: [RunRecord]
-        do {
-            let source = try RerunSource.load(run: runID, history: try rootOptions.historyFolder())
-            records = try await RunInProcess.run(root: root, job: source.job, parameters: source.parameters, draft: false,
-                                                 trigger: .rerun, event: source.event, rerunOf: runID) { runs in
-                for run in runs { print(run) }
-            }
-        } catch let problem as RerunSource.Problem {
+        let source: RerunSource
+        do { source = try RerunSource.load(run: runID, history: try rootOptions.historyFolder()) } catch let problem as RerunSource.Problem {
             Console.error("error: \(problem.message)")
             throw ExitCode(1)
-        } catch let failure as RunInProcess.Failure {
-            Console.error(failure.refused ? "refused: \(failure.message)" : "error: \(failure.message)")
-            throw ExitCode(1)
         }
-        for record in records {
-            Console.error("\(record.run) \(record.status.rawValue)\(record.error.map { ": \($0)" } ?? "")\(record.log.map { " (log: \($0))" } ?? "")")
+        try await RunCommand.runHere(wait: wait) { started in
+            try await RunInProcess.run(root: rootOptions.folder.path, job: source.job, parameters: source.parameters, draft: false,
+                                       trigger: .rerun, event: source.event, rerunOf: runID, started: started)
         }
-        if wait && !records.allSatisfy({ $0.status == .completed }) { throw ExitCode(1) }
     }
 }

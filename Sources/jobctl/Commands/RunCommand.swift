@@ -46,15 +46,23 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("error: \(JobID.problem(with: job) ?? "invalid job id")")
             throw ExitCode(1)
         }
+        let inputs: [String: ParameterInput]
+        do { inputs = try ParameterResolver.pairs(parameters) } catch {
+            Console.error("error: \(error.message)")
+            throw ExitCode(1)
+        }
+        try await Self.runHere(wait: wait) { started in
+            try await RunInProcess.run(root: rootOptions.folder.path, job: id, parameters: inputs, draft: draft, force: force, started: started)
+        }
+    }
+
+    /// Runs `body` (a ``RunInProcess`` call), printing each run id as it starts and each final
+    /// record to stderr; a refusal or failure exits 1, and so, with `wait`, does a run that did
+    /// not complete.
+    static func runHere(wait: Bool, _ body: (@escaping @Sendable ([String]) -> Void) async throws -> [RunRecord]) async throws {
         let records: [RunRecord]
         do {
-            let inputs = try ParameterResolver.pairs(parameters)
-            records = try await RunInProcess.run(root: rootOptions.folder.path, job: id, parameters: inputs, draft: draft, force: force) { runs in
-                for run in runs { print(run) }
-            }
-        } catch let problem as ParameterProblem {
-            Console.error("error: \(problem.message)")
-            throw ExitCode(1)
+            records = try await body { runs in for run in runs { print(run) } }
         } catch let failure as RunInProcess.Failure {
             Console.error(failure.refused ? "refused: \(failure.message)" : "error: \(failure.message)")
             throw ExitCode(1)
