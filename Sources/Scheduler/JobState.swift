@@ -17,7 +17,7 @@ public enum JobState: String, Sendable, Hashable, Codable, CaseIterable {
     case failed
     /// Its last decision was `blocked`: a job it needs failed.
     case blocked
-    /// `enabled: false`.
+    /// `enabled: false`, or paused at run time (`jobctl pause`, `POST /api/jobs/{id}/pause`).
     case paused
     /// Deleted from git (no longer applied); its history stays.
     case archived
@@ -26,6 +26,7 @@ public enum JobState: String, Sendable, Hashable, Codable, CaseIterable {
     public struct Facts: Sendable, Hashable {
         /// The job is in the applied commit.
         public var applied: Bool
+        /// `enabled: true` in git and not paused at run time.
         public var enabled: Bool
         public var running: Bool
         public var completed: Bool
@@ -81,6 +82,8 @@ public struct JobRuntime: Sendable, Encodable {
     public var state: JobState
     /// The job's most recent record, whatever its status.
     public var lastRun: LastRun?
+    /// Its runtime pause, when one holds (a drift from git).
+    public var pause: JobPause?
 
     public struct LastRun: Sendable, Encodable, Hashable {
         public var run: String
@@ -96,14 +99,17 @@ public struct JobRuntime: Sendable, Encodable {
         let reader = HistoryReader(folder: history)
         let running = Set(((try? FileInFlightRegistry(root: root).list()) ?? [])
             .filter { $0.final == nil && ($0.owner?.isRunning ?? true) }.map(\.job))
+        let now = Date()
+        let pauses = PauseStore(root: root).all().filter { $0.value.holds(at: now) }
         var result: [String: JobRuntime] = [:]
         func make(_ id: String, job: JobDefinition?) -> JobRuntime {
             let last = try? reader.lastRecord(job: id)
             let lastRan = try? reader.lastRecord(job: id) { $0.status.ran || $0.status == .blocked }
-            let facts = JobState.Facts(applied: job != nil, enabled: job?.enabled ?? false, running: running.contains(id),
+            let facts = JobState.Facts(applied: job != nil, enabled: (job?.enabled ?? false) && pauses[id] == nil, running: running.contains(id),
                                        completed: job.map { HistoryFacts.isCompleted($0, reader: reader) } ?? false,
                                        lastRan: lastRan?.status, hasRecords: last != nil)
-            return JobRuntime(state: JobState(facts), lastRun: last.map { LastRun(run: $0.run, status: $0.status, finishedAt: $0.finishedAt) })
+            return JobRuntime(state: JobState(facts), lastRun: last.map { LastRun(run: $0.run, status: $0.status, finishedAt: $0.finishedAt) },
+                              pause: pauses[id])
         }
         for job in applied?.sortedJobs ?? [] { result[job.id.rawValue] = make(job.id.rawValue, job: job) }
         for id in history.jobs() where result[id] == nil { result[id] = make(id, job: nil) }

@@ -144,6 +144,7 @@ extension Scheduler {
         beginStopping()
         queued = [:]
         waitingForSlot = []
+        await endAllPauseGaps()
         if !active.isEmpty {
             let clock = self.clock
             let deadline = clock.now().addingTimeInterval(grace.seconds)

@@ -81,6 +81,9 @@ public actor Scheduler {
     var waitingForSlot: [RunPlan] = []
     var dependencies = DependencyGate()
     var completedJobs: Set<JobID> = []
+    /// The runtime pauses of the root, and the fires each paused job has held back so far.
+    nonisolated let pauses: PauseStore
+    var pauseGaps: [JobID: PauseGap] = [:]
     var stopping = false
     var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Admissions go one at a time, so each sees the decisions before it.
@@ -91,6 +94,7 @@ public actor Scheduler {
                 notifications: NotificationService? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.root = root
         self.notifications = notifications
+        pauses = PauseStore(root: root)
         self.clock = clock
         self.tracker = tracker
         self.performer = performer
@@ -133,7 +137,10 @@ public actor Scheduler {
                 completedJobs.insert(job.id)
                 continue
             }
-            await catchUp(job, schedule: schedule, appliedAt: newState.appliedAt, now: now)
+            // A paused job catches up nothing: the fires missed while down are recorded `missed`.
+            var policy = schedule
+            if pauses.pause(of: job.id.rawValue, at: now) != nil { policy.catchup = .none }
+            await catchUp(job, schedule: policy, appliedAt: newState.appliedAt, now: now)
         }
         alarm.ring()
     }
@@ -202,6 +209,7 @@ public actor Scheduler {
             // A one-off is completed once its fire comes, whatever that fire's outcome.
             if case .at = job.schedule?.kind { completedJobs.insert(job.id) }
             scheduleNext(job, after: fire.scheduledFor)
+            if await heldByPause(job.id, fire: fire.scheduledFor, now: now) { continue }
             do {
                 guard try await tracker.claim(job: fire.job, scheduledFor: fire.scheduledFor) else { continue }
             } catch {

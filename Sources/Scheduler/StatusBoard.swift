@@ -19,6 +19,8 @@ public struct StatusBoard: Sendable, Encodable {
         public var nextFire: Date?
         public var timeZone: String?
         public var lastRun: JobRuntime.LastRun?
+        /// A runtime pause (a drift from git): since when, until when, why, who.
+        public var pause: JobPause?
     }
 
     public var root: String
@@ -40,11 +42,12 @@ public struct StatusBoard: Sendable, Encodable {
         var rows: [Row] = report.jobs.map { job in
             let known = appliedIDs.contains(job.id) ? runtime[job.id] : nil
             return Row(id: job.id, file: job.file, definition: job.state, invalid: job.invalid, state: known?.state,
-                       nextFire: known?.state.fires == false ? nil : job.nextFire, timeZone: job.timeZone, lastRun: runtime[job.id]?.lastRun)
+                       nextFire: known?.state.fires == false ? nil : job.nextFire, timeZone: job.timeZone, lastRun: runtime[job.id]?.lastRun,
+                       pause: known?.pause)
         }
         let listed = Set(rows.map(\.id))
         for (id, job) in runtime where !listed.contains(id) && job.state == .archived {
-            rows.append(Row(id: id, file: nil, definition: nil, invalid: false, state: .archived, nextFire: nil, timeZone: nil, lastRun: job.lastRun))
+            rows.append(Row(id: id, file: nil, definition: nil, invalid: false, state: .archived, nextFire: nil, timeZone: nil, lastRun: job.lastRun, pause: nil))
         }
         rows.sort { ($0.id, $0.file ?? "") < ($1.id, $1.file ?? "") }
         return StatusBoard(root: report.root, reference: report.reference, applied: report.applied, head: report.head, branch: report.branch,

@@ -24,6 +24,8 @@ struct Jobctl: AsyncParsableCommand {
             ServeCommand.self,
             RunCommand.self,
             RerunCommand.self,
+            PauseCommand.self,
+            ResumeCommand.self,
             TriggerCommand.self,
             CancelCommand.self,
             TokenCommand.self,

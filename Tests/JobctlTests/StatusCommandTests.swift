@@ -47,4 +47,21 @@ struct StatusCommandTests {
         #expect(done["definition"] as? String == "in force")
         #expect((done["lastRun"] as? [String: Any])?["status"] as? String == "completed")
     }
+
+    @Test func pauseAndResumeFromTheCommandLineShowInStatus() async throws {
+        let repo = try TemporaryGitRepository(files: [".gitignore": "/.jobctl/\n/history/\n", "jobs/tick.yaml": "schedule: \"0 8 * * *\"\nsteps:\n  - run: [\"true\"]\n"])
+        let root = ["--root", repo.path]
+        #expect(try await JobctlProcess.run(["apply"] + root).status == 0)
+        let pause = try await JobctlProcess.run(["pause", "tick", "--until", "4h", "--reason", "incident 42"] + root)
+        #expect(pause.status == 0, "\(pause.stderr)")
+        var status = try await JobctlProcess.run(["status"] + root)
+        let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("tick ") }.map(String.init) ?? ""
+        #expect(row.contains("paused") && !row.contains("T08:00"), "\(status.stdout)")
+        #expect(status.stdout.contains("tick: paused since ") && status.stdout.contains(": incident 42 — a runtime drift from git"), "\(status.stdout)")
+        let resume = try await JobctlProcess.run(["resume", "tick"] + root)
+        #expect(resume.stdout.hasPrefix("tick: resumed (was paused since"), "\(resume.stdout)")
+        status = try await JobctlProcess.run(["status"] + root)
+        #expect(!status.stdout.contains("paused"), "\(status.stdout)")
+        #expect(try await JobctlProcess.run(["resume", "tick"] + root).stdout == "tick: was not paused\n")
+    }
 }

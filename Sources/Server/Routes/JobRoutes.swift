@@ -1,10 +1,11 @@
 import Definitions
 import Expressions
 import Foundation
+import History
 import Hummingbird
 import Scheduler
 
-/// `GET /api/jobs`, `GET /api/jobs/{id}`, `GET /api/jobs/{id}/fire-times`, `POST /api/jobs/{id}/runs`.
+/// `GET /api/jobs`, `GET /api/jobs/{id}`, `GET /api/jobs/{id}/fire-times`, `POST /api/jobs/{id}/runs`, `/pause`, `/resume`.
 struct JobRoutes {
     let api: JobctlAPI
 
@@ -50,12 +51,13 @@ struct JobRoutes {
         }
         router.post("/api/jobs/**") { request, context -> Response in
             var segments = try JobPath.segments(context.parameters.getCatchAll())
-            guard segments.count > 1, segments.last == "runs" else {
-                throw APIError.notFound("no such endpoint: POST \(request.uri.path) (to start a run: POST /api/jobs/{id}/runs)")
+            guard segments.count > 1, let action = segments.last, ["runs", "pause", "resume"].contains(action) else {
+                throw APIError.notFound("no such endpoint: POST \(request.uri.path) (POST /api/jobs/{id}/runs, /pause or /resume)")
             }
             segments.removeLast()
             let id = try JobPath.jobID(segments)
-            _ = try api.authorize(request, .run, job: id.rawValue)
+            let token = try api.authorize(request, .run, job: id.rawValue)
+            if action != "runs" { return try await Self.pauseOrResume(action, id, request: request, context: context, token: token, api: api) }
             let body = try JSONBody.object(try await JSONBody.bytes(request, context: context))
             for key in body.keys where key != "params" {
                 throw APIError.badRequest("unknown field '\(key)'; the body is {\"params\": {...}}")
@@ -69,6 +71,45 @@ struct JobRoutes {
             }
             return try JSONResponse.make(Started(job: id.rawValue, run: runs.first, runs: runs, queued: runs.isEmpty), status: .accepted)
         }
+    }
+
+    /// `POST /api/jobs/{id}/pause` `{"until"?: RFC 3339, "reason"?: text}` and `POST /api/jobs/{id}/resume`,
+    /// recorded with the token's name as who asked.
+    static func pauseOrResume(_ action: String, _ id: JobID, request: Request, context: APIRequestContext, token: Token, api: JobctlAPI) async throws -> Response {
+        let bytes = try await JSONBody.bytes(request, context: context)
+        let body = bytes.isEmpty ? [:] : try JSONBody.object(bytes)
+        let who = "token \(token.name)"
+        if action == "resume" {
+            for key in body.keys { throw APIError.badRequest("unknown field '\(key)'; resume takes no body") }
+            let lifted: JobPause?
+            do throws(TriggerRefusal) { lifted = try await api.scheduler.resume(id, by: who) } catch { throw apiError(error) }
+            return try JSONResponse.make(PauseState(job: id.rawValue, paused: false, pause: lifted))
+        }
+        for key in body.keys where key != "until" && key != "reason" {
+            throw APIError.badRequest("unknown field '\(key)'; the body is {\"until\": \"2026-11-22T18:00:00Z\", \"reason\": \"...\"}, both optional")
+        }
+        var until: Date?
+        if let value = body["until"], value != .null {
+            guard let text = value.string, let date = RecordTime.parse(text) else {
+                throw APIError.badRequest("until: not an RFC 3339 date-time (2026-11-22T18:00:00Z)")
+            }
+            until = date
+        }
+        var reason: String?
+        if let value = body["reason"], value != .null {
+            guard let text = value.string else { throw APIError.badRequest("reason: must be a string") }
+            reason = text
+        }
+        let pause: JobPause
+        do throws(TriggerRefusal) { pause = try await api.scheduler.pause(id, until: until, reason: reason, by: who) } catch { throw apiError(error) }
+        return try JSONResponse.make(PauseState(job: id.rawValue, paused: true, pause: pause))
+    }
+
+    struct PauseState: Encodable {
+        var job: String
+        var paused: Bool
+        /// The pause now in force (pause), or the one lifted (resume; absent when there was none).
+        var pause: JobPause?
     }
 
     static func list(_ api: JobctlAPI, query: Query, token: Token) async throws(APIError) -> JobList {

@@ -29,31 +29,34 @@ struct JobView: Encodable, Sendable {
     var events: [String]
     var nextFire: String?
     var lastRun: LastRunView?
+    /// A runtime pause (a drift from git).
+    var pause: JobPause?
 
     /// Every applied job, in id order.
     static func all(_ api: JobctlAPI) async -> [JobView] {
         let scheduler = api.scheduler
         let jobs = await scheduler.jobs
         let running = Set(await scheduler.runningRuns.map(\.job))
+        let paused = await scheduler.pausedJobs
         var views: [JobView] = []
         views.reserveCapacity(jobs.count)
         for job in jobs {
             views.append(make(job, next: await scheduler.nextFire(of: job.id), completed: await scheduler.isCompleted(job.id),
-                              running: running.contains(job.id), lastRuns: api.lastRuns))
+                              running: running.contains(job.id), lastRuns: api.lastRuns, pause: paused[job.id.rawValue]))
         }
         return views
     }
 
-    static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns) -> JobView {
+    static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns, pause: JobPause?) -> JobView {
         let last = lastRuns.lastRecord(of: job.id.rawValue)
         let lastRan = lastRuns.lastRun(of: job.id.rawValue)
-        let state = JobState(.init(applied: true, enabled: job.enabled, running: running, completed: completed,
+        let state = JobState(.init(applied: true, enabled: job.enabled && pause == nil, running: running, completed: completed,
                                    lastRan: lastRan?.status, hasRecords: last != nil))
         return JobView(
             id: job.id.rawValue, name: job.name, description: job.description, enabled: job.enabled, state: state,
             schedule: job.schedule.map { ScheduleView(kind: $0.kindName, expression: $0.text, timezone: $0.timeZone.identifier) },
-            events: job.events, nextFire: next.map { RecordTime.string($0.runAt) },
-            lastRun: last.map { LastRunView(run: $0.run, status: $0.status.rawValue, finishedAt: RecordTime.string($0.finishedAt)) })
+            events: job.events, nextFire: state.fires ? next.map { RecordTime.string($0.runAt) } : nil,
+            lastRun: last.map { LastRunView(run: $0.run, status: $0.status.rawValue, finishedAt: RecordTime.string($0.finishedAt)) }, pause: pause)
     }
 }
 
@@ -121,7 +124,7 @@ struct JobDetail: Encodable, Sendable {
         let scheduler = api.scheduler
         let running = await scheduler.runningRuns.filter { $0.job == job.id }
         let view = JobView.make(job, next: await scheduler.nextFire(of: job.id), completed: await scheduler.isCompleted(job.id),
-                                running: !running.isEmpty, lastRuns: api.lastRuns)
+                                running: !running.isEmpty, lastRuns: api.lastRuns, pause: await scheduler.pausedJobs[job.id.rawValue])
         var nextFires: [FireTimeItem] = []
         if job.enabled, let schedule = job.schedule, !(await scheduler.isCompleted(job.id)) {
             let sequence = schedule.jobSchedule(for: job.id)

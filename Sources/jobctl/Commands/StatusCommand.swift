@@ -53,6 +53,9 @@ struct StatusCommand: ParsableCommand {
                 return [job.id, definition, job.state?.rawValue ?? "-", next, last]
             }
             print(Table.render(header: ["JOB", "DEFINITION", "STATE", "NEXT FIRE", "LAST RUN"], rows: rows), terminator: "")
+            for job in report.jobs {
+                if let pause = job.pause { print("\(job.id): \(pause.summary) — a runtime drift from git; `jobctl resume \(job.id)` lifts it") }
+            }
         }
         if !report.diagnostics.isEmpty { print("") }
         for diagnostic in report.diagnostics { print(diagnostic) }
