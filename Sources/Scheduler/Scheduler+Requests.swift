@@ -29,7 +29,8 @@ extension Scheduler {
     /// - Returns: the ids of the runs started (several for a matrix fan-out; empty when queued).
     /// - Throws: `TriggerRefusal` for an unknown job, invalid parameters, a concurrency refusal or a rate limit.
     public func trigger(_ id: JobID, trigger: Trigger, parameters: [String: ParameterInput] = [:], event: Value = .null,
-                        definitionOverride: JobDefinition? = nil, force: Bool = false, rerunOf: String? = nil) async throws(TriggerRefusal) -> [String] {
+                        definitionOverride: JobDefinition? = nil, force: Bool = false, rerunOf: String? = nil,
+                        requestedBy: String? = nil) async throws(TriggerRefusal) -> [String] {
         guard !stopping else { throw TriggerRefusal(reason: .stopping, message: "jobctl is stopping") }
         guard let job = definitionOverride ?? state?.definitions.jobs[id] else {
             let known = state?.definitions.invalidJobs.contains(id) == true ? " (its file is invalid)" : ""
@@ -47,6 +48,7 @@ extension Scheduler {
             plans[index].definitionOverride = definitionOverride
             plans[index].force = force
             plans[index].rerunOf = rerunOf
+            plans[index].requestedBy = requestedBy
         }
         var started: [String] = []
         var refusals: [TriggerRefusal] = []
@@ -66,19 +68,20 @@ extension Scheduler {
     /// Re-runs a recorded run (see ``RerunSource``): its job as applied now, with its parameters and
     /// matrix cell, replaying its event's payload; trigger `rerun`, the record's `rerunOf` naming it.
     /// Policies (concurrency, rate limit) hold as for any run.
-    public func rerun(_ run: String) async throws(TriggerRefusal) -> [String] {
+    public func rerun(_ run: String, requestedBy: String? = nil) async throws(TriggerRefusal) -> [String] {
         let source: RerunSource
         do { source = try RerunSource.load(run: run, history: tracker.history) } catch {
             throw TriggerRefusal(reason: error.reason == .unknownRun ? .unknownRun : .notRunnable, message: error.message)
         }
-        return try await trigger(source.job, trigger: .rerun, parameters: source.parameters, event: source.event, rerunOf: run)
+        return try await trigger(source.job, trigger: .rerun, parameters: source.parameters, event: source.event, rerunOf: run, requestedBy: requestedBy)
     }
 
     /// Offers an event to every applied, enabled job whose `on.events` lists `type` (or, with
     /// `only`, to those jobs whatever they list: a signed webhook names its job; a token limited
     /// to some jobs offers it to those). Each job's `filter` is evaluated with `event` = the
     /// payload; those that pass run (trigger `event`), those that do not are recorded `filtered`.
-    public func dispatchEvent(type: String, payload: Value, parameters: [String: ParameterInput] = [:], only: Set<JobID>? = nil) async -> [EventDecision] {
+    public func dispatchEvent(type: String, payload: Value, parameters: [String: ParameterInput] = [:], only: Set<JobID>? = nil,
+                              requestedBy: String? = nil) async -> [EventDecision] {
         let candidates = jobs.filter { job in
             guard job.enabled else { return false }
             if let only { return only.contains(job.id) && (only.count == 1 || job.events.contains(type)) }
@@ -90,13 +93,13 @@ extension Scheduler {
                 let values = (try? ParameterResolver(job: job).resolve(parameters)) ?? [:]
                 let context = ExpressionContext(job: job, run: .init(trigger: Trigger.event.rawValue), params: values, event: payload)
                 if !filter.isSatisfied(by: context.values) {
-                    let run = await recordFiltered(job, type: type, filter: filter, parameters: values, payload: payload)
+                    let run = await recordFiltered(job, type: type, filter: filter, parameters: values, payload: payload, requestedBy: requestedBy)
                     decisions.append(EventDecision(job: job.id, outcome: .filtered(run: run)))
                     continue
                 }
             }
             do {
-                let runs = try await trigger(job.id, trigger: .event, parameters: parameters, event: payload)
+                let runs = try await trigger(job.id, trigger: .event, parameters: parameters, event: payload, requestedBy: requestedBy)
                 decisions.append(EventDecision(job: job.id, outcome: .started(runs)))
             } catch {
                 decisions.append(EventDecision(job: job.id, outcome: .refused(error)))
@@ -106,13 +109,15 @@ extension Scheduler {
     }
 
     /// Records an event that a job's filter did not let through; returns the record's run id.
-    private func recordFiltered(_ job: JobDefinition, type: String, filter: Condition, parameters: [String: ParameterValue], payload: Value) async -> String {
+    private func recordFiltered(_ job: JobDefinition, type: String, filter: Condition, parameters: [String: ParameterValue], payload: Value,
+                                requestedBy: String?) async -> String {
         let now = clock.now()
         let runID = ids.next(at: now)
         let event = await keepEvent(payload, job: job, run: runID)
         let record = RunRecord(run: runID, job: job.id.rawValue, trigger: .event, status: .filtered, finishedAt: now,
                                params: parameters.mapValues(\.jsonScalar), commit: state?.commit,
-                               warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], event: event, node: options.node)
+                               warnings: ["event '\(type)' did not pass the filter: \(filter.source)"], event: event, requestedBy: requestedBy,
+                               node: options.node)
         await tracker.record(record)
         announce(record, job: job)
         return runID
@@ -121,19 +126,23 @@ extension Scheduler {
     /// Cancels a run in progress: its process group is torn down and it is recorded `cancelled`.
     /// - Returns: false when no such run is in progress.
     @discardableResult
-    public func cancel(run: String) -> Bool {
+    public func cancel(run: String, requestedBy: String? = nil) -> Bool {
         guard let entry = active[run] else { return false }
+        if let requestedBy { active[run]?.cancelledBy = requestedBy }
         entry.task.cancel()
         return true
     }
 
-    /// Waits until no run is in progress or waiting to start.
+    /// Waits until no run is in progress, waiting to start, or having its record appended.
     public func waitUntilIdle() async {
-        if active.isEmpty && waitingForSlot.isEmpty && queued.isEmpty { return }
+        if isIdle { return }
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
     /// Stops firing: `run()` returns soon after. Runs in progress go on.
+    /// No run in progress, waiting, or being recorded: every marker of this scheduler's runs is gone.
+    var isIdle: Bool { active.isEmpty && waitingForSlot.isEmpty && queued.isEmpty && finishing == 0 }
+
     public func beginStopping() {
         stopping = true
         alarm.ring()

@@ -102,7 +102,7 @@ extension Scheduler {
             run: run, job: plan.job.rawValue, trigger: plan.trigger, status: status, scheduledFor: plan.scheduledFor,
             finishedAt: now, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout, commit: state?.commit,
             error: status == .blocked ? message : nil, warnings: plan.warnings + (status == .blocked ? [] : [message]), event: event,
-            rerunOf: plan.rerunOf, node: options.node)
+            rerunOf: plan.rerunOf, requestedBy: plan.requestedBy, node: options.node)
         await tracker.record(record)
         announce(record, job: job)
     }
@@ -150,6 +150,7 @@ extension Scheduler {
         if let replacedBy = active[runID]?.replacedBy, result.status == .cancelled {
             warnings.append("cancelled: replaced by \(replacedBy) (concurrency: replace)")
         }
+        if let cancelledBy = active[runID]?.cancelledBy, result.status == .cancelled { warnings.append("cancelled by \(cancelledBy)") }
         if plan.force { warnings.append("started with --force: the rate limit was not applied") }
         // The report (an agent step's output) is kept beside the log before the record names it.
         var report: String?
@@ -163,12 +164,14 @@ extension Scheduler {
             exitCode: result.exitCode, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout,
             commit: context.commit, steps: result.steps, error: result.error, warnings: warnings,
             log: try? tracker.history.relativeLogPath(job: plan.job.rawValue, run: runID), event: event, report: report,
-            rerunOf: plan.rerunOf, node: options.node)
+            rerunOf: plan.rerunOf, requestedBy: plan.requestedBy, node: options.node)
         // In one turn of the actor: the run leaves the runs in progress as its record becomes
         // readable through the tracker, so a reader sees one or the other, never neither.
         tracker.handOver(record)
         active[runID] = nil
+        finishing += 1
         await tracker.finish(record)
+        finishing -= 1
         announce(record, job: job)
 
         if (result.status == .failed || result.status == .timedOut) && plan.attempt <= job.retries.max && !stopping {
@@ -192,7 +195,7 @@ extension Scheduler {
             let next = waitingForSlot.removeFirst()
             if let nextJob = next.definitionOverride ?? state?.definitions.jobs[next.job] { _ = await request(next, job: nextJob) }
         }
-        if active.isEmpty && queued.isEmpty && waitingForSlot.isEmpty { releaseIdleWaiters() }
+        if isIdle { releaseIdleWaiters() }
         alarm.ring()
     }
 

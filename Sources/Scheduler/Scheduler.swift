@@ -58,6 +58,8 @@ public actor Scheduler {
         var task: Task<Void, Never>
         var startedAt: Date
         var replacedBy: String?
+        /// Who cancelled it through the API.
+        var cancelledBy: String?
     }
 
     public nonisolated let root: String
@@ -86,6 +88,8 @@ public actor Scheduler {
     var pauseGaps: [JobID: PauseGap] = [:]
     var stopping = false
     var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Runs that left `active` and whose record is being appended (their marker still exists).
+    var finishing = 0
     /// Admissions go one at a time, so each sees the decisions before it.
     var admitting = false
     var admissionWaiters: [CheckedContinuation<Void, Never>] = []

@@ -24,7 +24,12 @@ public final class RecordingHTTPServer: @unchecked Sendable {
     private let log: String
 
     static let script = #"""
-        import http.server, json, sys, time
+        import http.server, json, os, sys, threading, time
+        parent = os.getppid()
+        def orphaned():  # the test process is gone (crashed, killed): go too, releasing its pipes
+            while os.getppid() == parent: time.sleep(0.5)
+            os._exit(0)
+        threading.Thread(target=orphaned, daemon=True).start()
         responses = json.loads(sys.argv[1]); log = sys.argv[2]; delays = json.loads(sys.argv[3]); default = sys.argv[4]; served = {}
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self): self.answer()
@@ -71,6 +76,7 @@ public final class RecordingHTTPServer: @unchecked Sendable {
         process.arguments = ["python3", "-c", Self.script, json, log, delayJSON, echo ? "{echo}" : "ok"]
         let pipe = Pipe()
         process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
         try process.run()
         // The first line is the port, printed once the server listens; read off the cooperative pool.
         let reader = pipe.fileHandleForReading

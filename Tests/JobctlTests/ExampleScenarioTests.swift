@@ -82,6 +82,7 @@ struct ExampleScenarioTests {
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let again = try #require(Self.records(repo, "reports/paid-search").last)
         #expect(again["trigger"] as? String == "rerun" && again["rerunOf"] as? String == deRun)
+        #expect((again["requestedBy"] as? String)?.hasPrefix("user ") == true, "the CLI records the local user")
         #expect((again["params"] as? [String: Any])?["market"] as? String == "DE")
         #expect(llm.requests.last?.body.contains("performance in DE") == true)
     }

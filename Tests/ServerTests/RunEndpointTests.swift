@@ -23,6 +23,7 @@ struct RunEndpointTests {
             let record = harness.records("reports/daily")[0]
             #expect(record.run == run)
             #expect(record.trigger == .api)
+            #expect(record.requestedBy?.hasPrefix("token ") == true)
             #expect(record.status == .completed)
             #expect(record.params["note"] == .string(note))
 
@@ -113,6 +114,7 @@ struct RunEndpointTests {
             #expect(cancel.status == .accepted)
             #expect(cancel.json["status"] as? String == "cancelling")
             #expect(try await eventually { harness.records("slow").map(\.status) == [.cancelled] })
+            #expect(harness.records("slow")[0].warnings.contains { $0.hasPrefix("cancelled by token ") }, "who cancelled it is recorded")
             let again = try await client.execute(uri: "/api/runs/\(id)/cancel", method: .post, headers: bearer(run))
             #expect(again.status == .conflict)
             #expect(again.errorCode == "not_running")

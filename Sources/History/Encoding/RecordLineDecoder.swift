@@ -31,7 +31,7 @@ enum RecordLineDecoder {
             finishedAt: RecordTime.date(milliseconds: fields.finishedAt!),
             durationMs: fields.durationMs, exitCode: fields.exitCode, attempt: fields.attempt,
             params: fields.params, fanout: fields.fanout, commit: fields.commit, steps: fields.steps,
-            error: fields.error, warnings: fields.warnings, log: fields.log, event: fields.event, report: fields.report, rerunOf: fields.rerunOf, node: fields.node,
+            error: fields.error, warnings: fields.warnings, log: fields.log, event: fields.event, report: fields.report, rerunOf: fields.rerunOf, requestedBy: fields.requestedBy, node: fields.node,
             count: fields.count,
             firstScheduledFor: fields.firstScheduledFor.map(RecordTime.date(milliseconds:)),
             lastScheduledFor: fields.lastScheduledFor.map(RecordTime.date(milliseconds:))
@@ -69,6 +69,7 @@ enum RecordLineDecoder {
         var event: String?
         var report: String?
         var rerunOf: String?
+        var requestedBy: String?
         var node: String?
         var count: Int?
         var firstScheduledFor: Int64?
@@ -131,6 +132,9 @@ enum RecordLineDecoder {
         case 6 where s.equals(key, "report"):
             guard let v = text() else { return bad("report", "a string") }
             f.report = v
+        case 11 where s.equals(key, "requestedBy"):
+            guard let v = text() else { return bad("requestedBy", "a string") }
+            f.requestedBy = v
         case 7 where s.equals(key, "rerunOf"):
             guard let v = text() else { return bad("rerunOf", "a string") }
             f.rerunOf = v

@@ -70,6 +70,7 @@ enum RecordLineEncoder {
         if let v = r.event { key("event", &out); string(v, &out) }
         if let v = r.report { key("report", &out); string(v, &out) }
         if let v = r.rerunOf { key("rerunOf", &out); string(v, &out) }
+        if let v = r.requestedBy { key("requestedBy", &out); string(v, &out) }
         if let v = r.node { key("node", &out); string(v, &out) }
         if let v = r.count { key("count", &out); integer(Int64(v), &out) }
         if let t = r.firstScheduledFor { key("firstScheduledFor", &out); time(t, &out) }
@@ -81,7 +82,7 @@ enum RecordLineEncoder {
     /// The keys in the order they are written; the schema lists them in the same order.
     static let keyOrder = [
         "v", "run", "job", "trigger", "status", "scheduledFor", "startedAt", "finishedAt", "durationMs",
-        "exitCode", "attempt", "params", "fanout", "commit", "steps", "error", "warnings", "log", "event", "report", "rerunOf", "node",
+        "exitCode", "attempt", "params", "fanout", "commit", "steps", "error", "warnings", "log", "event", "report", "rerunOf", "requestedBy", "node",
         "count", "firstScheduledFor", "lastScheduledFor",
     ]
 

@@ -6,7 +6,7 @@ import Foundation
 extension RunRecord: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case v, run, job, trigger, status, scheduledFor, startedAt, finishedAt, durationMs, exitCode, attempt
-        case params, fanout, commit, steps, error, warnings, log, event, report, rerunOf, node, count, firstScheduledFor, lastScheduledFor
+        case params, fanout, commit, steps, error, warnings, log, event, report, rerunOf, requestedBy, node, count, firstScheduledFor, lastScheduledFor
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +40,7 @@ extension RunRecord: Codable {
             event: try c.decodeIfPresent(String.self, forKey: .event),
             report: try c.decodeIfPresent(String.self, forKey: .report),
             rerunOf: try c.decodeIfPresent(String.self, forKey: .rerunOf),
+            requestedBy: try c.decodeIfPresent(String.self, forKey: .requestedBy),
             node: try c.decodeIfPresent(String.self, forKey: .node),
             count: try c.decodeIfPresent(Int.self, forKey: .count),
             firstScheduledFor: try time(.firstScheduledFor),
@@ -73,6 +74,7 @@ extension RunRecord: Codable {
         try c.encodeIfPresent(event, forKey: .event)
         try c.encodeIfPresent(report, forKey: .report)
         try c.encodeIfPresent(rerunOf, forKey: .rerunOf)
+        try c.encodeIfPresent(requestedBy, forKey: .requestedBy)
         try c.encodeIfPresent(node, forKey: .node)
         try c.encodeIfPresent(count, forKey: .count)
         try time(firstScheduledFor, .firstScheduledFor)

@@ -48,6 +48,8 @@ public struct RunRecord: Sendable, Hashable {
     public var report: String?
     /// The run this one re-runs (`jobctl rerun`, `POST /api/runs/{run}/rerun`).
     public var rerunOf: String?
+    /// Who asked for it: `token NAME` (the API), `user NAME` (the CLI); absent for the schedule.
+    public var requestedBy: String?
     /// The node that ran it (cluster mode), or the host name.
     public var node: String?
     /// `missed` only: how many fires were not run.
@@ -63,7 +65,7 @@ public struct RunRecord: Sendable, Hashable {
         durationMs: Int64? = nil, exitCode: Int32? = nil, attempt: Int? = nil,
         params: [String: JSONScalar] = [:], fanout: Fanout? = nil, commit: String? = nil,
         steps: [StepRecord] = [], error: String? = nil, warnings: [String] = [],
-        log: String? = nil, event: String? = nil, report: String? = nil, rerunOf: String? = nil, node: String? = nil,
+        log: String? = nil, event: String? = nil, report: String? = nil, rerunOf: String? = nil, requestedBy: String? = nil, node: String? = nil,
         count: Int? = nil, firstScheduledFor: Date? = nil, lastScheduledFor: Date? = nil
     ) {
         self.run = run
@@ -86,6 +88,7 @@ public struct RunRecord: Sendable, Hashable {
         self.event = event
         self.report = report
         self.rerunOf = rerunOf
+        self.requestedBy = requestedBy
         self.node = node
         self.count = count
         self.firstScheduledFor = firstScheduledFor

@@ -49,6 +49,7 @@ public enum RunRecordSchema {
             ("event", .string, "The triggering event's payload, relative to the root: history/<job>/<run>.event.json (at most 64 KiB, secrets redacted)."),
             ("report", .string, "The run's report (an agent step's output, Markdown), relative to the root: history/<job>/<run>.report.md."),
             ("rerunOf", .string, "The run this one re-runs."),
+            ("requestedBy", .string, "Who asked for the run: token NAME (the API) or user NAME (the CLI)."),
             ("node", .string, "The node (host) that ran it."),
             ("count", .integer(minimum: 1), "missed only: how many fires were not run."),
             ("firstScheduledFor", .time, "missed only: the first fire not run."),

@@ -44,7 +44,8 @@ public enum RunInProcess {
         let runs: [String]
         do {
             runs = try await scheduler.trigger(id, trigger: trigger, parameters: parameters, event: event,
-                                               definitionOverride: draft ? definition : nil, force: force, rerunOf: rerunOf)
+                                               definitionOverride: draft ? definition : nil, force: force, rerunOf: rerunOf,
+                                               requestedBy: "user " + (ProcessInfo.processInfo.environment["USER"] ?? NSUserName()))
         } catch {
             throw Failure(message: error.message, refused: error.reason == .concurrency || error.reason == .rateLimited)
         }

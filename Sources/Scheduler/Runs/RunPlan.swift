@@ -15,6 +15,8 @@ public struct RunPlan: Sendable {
     public var event: Value
     /// The run this one re-runs.
     public var rerunOf: String?
+    /// Who asked (`token NAME`, `user NAME`); nil for the schedule and the scheduler's own runs.
+    public var requestedBy: String?
     /// Run the working-tree definition instead of the applied one (`jobctl run --draft`).
     public var definitionOverride: JobDefinition?
     public var warnings: [String]

@@ -77,7 +77,7 @@ struct EventRoutes {
             let parameters = try JobRoutes.parameters(body["params"])
             // A token limited to some jobs offers the event to those only.
             let only = token.jobs == nil ? nil : Set(await api.scheduler.jobs.filter { $0.events.contains(type) && token.covers(job: $0.id.rawValue) }.map(\.id))
-            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, parameters: parameters, only: only)
+            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, parameters: parameters, only: only, requestedBy: "token \(token.name)")
             return JSONResponse.raw(Self.dispatched(type: type, decisions).json)
         }
         router.post("/hooks/**") { request, context -> Response in
@@ -107,7 +107,7 @@ struct EventRoutes {
                 payload = try JSONBody.value(bytes)
             }
             let type = Self.header(request, "X-Jobctl-Event") ?? Self.header(request, "X-GitHub-Event") ?? "webhook"
-            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, only: [id])
+            let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, only: [id], requestedBy: "webhook (signed)")
             return JSONResponse.raw(Self.dispatched(type: type, decisions).json)
         }
     }

@@ -65,7 +65,7 @@ struct JobRoutes {
             let parameters = try Self.parameters(body["params"])
             let runs: [String]
             do throws(TriggerRefusal) {
-                runs = try await api.scheduler.trigger(id, trigger: .api, parameters: parameters)
+                runs = try await api.scheduler.trigger(id, trigger: .api, parameters: parameters, requestedBy: "token \(token.name)")
             } catch {
                 throw Self.apiError(error)
             }

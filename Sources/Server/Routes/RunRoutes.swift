@@ -108,17 +108,17 @@ struct RunRoutes {
             let run = try Self.runID(context)
             _ = try api.authorize(request, .run)
             guard let record = Self.record(of: run, api: api) else { throw APIError.notFound("no run '\(run)'") }
-            _ = try api.authorize(request, .run, job: record.job)
+            let token = try api.authorize(request, .run, job: record.job)
             let runs: [String]
-            do { runs = try await api.scheduler.rerun(run) } catch let refusal as TriggerRefusal { throw JobRoutes.apiError(refusal) }
+            do { runs = try await api.scheduler.rerun(run, requestedBy: "token \(token.name)") } catch let refusal as TriggerRefusal { throw JobRoutes.apiError(refusal) }
             return try JSONResponse.make(Rerun(rerunOf: run, job: record.job, runs: runs), status: .accepted)
         }
         router.post("/api/runs/:run/cancel") { request, context -> Response in
             let run = try Self.runID(context)
             _ = try api.authorize(request, .run)
             if let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) {
-                _ = try api.authorize(request, .run, job: running.job.rawValue)
-                if await api.scheduler.cancel(run: run) {
+                let token = try api.authorize(request, .run, job: running.job.rawValue)
+                if await api.scheduler.cancel(run: run, requestedBy: "token \(token.name)") {
                     return try JSONResponse.make(Cancelling(run: run, job: running.job.rawValue), status: .accepted)
                 }
             }
