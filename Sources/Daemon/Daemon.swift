@@ -7,6 +7,7 @@ import Definitions
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// What `jobctl serve` runs, as values: one place that wires the stores, the tracker, the
 /// scheduler, the HTTP API and the services, for `serve` and for the tests alike (Hummingbird's
@@ -49,7 +50,10 @@ public struct Daemon: Sendable {
     public func run() async throws {
         var logger = Logger(label: "jobctl")
         logger.logLevel = .warning
-        let source = GitAppliedStateSource(root: options.root, autoApply: options.autoApply, log: log)
+        let scheduler = self.scheduler
+        let source = GitAppliedStateSource(root: options.root, autoApply: options.autoApply, log: log) { message in
+            Task { await scheduler.daemonTrouble("apply_refused", message: message) }
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SchedulerService(scheduler: scheduler, source: source, grace: options.grace, log: log)),
             .init(service: AppliedStateWatcher(scheduler: scheduler, source: source, interval: options.pollInterval, log: log)),
@@ -88,17 +92,29 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     lastRuns.seed(from: history)
     // Records are synced to disk before an append returns; appends during a sync share the next one.
     let recorder = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe])
+    let notifications = NotificationService(history: history, secrets: options.secrets, log: log)
+    // The scheduler's applied notifiers hear of a history fault once per outage.
+    let troubles = Mutex<(scheduler: Scheduler?, reported: Bool)>((nil, false))
     let tracker = RunTracker(root: options.root, history: history, recorder: recorder, clock: options.clock, node: options.node) { fault in
         if let fault {
             log("error: history cannot be written (\(fault.pending) record\(fault.pending == 1 ? "" : "s") kept, retrying): \(fault.message)")
+            let scheduler = troubles.withLock { state -> Scheduler? in
+                defer { state.reported = true }
+                return state.reported ? nil : state.scheduler
+            }
+            if let scheduler {
+                Task { await scheduler.daemonTrouble("history_write_failed", message: "history cannot be written (\(fault.pending) record(s) kept in memory and in their markers, retrying): \(fault.message)") }
+            }
         } else {
+            troubles.withLock { $0.reported = false }
             log("history is written again; every kept record was appended")
         }
     }
     let scheduler = Scheduler(root: options.root, clock: options.clock, tracker: tracker,
                               performer: ExecutionPerformer(secrets: options.secrets),
                               options: Scheduler.Options(maxConcurrent: options.maxConcurrent, node: options.node),
-                              notifications: NotificationService(history: history, secrets: options.secrets), log: log)
+                              notifications: notifications, log: log)
+    troubles.withLock { $0.scheduler = scheduler }
     let api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: options.root), log: log),
                         secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, log: log)
     return Daemon(options: options, scheduler: scheduler, api: api, history: history, lock: lock, log: log, onListening: onListening)

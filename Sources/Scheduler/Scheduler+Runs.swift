@@ -107,6 +107,12 @@ extension Scheduler {
         announce(record, job: job)
     }
 
+    /// Tells the notifiers that listen for it about a trouble of the daemon itself
+    /// (`apply_refused`, `history_write_failed`), with the applied configuration's notifiers.
+    public func daemonTrouble(_ event: String, message: String) {
+        notifications?.daemonEvent(event, message: message, node: options.node, config: state?.definitions.config ?? RepositoryConfig())
+    }
+
     /// Hands a written record to the notifications (which send in the background).
     func announce(_ record: RunRecord, job: JobDefinition?) {
         guard let notifications, let job else { return }

@@ -125,6 +125,13 @@ struct FieldDiagnosticTests {
         ])
     }
 
+    @Test func aNotifiersOnListsTheDaemonsTroubles() {
+        #expect(diagnostics(["jobs/x.yaml": minimalSteps], config: "notifiers:\n  ops: {webhook: \"${secrets.OPS}\", on: [apply_refused, history_write_failed]}\n").isEmpty)
+        #expect(diagnostics(["jobs/x.yaml": minimalSteps], config: "notifiers:\n  ops: {webhook: \"${secrets.OPS}\", on: [failed]}\n") == [
+            "jobctl.yaml:2:41: error: 'notifiers.ops.on': 'failed' is not one of the daemon's troubles; use apply_refused, history_write_failed (a job's notify: entry says which runs notify)",
+        ])
+    }
+
     @Test func anSMTPNotifierIsRefusedUntilMailIsSent() {
         let config = "notifiers:\n  mail:\n    smtp: {host: smtp.example.com, from: a@example.com, to: [b@example.com]}\n"
         let found = diagnostics(["jobs/x.yaml": minimalSteps], config: config)

@@ -160,4 +160,54 @@ struct ServeTests {
         let last = try #require(try String(contentsOfFile: repo.path + "/history/limited.jsonl", encoding: .utf8).split(separator: "\n").last)
         #expect(last.contains("\"status\":\"completed\"") && last.contains("started with --force: the rate limit was not applied"), "\(last)")
     }
+
+    @Test func aRefusedCommitReachesTheNotifiersThatListenForItOnce() async throws {
+        let ops = try await RecordingHTTPServer()
+        let repo = try TemporaryGitRepository(files: [
+            ".gitignore": "/.jobctl/\n/history/\n",
+            "jobctl.yaml": "notifiers:\n  ops: {webhook: \"${secrets.OPS_HOOK}\", format: slack, on: [apply_refused]}\n",
+            "jobs/tick.yaml": "schedule: \"* * * * * *\"\nsteps:\n  - run: [\"true\"]\n",
+        ])
+        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--auto-apply", "--listen", "off"],
+                                       environment: ["JOBCTL_SECRET_OPS_HOOK": ops.url("/slack/ops")])
+        #expect(try await eventually { daemon.output.contains("auto-apply: applied") }, "\(daemon.output)")
+        try repo.write("jobs/tick.yaml", "schedule: \"61 * * * *\"\nsteps:\n  - run: [\"true\"]\n")
+        try repo.commit("broken")
+        #expect(try await eventually { ops.requests.count == 1 }, "\(daemon.output)")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(ops.requests[0].body.utf8)) as? [String: Any])
+        let text = try #require(body["text"] as? String)
+        #expect(text.contains("apply refused") && text.contains("jobs/tick.yaml:1:12: error: minute field: 61 is out of range 0-59"), "\(text)")
+        #expect(body["blocks"] is [Any])
+        // Polled again and again: told once for the commit.
+        #expect(try await eventually { daemon.output.components(separatedBy: "notifier ops on apply_refused: attempt 1 delivered").count == 2 })
+        // The last good state ticks every second; over 5 more ticks (2 s polls) nothing new arrives.
+        let seen = records(repo, "tick").count
+        #expect(try await eventually { records(repo, "tick").count >= seen + 5 })
+        #expect(ops.requests.count == 1)
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit(within: 90) == 0)
+    }
+
+    @Test func historyThatCannotBeWrittenReachesTheNotifiersThatListenForIt() async throws {
+        let ops = try await RecordingHTTPServer()
+        let repo = try TemporaryGitRepository(files: [
+            ".gitignore": "/.jobctl/\n/history/\n",
+            "jobctl.yaml": "notifiers:\n  ops: {webhook: \"${secrets.OPS_HOOK}\", on: [history_write_failed]}\n",
+            "jobs/tick.yaml": "schedule: \"* * * * * *\"\nsteps:\n  - run: [\"true\"]\n",
+        ])
+        _ = try await JobctlProcess.run(["apply", "--root", repo.path])
+        let daemon = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"], environment: ["JOBCTL_SECRET_OPS_HOOK": ops.url("/ops")])
+        #expect(try await eventually { !records(repo, "tick").isEmpty }, "\(daemon.output)")
+        // A folder where the history file should be: every append fails until it goes.
+        try FileManager.default.removeItem(atPath: repo.path + "/history/tick.jsonl")
+        try FileManager.default.createDirectory(atPath: repo.path + "/history/tick.jsonl", withIntermediateDirectories: false)
+        #expect(try await eventually { ops.requests.count == 1 }, "\(daemon.output)")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(ops.requests[0].body.utf8)) as? [String: Any])
+        #expect(body["event"] as? String == "history_write_failed")
+        #expect((body["message"] as? String)?.contains("history cannot be written") == true)
+        try FileManager.default.removeItem(atPath: repo.path + "/history/tick.jsonl")
+        #expect(try await eventually { daemon.output.contains("history is written again") }, "\(daemon.output)")
+        daemon.signal(SIGTERM)
+        #expect(try await daemon.waitForExit(within: 90) == 0)
+    }
 }

@@ -50,7 +50,15 @@ enum ConfigParser {
             }
             guard let notifier = Fields(pair.value, shape: FileShapes.notifier, path: "notifiers.\(name)", context: context) else { continue }
             if let url = notifier.url("webhook", scope: JobFileParser.notificationScope) {
-                config.notifiers[name] = Notifier(name: name, kind: .webhook(url, notifier.enumeration("format", as: WebhookFormat.self) ?? .json))
+                var events: [String] = []
+                for (event, node) in notifier.stringList("on") ?? [] {
+                    guard FileShapes.daemonEvents.contains(event) else {
+                        context.error("'notifiers.\(name).on': '\(event)' is not one of the daemon's troubles\(Suggestion.didYouMean(event, among: FileShapes.daemonEvents)); use \(FileShapes.daemonEvents.joined(separator: ", ")) (a job's notify: entry says which runs notify)", at: node)
+                        continue
+                    }
+                    events.append(event)
+                }
+                config.notifiers[name] = Notifier(name: name, kind: .webhook(url, notifier.enumeration("format", as: WebhookFormat.self) ?? .json), on: events)
             } else if notifier.has("smtp") {
                 // Accept only what is done: mail is not sent yet, so an smtp notifier would be silent.
                 context.error("'notifiers.\(name).smtp': email notifications are not sent by this version of jobctl; use a webhook notifier (format: slack, teams, json or ping) until they are", at: notifier.keyNode("smtp")!)

@@ -48,6 +48,9 @@ public struct Notifier: Sendable {
 
     public var name: String
     public var kind: Kind
+    /// The daemon's own troubles sent here (`apply_refused`, `history_write_failed`); jobs'
+    /// `notify:` entries that name the notifier have their own `on`.
+    public var on: [String] = []
 }
 
 public struct HistorySettings: Sendable, Hashable {

@@ -53,6 +53,9 @@ public enum FileShapes {
     /// failure) or `changed` (a status other than the previous run's).
     static let notificationEvents = statuses + ["recovered", "changed"]
 
+    /// The daemon's own troubles a named notifier may be sent on (its `on`).
+    static let daemonEvents = ["apply_refused", "history_write_failed"]
+
     /// The shapes of a webhook's message.
     static let webhookFormats = ["json", "slack", "teams", "ping"]
 
@@ -127,6 +130,7 @@ public enum FileShapes {
     public static let notifier = ObjectShape("notifier", "A named notification target. Exactly one of webhook, smtp.", fields: [
         FieldShape("webhook", .string(.url), "URL to POST the message to."),
         FieldShape("format", .enumeration(webhookFormats), "The webhook's message: json (default), slack, teams or ping."),
+        FieldShape("on", .list(.enumeration(daemonEvents)), "The daemon's own troubles that notify here: apply_refused, history_write_failed."),
         FieldShape("smtp", .object(smtp), "Mail settings (not sent yet: validate refuses them)."),
     ], exactlyOneOf: [["webhook", "smtp"]])
 

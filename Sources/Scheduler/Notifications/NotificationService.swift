@@ -38,18 +38,53 @@ public final class NotificationService: Sendable {
     private let io = IOQueue(label: "jobctl.notifications")
     private let state = Mutex<(pending: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
 
-    public init(history: HistoryFolder, secrets: SecretStore, options: Options = Options()) {
+    let log: @Sendable (String) -> Void
+
+    /// - Parameter log: where the attempts of daemon notifications (which belong to no run) are told.
+    public init(history: HistoryFolder, secrets: SecretStore, options: Options = Options(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.history = history
         self.options = options
+        self.log = log
         sender = WebhookSender(secrets: secrets, timeout: options.timeout)
+    }
+
+    /// Tells the notifiers whose `on` lists `event` (`apply_refused`, `history_write_failed`)
+    /// about the daemon's trouble, in the background; each attempt is logged, never the URL.
+    public func daemonEvent(_ event: String, message: String, node: String?, config: RepositoryConfig) {
+        let targets = config.notifiers.values.filter { $0.on.contains(event) }.sorted { $0.name < $1.name }
+        guard !targets.isEmpty else { return }
+        inBackground { [self] in
+            await withTaskGroup(of: Void.self) { group in
+                for notifier in targets {
+                    guard case .webhook(let url, let format) = notifier.kind else { continue }
+                    let message = WebhookMessage.daemon(format, event: event, message: message, node: node)
+                    group.addTask {
+                        var attempt = 1
+                        while true {
+                            let outcome = await self.sender.send(url: url, method: message.method, body: message.body, contentType: message.contentType, roots: [:])
+                            let retrying = !outcome.succeeded && outcome.retryable && attempt <= self.options.retryDelays.count
+                            self.log("notifier \(notifier.name) on \(event): attempt \(attempt) " + (outcome.succeeded ? "delivered" : "\(outcome.error ?? "failed")\(retrying ? ", retrying" : ", gave up")"))
+                            guard retrying else { return }
+                            try? await Task.sleep(for: self.options.retryDelays[attempt - 1])
+                            attempt += 1
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Sends what the job's `notify:` asks for this record, in the background.
     public func recordWritten(_ record: RunRecord, job: JobDefinition, config: RepositoryConfig) {
         guard !job.notifications.isEmpty else { return }
+        inBackground { [self] in await deliver(record, job: job, config: config) }
+    }
+
+    /// Runs `work` in a task of its own, counted until it ends (see ``waitUntilIdle()``).
+    private func inBackground(_ work: @escaping @Sendable () async -> Void) {
         state.withLock { $0.pending += 1 }
         Task.detached { [self] in
-            await deliver(record, job: job, config: config)
+            await work()
             let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 state.pending -= 1
                 guard state.pending == 0 else { return [] }

@@ -48,6 +48,34 @@ public struct WebhookMessage: Sendable, Hashable {
         }
     }
 
+    /// A message about the daemon itself (`apply_refused`, `history_write_failed`), in `format`.
+    public static func daemon(_ format: WebhookFormat, event: String, message: String, node: String?) -> WebhookMessage {
+        let title = "jobctl\(node.map { " on \($0)" } ?? ""): \(event.replacingOccurrences(of: "_", with: " "))"
+        switch format {
+        case .ping:
+            return WebhookMessage(method: "GET", body: nil, contentType: nil)
+        case .json:
+            let body: Value = ["event": .string(event), "message": .string(message), "node": node.map(Value.string) ?? .null]
+            return WebhookMessage(method: "POST", body: body.description, contentType: "application/json")
+        case .slack:
+            let body: Value = [
+                "text": .string("\(title): \(message)"),
+                "blocks": [["type": "section", "text": ["type": "mrkdwn", "text": .string(":warning: *\(slackEscaped(title))*\n\(slackEscaped(message))")]]],
+            ]
+            return WebhookMessage(method: "POST", body: body.description, contentType: "application/json")
+        case .teams:
+            let card: Value = [
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
+                "body": [
+                    ["type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": .string(title)],
+                    ["type": "TextBlock", "wrap": true, "text": .string(message)],
+                ],
+            ]
+            let body: Value = ["type": "message", "attachments": [["contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": .null, "content": card]]]
+            return WebhookMessage(method: "POST", body: body.description, contentType: "application/json")
+        }
+    }
+
     /// `Weekly report (reports/weekly) failed: step 'ask' exited 2 — run 2026…`
     static func summary(_ record: RunRecord, job: JobDefinition) -> String {
         "\(job.name) (\(job.id)) \(headline(record)) — run \(record.run)"

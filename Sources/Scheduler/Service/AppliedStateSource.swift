@@ -18,10 +18,14 @@ public final class GitAppliedStateSource: Sendable {
     /// The last commit auto-apply refused: reported once, not at every poll.
     private let lastRefused = Mutex<String?>(nil)
 
-    public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void) {
+    /// Told once per refused commit, with what to tell people (`apply_refused` notifications).
+    let onRefused: @Sendable (String) -> Void
+
+    public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void, onRefused: @escaping @Sendable (String) -> Void = { _ in }) {
         self.root = root
         self.autoApply = autoApply
         self.log = log
+        self.onRefused = onRefused
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -79,7 +83,10 @@ public final class GitAppliedStateSource: Sendable {
                 }
                 guard first else { return }
                 log("auto-apply: refused \(head.short); the last good state stays in force:")
-                for diagnostic in plan.diagnostics where diagnostic.severity == .error { log("  \(diagnostic)") }
+                let errors = plan.diagnostics.filter { $0.severity == .error }
+                for diagnostic in errors { log("  \(diagnostic)") }
+                onRefused("commit \(head.short) was refused; the last good state stays in force. "
+                          + errors.prefix(5).map(\.description).joined(separator: "; ") + (errors.count > 5 ? "; and \(errors.count - 5) more" : ""))
             case .upToDate, .dryRun:
                 break
             }
