@@ -216,6 +216,7 @@ extension Scheduler {
             if let next { _ = await request(next, job: job) }
             guard let finished else { return }
             (runs, statuses) = (finished.runs, finished.statuses)
+            notifications?.fanOutEnded(runs: runs.filter { !$0.isEmpty }, job: job, config: state?.definitions.config ?? RepositoryConfig())
         }
         guard plan.definitionOverride == nil, statuses.contains(where: \.ran) else { return }
         if statuses.allSatisfy({ $0 == .completed }) {

@@ -132,6 +132,13 @@ struct FieldDiagnosticTests {
         ])
     }
 
+    @Test func perFanOutTakesStatusesOnly() {
+        #expect(problems(minimalSteps + "notify:\n  - {on: [failed], webhook: \"${secrets.X}\", per: fanout}\n") == [])
+        #expect(problems(minimalSteps + "notify:\n  - {on: [changed], webhook: \"${secrets.X}\", per: fanout}\n") == [
+            "jobs/x.yaml:4:10: error: 'notify[0].on': 'changed' compares one run with the previous run of its matrix cell; with 'per: fanout' list statuses",
+        ])
+    }
+
     @Test func anSMTPNotifierIsRefusedUntilMailIsSent() {
         let config = "notifiers:\n  mail:\n    smtp: {host: smtp.example.com, from: a@example.com, to: [b@example.com]}\n"
         let found = diagnostics(["jobs/x.yaml": minimalSteps], config: config)

@@ -112,6 +112,36 @@ struct NotificationTests {
         await harness.stop()
     }
 
+    @Test func perFanOutSendsOneMessageWhenTheLastCellEndsJudgedByTheCellThatFailed() async throws {
+        let hooks = try await RecordingHTTPServer()
+        let job = """
+            params: {market: {default: NL}}
+            matrix: {market: [NL, BE, DE]}
+            concurrency: allow
+            notify:
+              - {on: [completed, failed], webhook: "${secrets.HOOKS}/fanout", per: fanout}
+              - {on: [completed, failed], webhook: "${secrets.HOOKS}/each"}
+            steps:
+              - run: [sh, -c, 'test "$1" != BE', x, "{{params.market}}"]
+            """
+        let harness = try await SchedulerHarness(jobs: ["jobs/fan.yaml": job], start: "2026-06-01T00:00:00Z",
+                                                 secrets: SecretStore(environment: ["JOBCTL_SECRET_HOOKS": hooks.url("/hooks")], file: nil),
+                                                 notifications: .init(retryDelays: []))
+        _ = try await harness.scheduler.trigger("fan", trigger: .manual)
+        try await eventually { hooks.requests.count == 4 }
+        let fanOut = hooks.requests.filter { $0.path == "/hooks/fanout" }
+        #expect(fanOut.count == 1)
+        #expect(hooks.requests.filter { $0.path == "/hooks/each" }.count == 3)
+        let body = try #require(Self.json(fanOut.first?.body ?? ""))
+        #expect(body["event"] as? String == "failed")
+        #expect((body["summary"] as? String)?.contains("(fan-out of 3: 2 completed, 1 failed) [market=BE]") == true, "\(body["summary"] ?? "")")
+        #expect((body["fanout"] as? [Any])?.count == 3)
+        let be = try #require(harness.records("fan").first { $0.params["market"] == .string("BE") })
+        // The attempt is recorded once the answer is in: wait for its line.
+        #expect(try await eventually { Self.attempts(harness, job: "fan", run: be.run).contains { $0["target"] as? String == "notify[0]" } })
+        await harness.stop()
+    }
+
     @Test func recoveredAndChangedCompareWithThePreviousRunOfTheSameCell() throws {
         let set = DefinitionLoader.load(config: nil, jobFiles: [SourceFile(path: "jobs/j.yaml", bytes: Array("""
             notify:

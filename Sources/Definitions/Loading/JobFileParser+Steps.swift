@@ -162,11 +162,20 @@ extension JobFileParser {
                     statuses.append(status)
                 }
             }
+            let perFanOut = notify.string("per") == "fanout"
+            if let per = notify.string("per"), per != "run", per != "fanout" {
+                context.error("'\(path).per' must be run or fanout, not '\(per)'", at: notify["per"]!)
+                ok = false
+            }
+            if perFanOut, let event = statuses.first(where: { $0 == "recovered" || $0 == "changed" }) {
+                context.error("'\(path).on': '\(event)' compares one run with the previous run of its matrix cell; with 'per: fanout' list statuses", at: notify["on"]!)
+                ok = false
+            }
             let chosen = notify.enumeration("format", as: WebhookFormat.self)
             if notify.has("format"), chosen == nil { ok = false }
             let format = chosen ?? .json
             if let url = notify.url("webhook", scope: Self.notificationScope) {
-                result.append(Notification(on: statuses, target: .webhook(url, format)))
+                result.append(Notification(on: statuses, target: .webhook(url, format), perFanOut: perFanOut))
             } else if let name = notify.name("notifier") {
                 if notify.has("format") {
                     context.error("'\(path).format' goes with 'webhook'; a notifier's format is set in jobctl.yaml", at: notify.keyNode("format")!)
@@ -177,7 +186,7 @@ extension JobFileParser {
                     context.error("'\(path).notifier': unknown notifier '\(name)'\(Suggestion.didYouMean(name, among: known)); define it under 'notifiers' in jobctl.yaml", at: notify["notifier"]!)
                     ok = false
                 }
-                result.append(Notification(on: statuses, target: .notifier(name)))
+                result.append(Notification(on: statuses, target: .notifier(name), perFanOut: perFanOut))
             } else {
                 ok = false
             }

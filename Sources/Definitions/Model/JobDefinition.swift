@@ -178,6 +178,8 @@ public struct Notification: Sendable, Hashable {
     /// Final statuses, `recovered` and `changed`.
     public var on: [String]
     public var target: Target
+    /// One message per run, or one per whole fan-out (sent when its last run ends).
+    public var perFanOut: Bool = false
 }
 
 /// The message a webhook gets.

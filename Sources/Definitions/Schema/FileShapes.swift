@@ -63,6 +63,7 @@ public enum FileShapes {
         FieldShape("on", .list(.enumeration(notificationEvents)), "Final statuses, recovered or changed (default: failed, timed_out)."),
         FieldShape("webhook", .string(.url), "URL to POST the message to; usually ${secrets.NAME}."),
         FieldShape("format", .enumeration(webhookFormats), "The webhook's message: json (default), slack, teams or ping."),
+        FieldShape("per", .enumeration(["run", "fanout"]), "One message per run (default), or per whole fan-out when its last run ends."),
         FieldShape("notifier", .string(.name), "A notifier from jobctl.yaml."),
     ], exactlyOneOf: [["webhook", "notifier"]])
 

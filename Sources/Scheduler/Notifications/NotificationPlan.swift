@@ -16,9 +16,15 @@ public enum NotificationPlan {
 
     /// - Parameter previous: the status of the previous run of the same job and matrix cell
     ///   (nil: none), which `recovered` and `changed` compare with.
-    public static func deliveries(for record: RunRecord, job: JobDefinition, config: RepositoryConfig, previous: RunStatus?) -> [Delivery] {
+    /// - Parameter fanOut: true for the one message of a whole fan-out (`record` is its deciding
+    ///   run): only `per: fanout` entries; false for one run, whose `per: fanout` entries wait
+    ///   for its fan-out to end (a run outside any fan-out counts as one).
+    public static func deliveries(for record: RunRecord, job: JobDefinition, config: RepositoryConfig, previous: RunStatus?,
+                                  fanOut: Bool = false) -> [Delivery] {
         var result: [Delivery] = []
         for (index, notification) in job.notifications.enumerated() {
+            let waitsForFanOut = notification.perFanOut && record.fanout != nil
+            guard waitsForFanOut == fanOut else { continue }
             guard let event = event(of: notification, record: record, previous: previous) else { continue }
             switch notification.target {
             case .webhook(let url, let format):

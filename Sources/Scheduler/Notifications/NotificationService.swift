@@ -74,6 +74,35 @@ public final class NotificationService: Sendable {
         }
     }
 
+    /// Sends the `per: fanout` messages of a fan-out whose last run ended: one message, judged by
+    /// the run that decided its outcome (the first that did not complete, else the last), recorded
+    /// in that run's `notify.jsonl`.
+    public func fanOutEnded(runs: [String], job: JobDefinition, config: RepositoryConfig) {
+        guard job.notifications.contains(where: \.perFanOut) else { return }
+        inBackground { [self] in
+            let reader = HistoryReader(folder: history)
+            let wanted = Set(runs)
+            let records: [RunRecord] = await io.run {
+                var found: [RunRecord] = []
+                _ = try? reader.lastRecord(job: job.id.rawValue) { record in
+                    if wanted.contains(record.run) { found.append(record) }
+                    return found.count == wanted.count
+                }
+                return found.sorted { ($0.fanout?.index ?? 0) < ($1.fanout?.index ?? 0) }
+            }
+            guard let deciding = records.first(where: { $0.status.ran && $0.status != .completed }) ?? records.last else { return }
+            let outcome = deciding
+            let all = records
+            let deliveries = NotificationPlan.deliveries(for: outcome, job: job, config: config, previous: nil, fanOut: true)
+            let roots = HistoryFacts.untilContext(job: job, record: outcome).values
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in deliveries {
+                    group.addTask { await self.send(delivery, record: outcome, job: job, roots: roots, fanOut: all) }
+                }
+            }
+        }
+    }
+
     /// Sends what the job's `notify:` asks for this record, in the background.
     public func recordWritten(_ record: RunRecord, job: JobDefinition, config: RepositoryConfig) {
         guard !job.notifications.isEmpty else { return }
@@ -125,8 +154,8 @@ public final class NotificationService: Sendable {
         }
     }
 
-    private func send(_ delivery: NotificationPlan.Delivery, record: RunRecord, job: JobDefinition, roots: [String: Value]) async {
-        let message = WebhookMessage.make(delivery.format, record: record, job: job, event: delivery.event)
+    private func send(_ delivery: NotificationPlan.Delivery, record: RunRecord, job: JobDefinition, roots: [String: Value], fanOut: [RunRecord]? = nil) async {
+        let message = WebhookMessage.make(delivery.format, record: record, job: job, event: delivery.event, fanOut: fanOut)
         var attempt = 1
         while true {
             let outcome = await sender.send(url: delivery.url, method: message.method, body: message.body, contentType: message.contentType, roots: roots)

@@ -9,21 +9,26 @@ public struct WebhookMessage: Sendable, Hashable {
     public var body: String?
     public var contentType: String?
 
-    public static func make(_ format: WebhookFormat, record: RunRecord, job: JobDefinition, event: String) -> WebhookMessage {
+    /// - Parameter fanOut: for a `per: fanout` message, every run of the fan-out (`record` is
+    ///   the one that decided its outcome).
+    public static func make(_ format: WebhookFormat, record: RunRecord, job: JobDefinition, event: String, fanOut: [RunRecord]? = nil) -> WebhookMessage {
+        let tally = fanOut.map(tally)
         switch format {
         case .ping:
             return WebhookMessage(method: "GET", body: nil, contentType: nil)
         case .json:
-            let body = "{\"event\":" + quoted(event) + ",\"job\":" + quoted(job.id.rawValue) + ",\"name\":" + quoted(job.name)
-                + ",\"summary\":" + quoted(summary(record, job: job)) + ",\"record\":" + record.jsonLine + "}"
+            var body = "{\"event\":" + quoted(event) + ",\"job\":" + quoted(job.id.rawValue) + ",\"name\":" + quoted(job.name)
+                + ",\"summary\":" + quoted(summary(record, job: job, tally: tally)) + ",\"record\":" + record.jsonLine
+            if let fanOut { body += ",\"fanout\":[" + fanOut.map(\.jsonLine).joined(separator: ",") + "]" }
+            body += "}"
             return WebhookMessage(method: "POST", body: body, contentType: "application/json")
         case .slack:
             // A `text` fallback (notifications, screen readers) and Block Kit blocks.
             let facts = details(record).map { "*\($0.0):* \(slackEscaped($0.1))" }.joined(separator: "\n")
             let message: Value = [
-                "text": .string(summary(record, job: job)),
+                "text": .string(summary(record, job: job, tally: tally)),
                 "blocks": [
-                    ["type": "section", "text": ["type": "mrkdwn", "text": .string("\(icon(record.status)) *\(slackEscaped(job.name))* \(slackEscaped(headline(record)))")]],
+                    ["type": "section", "text": ["type": "mrkdwn", "text": .string("\(icon(record.status)) *\(slackEscaped(job.name))* \(slackEscaped(headline(record, tally: tally)))")]],
                     ["type": "section", "text": ["type": "mrkdwn", "text": .string(facts)]],
                     ["type": "context", "elements": [["type": "mrkdwn", "text": .string("jobctl · \(slackEscaped(job.id.rawValue)) · on \(event)")]]],
                 ],
@@ -38,7 +43,7 @@ public struct WebhookMessage: Sendable, Hashable {
                 "type": "AdaptiveCard",
                 "version": "1.4",
                 "body": [
-                    ["type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": .string("\(job.name) \(headline(record))")],
+                    ["type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": .string("\(job.name) \(headline(record, tally: tally))")],
                     ["type": "FactSet", "facts": .array(facts)],
                     ["type": "TextBlock", "isSubtle": true, "wrap": true, "text": .string("jobctl · \(job.id.rawValue) · on \(event)")],
                 ],
@@ -77,13 +82,23 @@ public struct WebhookMessage: Sendable, Hashable {
     }
 
     /// `Weekly report (reports/weekly) failed: step 'ask' exited 2 — run 2026…`
-    static func summary(_ record: RunRecord, job: JobDefinition) -> String {
-        "\(job.name) (\(job.id)) \(headline(record)) — run \(record.run)"
+    static func summary(_ record: RunRecord, job: JobDefinition, tally: String? = nil) -> String {
+        "\(job.name) (\(job.id)) \(headline(record, tally: tally)) — run \(record.run)"
     }
 
-    static func headline(_ record: RunRecord) -> String {
+    /// `failed [market=BE]: step 'ask' exited 2`, or for a fan-out `failed (fan-out of 3: 2 completed, 1 failed) [market=BE]: …`.
+    static func headline(_ record: RunRecord, tally: String? = nil) -> String {
         let cell = record.fanout?.key.map { " [\($0)]" } ?? ""
-        return "\(record.status.rawValue.replacingOccurrences(of: "_", with: " "))\(cell)" + (record.error.map { ": \($0)" } ?? "")
+        return "\(record.status.rawValue.replacingOccurrences(of: "_", with: " "))\(tally.map { " (\($0))" } ?? "")\(cell)" + (record.error.map { ": \($0)" } ?? "")
+    }
+
+    /// `fan-out of 3: 2 completed, 1 failed`.
+    static func tally(_ records: [RunRecord]) -> String {
+        var counts: [(RunStatus, Int)] = []
+        for record in records {
+            if let index = counts.firstIndex(where: { $0.0 == record.status }) { counts[index].1 += 1 } else { counts.append((record.status, 1)) }
+        }
+        return "fan-out of \(records.count): " + counts.map { "\($0.1) \($0.0.rawValue.replacingOccurrences(of: "_", with: " "))" }.joined(separator: ", ")
     }
 
     static func details(_ record: RunRecord) -> [(String, String)] {
