@@ -142,6 +142,32 @@ struct NotificationTests {
         await harness.stop()
     }
 
+    @Test func changedOnReportTellsOnlyWhenTheReportDiffers() async throws {
+        let hooks = try await RecordingHTTPServer()
+        let job = """
+            concurrency: allow
+            notify:
+              - {on: [changed], changedOn: report, webhook: "${secrets.HOOKS}/changed"}
+            steps:
+              - {name: ask, agent: reader, prompt: "summarise"}
+            """
+        let harness = try await SchedulerHarness(jobs: ["jobs/digest.yaml": job], config: "agents:\n  reader: {run: [sh, -c, 'cat answer.md']}\n",
+                                                 start: "2026-06-01T00:00:00Z",
+                                                 secrets: SecretStore(environment: ["JOBCTL_SECRET_HOOKS": hooks.url("/hooks")], file: nil),
+                                                 notifications: .init(retryDelays: []))
+        let notifications = try #require(harness.scheduler.notifications)
+        for (index, answer) in ["# A\n", "# A\n", "# B\n"].enumerated() {
+            try harness.root.write("answer.md", answer)
+            _ = try await harness.scheduler.trigger("digest", trigger: .manual)
+            _ = try await harness.waitForRecords("digest", count: index + 1)
+            await harness.scheduler.waitUntilIdle()
+            await notifications.waitUntilIdle()
+            #expect(hooks.requests.count == (index == 2 ? 1 : 0), "run \(index + 1): only a different report tells")
+        }
+        #expect(Self.json(hooks.requests.first?.body ?? "")?["event"] as? String == "changed")
+        await harness.stop()
+    }
+
     @Test func recoveredAndChangedCompareWithThePreviousRunOfTheSameCell() throws {
         let set = DefinitionLoader.load(config: nil, jobFiles: [SourceFile(path: "jobs/j.yaml", bytes: Array("""
             notify:

@@ -171,11 +171,16 @@ extension JobFileParser {
                 context.error("'\(path).on': '\(event)' compares one run with the previous run of its matrix cell; with 'per: fanout' list statuses", at: notify["on"]!)
                 ok = false
             }
+            let changedOnReport = notify.string("changedOn") == "report"
+            if let value = notify.string("changedOn"), value != "status", value != "report" {
+                context.error("'\(path).changedOn' must be status or report, not '\(value)'", at: notify["changedOn"]!)
+                ok = false
+            }
             let chosen = notify.enumeration("format", as: WebhookFormat.self)
             if notify.has("format"), chosen == nil { ok = false }
             let format = chosen ?? .json
             if let url = notify.url("webhook", scope: Self.notificationScope) {
-                result.append(Notification(on: statuses, target: .webhook(url, format), perFanOut: perFanOut))
+                result.append(Notification(on: statuses, target: .webhook(url, format), perFanOut: perFanOut, changedOnReport: changedOnReport))
             } else if let name = notify.name("notifier") {
                 if notify.has("format") {
                     context.error("'\(path).format' goes with 'webhook'; a notifier's format is set in jobctl.yaml", at: notify.keyNode("format")!)
@@ -186,7 +191,7 @@ extension JobFileParser {
                     context.error("'\(path).notifier': unknown notifier '\(name)'\(Suggestion.didYouMean(name, among: known)); define it under 'notifiers' in jobctl.yaml", at: notify["notifier"]!)
                     ok = false
                 }
-                result.append(Notification(on: statuses, target: .notifier(name), perFanOut: perFanOut))
+                result.append(Notification(on: statuses, target: .notifier(name), perFanOut: perFanOut, changedOnReport: changedOnReport))
             } else {
                 ok = false
             }

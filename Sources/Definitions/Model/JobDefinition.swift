@@ -180,6 +180,8 @@ public struct Notification: Sendable, Hashable {
     public var target: Target
     /// One message per run, or one per whole fan-out (sent when its last run ends).
     public var perFanOut: Bool = false
+    /// `changed` compares the run's report with the previous run's, not its status.
+    public var changedOnReport: Bool = false
 }
 
 /// The message a webhook gets.

@@ -64,6 +64,7 @@ public enum FileShapes {
         FieldShape("webhook", .string(.url), "URL to POST the message to; usually ${secrets.NAME}."),
         FieldShape("format", .enumeration(webhookFormats), "The webhook's message: json (default), slack, teams or ping."),
         FieldShape("per", .enumeration(["run", "fanout"]), "One message per run (default), or per whole fan-out when its last run ends."),
+        FieldShape("changedOn", .enumeration(["status", "report"]), "What 'changed' compares with the previous run: its status (default) or its report."),
         FieldShape("notifier", .string(.name), "A notifier from jobctl.yaml."),
     ], exactlyOneOf: [["webhook", "notifier"]])
 

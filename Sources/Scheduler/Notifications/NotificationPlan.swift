@@ -19,13 +19,15 @@ public enum NotificationPlan {
     /// - Parameter fanOut: true for the one message of a whole fan-out (`record` is its deciding
     ///   run): only `per: fanout` entries; false for one run, whose `per: fanout` entries wait
     ///   for its fan-out to end (a run outside any fan-out counts as one).
+    ///   - reportChanged: whether the run's report differs from the previous run's (for
+    ///     `changedOn: report`; nil when there is no previous run).
     public static func deliveries(for record: RunRecord, job: JobDefinition, config: RepositoryConfig, previous: RunStatus?,
-                                  fanOut: Bool = false) -> [Delivery] {
+                                  reportChanged: Bool? = nil, fanOut: Bool = false) -> [Delivery] {
         var result: [Delivery] = []
         for (index, notification) in job.notifications.enumerated() {
             let waitsForFanOut = notification.perFanOut && record.fanout != nil
             guard waitsForFanOut == fanOut else { continue }
-            guard let event = event(of: notification, record: record, previous: previous) else { continue }
+            guard let event = event(of: notification, record: record, previous: previous, reportChanged: reportChanged) else { continue }
             switch notification.target {
             case .webhook(let url, let format):
                 result.append(Delivery(target: "notify[\(index)]", url: url, format: format, event: event))
@@ -39,11 +41,14 @@ public enum NotificationPlan {
 
     /// The first of the entry's `on` that the record meets: its own status, then `recovered` (a
     /// completed run after one that failed, timed out or was interrupted), then `changed`.
-    static func event(of notification: Notification, record: RunRecord, previous: RunStatus?) -> String? {
+    /// With `changedOn: report`, `changed` means the report differs from the previous run's.
+    static func event(of notification: Notification, record: RunRecord, previous: RunStatus?, reportChanged: Bool? = nil) -> String? {
         if notification.on.contains(record.status.rawValue) { return record.status.rawValue }
         guard record.status.ran, let previous else { return nil }
         if notification.on.contains("recovered"), record.status == .completed, previous.isFailure { return "recovered" }
-        if notification.on.contains("changed"), record.status != previous { return "changed" }
+        if notification.on.contains("changed") {
+            if notification.changedOnReport ? reportChanged == true : record.status != previous { return "changed" }
+        }
         return nil
     }
 }

@@ -144,7 +144,18 @@ public final class NotificationService: Sendable {
                 other.run != record.run && other.status.ran && other.fanout?.key == record.fanout?.key && other.finishedAt <= record.finishedAt
             }
         }
-        let deliveries = NotificationPlan.deliveries(for: record, job: job, config: config, previous: previous?.status)
+        // `changedOn: report`: the two reports' bytes (equal bytes, equal SHA-256).
+        var reportChanged: Bool?
+        if let previous, job.notifications.contains(where: \.changedOnReport) {
+            let history = self.history
+            reportChanged = await io.run {
+                func report(_ r: RunRecord) -> Data? {
+                    (try? history.artifact(.report, job: r.job, run: r.run)).flatMap { FileManager.default.contents(atPath: $0) }
+                }
+                return report(record) != report(previous)
+            }
+        }
+        let deliveries = NotificationPlan.deliveries(for: record, job: job, config: config, previous: previous?.status, reportChanged: reportChanged)
         guard !deliveries.isEmpty else { return }
         let roots = HistoryFacts.untilContext(job: job, record: record).values
         await withTaskGroup(of: Void.self) { group in
