@@ -17,6 +17,8 @@ public struct JobctlAPI: Sendable {
     /// Each job's last record and last run, for job states.
     public let lastRuns: LastRuns
     public let log: @Sendable (String) -> Void
+    /// Webhook deliveries seen, refused when replayed.
+    let replays = WebhookReplayGuard()
 
     public init(scheduler: Scheduler, history: HistoryFolder, tokens: TokenAuthenticator, secrets: SecretStore, metrics: RunMetrics,
                 lastRuns: LastRuns, log: @escaping @Sendable (String) -> Void = { _ in }) {

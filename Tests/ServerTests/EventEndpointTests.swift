@@ -63,40 +63,62 @@ struct EventEndpointTests {
         await harness.stop()
     }
 
-    @Test func webhooksNeedTheJobsHMACSignature() async throws {
+    @Test func webhooksNeedTheJobsHMACSignatureAndRunOncePerDelivery() async throws {
         let secret = "s3cr3t-webhook"
         let harness = try await APIHarness(secrets: ["JOBCTL_SECRET_WEBHOOK_ORDERS_BIG": secret])
         #expect(WebhookSignature.secretName(for: "orders/big") == "WEBHOOK_ORDERS_BIG")
         let body = Array(#"{"amount": 2500}"#.utf8)
         let signature = WebhookSignature.header(body: body, secret: secret)
         try await harness.app.test(.router) { client in
-            func hook(_ uri: String, signature: String?, body: [UInt8]) async throws -> TestResponse {
-                var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Jobctl-Event")!: "order.created"]
-                if let signature { headers[HTTPField.Name("X-Hub-Signature-256")!] = signature }
-                return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            func hook(_ uri: String, _ headers: [String: String], body: [UInt8]) async throws -> TestResponse {
+                var fields: HTTPFields = [.contentType: "application/json"]
+                for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+                return try await client.execute(uri: uri, method: .post, headers: fields, body: ByteBuffer(bytes: body))
             }
-            let unsigned = try await hook("/hooks/orders/big", signature: nil, body: body)
-            #expect(unsigned.status == .unauthorized)
-            #expect(unsigned.errorCode == "bad_signature")
-            let wrong = try await hook("/hooks/orders/big", signature: WebhookSignature.header(body: body, secret: "guess"), body: body)
-            #expect(wrong.status == .unauthorized)
-            let tampered = try await hook("/hooks/orders/big", signature: signature, body: Array(#"{"amount": 9999}"#.utf8))
-            #expect(tampered.status == .unauthorized)
-            let garbage = try await hook("/hooks/orders/big", signature: "sha256=zz", body: body)
-            #expect(garbage.status == .unauthorized)
+            func github(_ uri: String = "/hooks/orders/big", signature: String?, delivery: String? = "d-1", body: [UInt8] = body) async throws -> TestResponse {
+                var headers = ["X-GitHub-Event": "order.created"]
+                if let signature { headers["X-Hub-Signature-256"] = signature }
+                if let delivery { headers["X-GitHub-Delivery"] = delivery }
+                return try await hook(uri, headers, body: body)
+            }
+            // One answer for every refusal: unsigned, wrong secret, tampered body, garbage, no
+            // delivery id, a job without webhooks, a job that does not exist.
+            let refusals = [
+                try await github(signature: nil),
+                try await github(signature: WebhookSignature.header(body: body, secret: "guess")),
+                try await github(signature: signature, body: Array(#"{"amount": 9999}"#.utf8)),
+                try await github(signature: "sha256=zz"),
+                try await github(signature: signature, delivery: nil),
+                try await github("/hooks/slow", signature: signature),
+                try await github("/hooks/nope", signature: signature),
+            ]
+            #expect(refusals.map(\.status) == Array(repeating: .unauthorized, count: 7))
+            #expect(Set(refusals.map(\.text)).count == 1, "an anonymous caller cannot tell an unknown job from a bad signature")
             #expect(harness.records("orders/big").isEmpty)
 
-            let signed = try await hook("/hooks/orders%2Fbig", signature: signature, body: body)
+            let signed = try await github("/hooks/orders%2Fbig", signature: signature)
             #expect(signed.status == .ok)
             #expect(signed.json["type"] as? String == "order.created")
             #expect((signed.json["started"] as? [String])?.count == 1)
             #expect(try await eventually { harness.records("orders/big").map(\.status) == [.completed] })
+            let replayed = try await github(signature: signature)
+            #expect(replayed.status == .conflict && replayed.errorCode == "replayed")
 
-            let noSecret = try await hook("/hooks/slow", signature: signature, body: body)
-            #expect(noSecret.status == .unauthorized)
-            #expect(try await hook("/hooks/nope", signature: signature, body: body).status == .notFound)
+            // jobctl's scheme: time and type signed with the body.
+            let now = Int(Date().timeIntervalSince1970)
+            func jobctl(stamp: Int, type: String = "order.created", signedType: String = "order.created") async throws -> TestResponse {
+                try await hook("/hooks/orders/big", ["X-Jobctl-Event": type, "X-Jobctl-Timestamp": String(stamp),
+                                                     "X-Jobctl-Signature": WebhookSignature.jobctlHeader(timestamp: stamp, type: signedType, body: body, secret: secret)], body: body)
+            }
+            #expect(try await jobctl(stamp: now - 3600).status == .unauthorized, "outside the window")
+            #expect(try await jobctl(stamp: now, type: "refund.created").status == .unauthorized, "the type is signed")
+            let fresh = try await jobctl(stamp: now)
+            #expect(fresh.status == .ok && fresh.json["type"] as? String == "order.created")
+            #expect(try await jobctl(stamp: now).status == .conflict, "the same delivery twice")
+            #expect(try await eventually { harness.records("orders/big").count == 2 })
+
             let notJSON = Array("not json".utf8)
-            #expect(try await hook("/hooks/orders/big", signature: WebhookSignature.header(body: notJSON, secret: secret), body: notJSON).status == .badRequest)
+            #expect(try await github(signature: WebhookSignature.header(body: notJSON, secret: secret), delivery: "d-2", body: notJSON).status == .badRequest)
         }
         await harness.stop()
     }

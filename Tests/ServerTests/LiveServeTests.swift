@@ -127,7 +127,8 @@ struct LiveServeTests {
                                              headers: ["X-Hub-Signature-256": WebhookSignature.header(body: Array(payload), secret: "wrong")])
         #expect(wrong.status == 401)
         let signed = try await anonymous.send("POST", "/hooks/orders/big", body: payload,
-                                              headers: ["X-Hub-Signature-256": WebhookSignature.header(body: Array(payload), secret: secret)])
+                                              headers: ["X-Hub-Signature-256": WebhookSignature.header(body: Array(payload), secret: secret),
+                                                        "X-GitHub-Delivery": "live-1"])
         #expect(signed.status == 200, "\(signed.errorMessage)")
 
         // An event below the filter's threshold is recorded filtered (through the CLI).

@@ -81,10 +81,15 @@ struct EventRoutes {
             return JSONResponse.raw(Self.dispatched(type: type, decisions).json)
         }
         router.post("/hooks/**") { request, context -> Response in
-            let id = try JobPath.jobID(try JobPath.segments(context.parameters.getCatchAll()))
+            // One answer for an unknown job, a job without webhooks and a bad signature: an
+            // anonymous caller learns nothing about which jobs exist. The reason goes to the log.
+            let refused = APIError(.unauthorized, code: "unauthorized",
+                                   "webhook not accepted: sign the body with the job's webhook secret (X-Jobctl-Signature with X-Jobctl-Timestamp, or X-Hub-Signature-256 with X-GitHub-Delivery)")
+            let segments = try JobPath.segments(context.parameters.getCatchAll())
             let bytes = try await JSONBody.bytes(request, context: context)
-            guard await api.scheduler.jobs.contains(where: { $0.id == id }) else {
-                throw APIError.notFound("no applied job '\(id)'")
+            guard let id = try? JobPath.jobID(segments), await api.scheduler.jobs.contains(where: { $0.id == id }) else {
+                api.log("warning: webhook refused: no applied job at \(request.uri.path)")
+                throw refused
             }
             let name = WebhookSignature.secretName(for: id)
             let secret: String
@@ -92,13 +97,32 @@ struct EventRoutes {
                 secret = try api.secrets.value(named: name)
             } catch {
                 api.log("warning: webhook for \(id) refused: no secret \(name) (\(error))")
-                throw APIError(.unauthorized, code: "unauthorized", "webhooks of job '\(id)' are not enabled: no secret \(name) is configured")
+                throw refused
             }
-            let signature = Self.header(request, "X-Hub-Signature-256")
-            guard WebhookSignature.isValid(header: signature, body: bytes, secret: secret) else {
-                throw APIError(.unauthorized, code: "bad_signature", signature == nil
-                    ? "X-Hub-Signature-256 is required: sha256=<hex HMAC-SHA256 of the body with the job's webhook secret>"
-                    : "X-Hub-Signature-256 does not match the body")
+            let type: String
+            if let signature = Self.header(request, "X-Jobctl-Signature") {
+                // jobctl's scheme: time, type and body signed; a delivery is accepted once, within the window.
+                type = Self.header(request, "X-Jobctl-Event") ?? "webhook"
+                guard let stamp = Self.header(request, "X-Jobctl-Timestamp").flatMap(Int.init),
+                      abs(Date().timeIntervalSince1970 - TimeInterval(stamp)) <= WebhookSignature.window,
+                      WebhookSignature.isValid(header: signature, body: Array("\(stamp).\(type).".utf8) + bytes, secret: secret) else {
+                    api.log("warning: webhook for \(id) refused: X-Jobctl-Signature does not match, or X-Jobctl-Timestamp is missing or outside ±\(Int(WebhookSignature.window)) s")
+                    throw refused
+                }
+                guard api.replays.firstDelivery("\(id)|jobctl|\(signature)") else {
+                    throw APIError(.conflict, code: "replayed", "this delivery was accepted before; a webhook runs once per delivery")
+                }
+            } else {
+                // GitHub's scheme: the body signed; each delivery id accepted once.
+                type = Self.header(request, "X-GitHub-Event") ?? "webhook"
+                guard let delivery = Self.header(request, "X-GitHub-Delivery"), !delivery.isEmpty,
+                      WebhookSignature.isValid(header: Self.header(request, "X-Hub-Signature-256"), body: bytes, secret: secret) else {
+                    api.log("warning: webhook for \(id) refused: X-Hub-Signature-256 does not match the body, or X-GitHub-Delivery is missing")
+                    throw refused
+                }
+                guard api.replays.firstDelivery("\(id)|github|\(delivery)") else {
+                    throw APIError(.conflict, code: "replayed", "delivery \(delivery) was accepted before; a webhook runs once per delivery")
+                }
             }
             let payload: Value
             if bytes.isEmpty {
@@ -106,7 +130,6 @@ struct EventRoutes {
             } else {
                 payload = try JSONBody.value(bytes)
             }
-            let type = Self.header(request, "X-Jobctl-Event") ?? Self.header(request, "X-GitHub-Event") ?? "webhook"
             let decisions = await api.scheduler.dispatchEvent(type: type, payload: payload, only: [id], requestedBy: "webhook (signed)")
             return JSONResponse.raw(Self.dispatched(type: type, decisions).json)
         }

@@ -1,4 +1,5 @@
 import Crypto
+public import Foundation
 public import Definitions
 import Execution
 
@@ -26,6 +27,16 @@ public enum WebhookSignature {
         let expected = Array(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8))))
         return TokenAuthenticator.constantTimeEqual(presented, expected)
     }
+
+    /// jobctl's own scheme, `X-Jobctl-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<type>.<body>">`
+    /// with `X-Jobctl-Timestamp: <unix seconds>`: the event type and the time are signed too, so a
+    /// captured delivery cannot be replayed later or under another type.
+    public static func jobctlHeader(timestamp: Int, type: String, body: [UInt8], secret: String) -> String {
+        header(body: Array("\(timestamp).\(type).".utf8) + body, secret: secret)
+    }
+
+    /// How far a jobctl-scheme timestamp may be from the receiver's clock.
+    public static let window: TimeInterval = 300
 
     static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
