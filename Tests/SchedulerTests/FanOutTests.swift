@@ -76,3 +76,28 @@ struct FanOutTests {
         await harness.stop()
     }
 }
+
+@Suite("concurrency: skip holds for matrix jobs on every trigger")
+struct MatrixSkipTests {
+    @Test func aSecondAPIRequestOfASkipMatrixJobIsSkippedWhileTheFirstFanOutRuns() async throws {
+        let job = """
+            params: {market: {default: NL}}
+            matrix: {market: [NL, BE]}
+            concurrency: skip
+            steps:
+              - run: [sh, -c, 'while [ ! -f go ]; do sleep 0.02; done']
+            """
+        let harness = try await SchedulerHarness(jobs: ["jobs/fan.yaml": job], start: "2026-06-01T00:00:00Z")
+        let first = try await harness.scheduler.trigger("fan", trigger: .api)
+        #expect(first.count == 2)
+        for trigger in [Trigger.api, .manual, .event] {
+            await #expect(throws: TriggerRefusal.self, "\(trigger)") { try await harness.scheduler.trigger("fan", trigger: trigger) }
+        }
+        #expect(await harness.scheduler.runningRuns.count == 2, "no second fan-out's children")
+        try harness.root.write("go", "")
+        let records = try await harness.waitForRecords("fan", count: 2 + 3 * 2)
+        #expect(records.filter { $0.status == .completed }.count == 2)
+        #expect(records.filter { $0.status == .skipped }.count == 6)
+        await harness.stop()
+    }
+}
