@@ -97,6 +97,16 @@ public struct HistoryReader: Sendable {
         return found
     }
 
+    /// The record of `run`, whichever job it belongs to: looked for in the job whose folder holds
+    /// its log, else in every job's file (each read backwards only as far as the run's start).
+    public func record(ofRun run: String) -> RunRecord? {
+        let jobs = folder.findLog(run: run).map { [$0.job] } ?? folder.jobs()
+        for job in jobs where (try? contains(run: run, job: job)) == true {
+            if let record = try? lastRecord(job: job, where: { $0.run == run }) { return record }
+        }
+        return nil
+    }
+
     /// Whether the job's history holds a record of `run`. Reads backwards and stops once the
     /// records are older than the run's start (known from ids made by ``RunIDGenerator``).
     public func contains(run: String, job: String) throws(HistoryError) -> Bool {

@@ -26,14 +26,7 @@ public struct RerunSource: Sendable {
     /// reads what a re-run repeats.
     public static func load(run: String, history: HistoryFolder) throws(Problem) -> RerunSource {
         guard RunID.isValid(run) else { throw Problem(reason: .unknownRun, message: "'\(run)' is not a run id") }
-        let reader = HistoryReader(folder: history)
-        let jobs = history.findLog(run: run).map { [$0.job] } ?? history.jobs()
-        var found: RunRecord?
-        for job in jobs where (try? reader.contains(run: run, job: job)) == true {
-            found = try? reader.lastRecord(job: job, where: { $0.run == run })
-            if found != nil { break }
-        }
-        guard let original = found, let job = JobID(original.job) else {
+        guard let original = HistoryReader(folder: history).record(ofRun: run), let job = JobID(original.job) else {
             throw Problem(reason: .unknownRun, message: "no run '\(run)' in \(history.path)")
         }
         var parameters: [String: ParameterInput] = [:]

@@ -141,13 +141,7 @@ struct RunRoutes {
     /// log, else in any job whose history has it (each file read backwards only as far back as the
     /// run's start time).
     static func record(of run: String, api: JobctlAPI) -> RunRecord? {
-        if let record = api.scheduler.tracker.finalRecord(of: run) { return record }
-        let reader = HistoryReader(folder: api.history)
-        let jobs = api.history.findLog(run: run).map { [$0.job] } ?? api.history.jobs()
-        for job in jobs where (try? reader.contains(run: run, job: job)) == true {
-            if let record = try? reader.lastRecord(job: job, where: { $0.run == run }) { return record }
-        }
-        return nil
+        api.scheduler.tracker.finalRecord(of: run) ?? HistoryReader(folder: api.history).record(ofRun: run)
     }
 
     static func list(_ api: JobctlAPI, query: Query, token: Token) async throws(APIError) -> RunList {

@@ -44,9 +44,7 @@ struct LogsCommand: ParsableCommand {
         let inFlight = FileInFlightRegistry(root: rootOptions.folder.path)
         if event || report {
             // The job: from the run's marker, its log's folder, or the history file that records it.
-            let reader = HistoryReader(folder: folder)
-            let job = inFlight.marker(run: runID)?.job ?? folder.findLog(run: runID)?.job
-                ?? folder.jobs().first { (try? reader.contains(run: runID, job: $0)) == true }
+            let job = inFlight.marker(run: runID)?.job ?? folder.findLog(run: runID)?.job ?? HistoryReader(folder: folder).record(ofRun: runID)?.job
             let artifact: HistoryFolder.Artifact = event ? .event : .report
             guard let job, let path = try? folder.artifact(artifact, job: job, run: runID),
                   let data = FileManager.default.contents(atPath: path) else {
