@@ -38,12 +38,7 @@ struct RerunCommand: AsyncParsableCommand {
         if let server = server ?? ProcessInfo.processInfo.environment["JOBCTL_SERVER"] {
             let client = try ServerOptions(server: server).client()
             let reply = try await ServerReply.send(client, "POST", "/api/runs/\(runID)/rerun")
-            if reply.status == 409 || reply.status == 429 {
-                Console.error("refused: \(reply.errorMessage)")
-                throw ExitCode(1)
-            }
-            try ServerReply.requireSuccess(reply)
-            let runs = reply.json["runs"].strings
+            let runs = try ServerReply.startedRuns(reply)
             for run in runs { print(run) }
             if wait, !(try await ServerReply.waitUntilRecorded(runs, client: client)) { throw ExitCode(1) }
             return

@@ -17,12 +17,7 @@ extension RunCommand {
         }
         let body = Data(Value.object(["params": ParameterResolver.json(inputs)]).description.utf8)
         let reply = try await ServerReply.send(client, "POST", "/api/jobs/\(APIClient.path(job: job))/runs", body: body)
-        if reply.status == 409 || reply.status == 429 {
-            Console.error("refused: \(reply.errorMessage)")
-            throw ExitCode(1)
-        }
-        try ServerReply.requireSuccess(reply)
-        let runs = reply.json["runs"].strings
+        let runs = try ServerReply.startedRuns(reply)
         if runs.isEmpty { Console.error("queued behind the run in progress (concurrency: queue)") }
         for run in runs { print(run) }
         guard wait else { return }
@@ -31,6 +26,17 @@ extension RunCommand {
 }
 
 extension ServerReply {
+    /// The run ids a request to start runs got back; a refusal by the job's concurrency policy or
+    /// rate limit (409, 429) says `refused:` and exits 1, any other error as ``requireSuccess(_:)`` does.
+    static func startedRuns(_ reply: APIClient.Reply) throws -> [String] {
+        if reply.status == 409 || reply.status == 429 {
+            Console.error("refused: \(reply.errorMessage)")
+            throw ExitCode(1)
+        }
+        try requireSuccess(reply)
+        return reply.json["runs"].strings
+    }
+
     /// Polls each run until it has a final record, printing `RUN STATUS` to stderr; true when
     /// every one completed.
     static func waitUntilRecorded(_ runs: [String], client: APIClient) async throws -> Bool {
