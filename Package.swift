@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
@@ -48,15 +51,31 @@ let package = Package(
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "Reconciler", dependencies: ["Definitions", "Expressions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
         .target(name: "History", dependencies: ["JSONText"], swiftSettings: swiftSettings),
+        // Every request jobctl makes to another machine: HTTP through AsyncHTTPClient, mail
+        // through a small SMTP client on SwiftNIO. The only target that imports them.
+        .target(
+            name: "Outbound",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Markdown reports → safe HTML (Ink, then an allow-list sanitiser): the API's report
+        // page and the HTML part of mail.
+        .target(name: "Reports", dependencies: [.product(name: "Ink", package: "Ink")], swiftSettings: swiftSettings),
         .target(
             name: "Execution",
-            dependencies: ["Definitions", "Expressions", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["Definitions", "Expressions", "Outbound", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Scheduler",
             dependencies: [
-                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution", "GitStore",
+                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution", "GitStore", "Reports",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -65,11 +84,9 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Scheduler", "History", "Definitions", "Schedules", "Expressions", "Execution",
+                "Scheduler", "History", "Definitions", "Schedules", "Expressions", "Execution", "Outbound", "Reports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                // Markdown → HTML for run reports (its output is sanitised by ReportPage).
-                .product(name: "Ink", package: "Ink"),
             ],
             // The OpenAPI document, compiled into the binary as bytes (served at /api/openapi.yaml).
             resources: [.embedInCode("Resources/openapi.yaml")],
@@ -115,6 +132,8 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "Daemon", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],

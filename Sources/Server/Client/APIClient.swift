@@ -1,8 +1,6 @@
 public import Foundation
 public import Expressions
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Outbound
 
 /// A small client of the API for the CLI (`jobctl run --server`, `jobctl trigger`, `jobctl cancel`).
 ///
@@ -48,27 +46,21 @@ public struct APIClient: Sendable {
     /// Sends a request with the token (if any) and a JSON body (if any).
     /// - Throws: ``APIClientError`` when no answer comes (connection refused, ...).
     public func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws(APIClientError) -> Reply {
-        guard let url = URL(string: server.absoluteString + path) else {
-            throw APIClientError(message: "cannot make a URL of \(server.absoluteString)\(path)")
-        }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = 60
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.finishTasksAndInvalidate() }
+        var fields: [(String, String)] = []
+        if let token { fields.append(("Authorization", "Bearer \(token)")) }
+        if body != nil { fields.append(("Content-Type", "application/json")) }
+        fields += headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let request = OutboundRequest(method: method, url: server.absoluteString + path, headers: fields, body: body.map { [UInt8]($0) }, timeout: .seconds(60))
         do {
-            let (data, response) = try await session.data(for: request)
-            return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+            let response = try await request.perform(responseCap: Self.replyCap)
+            return Reply(status: response.status, body: Data(response.body))
         } catch {
-            throw APIClientError(message: "\(method) \(server.absoluteString)\(path): \(error.localizedDescription)")
+            throw APIClientError(message: "\(method) \(server.absoluteString)\(path): \(error.reason)")
         }
     }
+
+    /// The longest reply read (a history page or a log): 256 MiB.
+    static let replyCap = 256 << 20
 
     /// A job id as path segments: each segment percent-encoded, `/` kept.
     public static func path(job: String) -> String {

@@ -2,6 +2,7 @@ import Definitions
 import Foundation
 import History
 import Hummingbird
+import Reports
 import Scheduler
 
 /// `GET /api/runs`, `GET /api/runs/{run}`, `GET /api/runs/{run}/log`, `GET /api/runs/{run}/event`, `POST /api/runs/{run}/cancel`.

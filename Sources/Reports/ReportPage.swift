@@ -6,14 +6,12 @@ import Ink
 /// (Ink passes it through) shows as text; links keep only `http`, `https` and `mailto` targets;
 /// images are dropped to their alt text (no remote fetches); and the page is served with a
 /// Content-Security-Policy that allows no script and no remote content at all.
-enum ReportPage {
-    static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+public enum ReportPage {
+    public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    static func html(markdown: String, title: String) -> String {
-        let parser = MarkdownParser(modifiers: [
-            Modifier(target: .images) { input in escape(String(input.markdown)) },
-        ])
-        let body = sanitize(parser.html(from: markdown))
+    /// A whole page: the report's ``fragment(markdown:)`` with a title and a little style.
+    public static func html(markdown: String, title: String) -> String {
+        let body = fragment(markdown: markdown)
         return """
             <!doctype html>
             <html><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -22,6 +20,14 @@ enum ReportPage {
             \(body)
             </body></html>
             """
+    }
+
+    /// The report as sanitised HTML without a page around it (the HTML part of a mail).
+    public static func fragment(markdown: String) -> String {
+        let parser = MarkdownParser(modifiers: [
+            Modifier(target: .images) { input in escape(String(input.markdown)) },
+        ])
+        return sanitize(parser.html(from: markdown))
     }
 
     /// Tags Markdown produces; anything else is shown as text.
@@ -78,7 +84,8 @@ enum ReportPage {
         }
     }
 
-    static func escape(_ text: String) -> String {
+    /// Text made safe for HTML content and double-quoted attributes.
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
