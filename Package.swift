@@ -56,6 +56,7 @@ let package = Package(
         .target(
             name: "Outbound",
             dependencies: [
+                "Definitions",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,7 +76,7 @@ let package = Package(
         .target(
             name: "Scheduler",
             dependencies: [
-                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution", "GitStore", "Reports",
+                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution", "GitStore", "Reports", "Outbound",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -92,7 +92,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     lastRuns.seed(from: history)
     // Records are synced to disk before an append returns; appends during a sync share the next one.
     let recorder = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe])
-    let notifications = NotificationService(history: history, secrets: options.secrets, log: log)
+    let notifications = NotificationService(history: history, secrets: options.secrets, root: options.root, log: log)
     // The scheduler's applied notifiers hear of a history fault once per outage.
     let troubles = Mutex<(scheduler: Scheduler?, reported: Bool)>((nil, false))
     let tracker = RunTracker(root: options.root, history: history, recorder: recorder, clock: options.clock, node: options.node) { fault in

@@ -37,7 +37,7 @@ public final class RecordingSMTPServer: @unchecked Sendable {
         import asyncio, email, email.policy, json, os, socket, ssl, subprocess, sys, threading, time
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
-        folder, log, security, user, password, replies = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], json.loads(sys.argv[6])
+        folder, log, security, user, password, replies, fixed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], json.loads(sys.argv[6]), int(sys.argv[7])
         parent = os.getppid()
         def orphaned():
             while os.getppid() == parent: time.sleep(0.5)
@@ -64,7 +64,9 @@ public final class RecordingSMTPServer: @unchecked Sendable {
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = auth_data.login.decode() == user and auth_data.password.decode() == password
             return AuthResult(success=ok, handled=False, auth_data=auth_data)  # handled=False: aiosmtpd answers 535 itself
-        probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
+        port = fixed
+        if not port:  # a free port (a fixed one is bound with SO_REUSEADDR by asyncio, past TIME_WAIT)
+            probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()
         options = {}
         if user: options.update(authenticator=authenticator, auth_required=True, auth_require_tls=(security == "starttls"))  # aiosmtpd sees TLS only after STARTTLS
         if security == "starttls": options.update(tls_context=context, require_starttls=True)
@@ -74,7 +76,8 @@ public final class RecordingSMTPServer: @unchecked Sendable {
         threading.Event().wait()
         """#
 
-    public init(security: Security = .none, login: (user: String, password: String)? = nil, replies: [Int] = []) async throws {
+    /// - Parameter port: the port to listen on (0: any free one).
+    public init(security: Security = .none, login: (user: String, password: String)? = nil, replies: [Int] = [], port: Int = 0) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         log = folder.appendingPathComponent("messages.jsonl").path
@@ -82,7 +85,7 @@ public final class RecordingSMTPServer: @unchecked Sendable {
         FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let repliesJSON = String(decoding: try JSONSerialization.data(withJSONObject: replies), as: UTF8.self)
-        process.arguments = ["python3", "-c", Self.script, folder.path, log, security.rawValue, login?.user ?? "", login?.password ?? "", repliesJSON]
+        process.arguments = ["python3", "-c", Self.script, folder.path, log, security.rawValue, login?.user ?? "", login?.password ?? "", repliesJSON, String(port)]
         let pipe = Pipe()
         let errorLog = folder.appendingPathComponent("stderr.log")
         FileManager.default.createFile(atPath: errorLog.path, contents: nil)

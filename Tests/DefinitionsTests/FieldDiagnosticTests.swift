@@ -1,5 +1,6 @@
 import Definitions
 import Testing
+import TestSupport
 
 @Suite("Every kind of mistake in a job file, with its exact rendered diagnostic")
 struct FieldDiagnosticTests {
@@ -139,10 +140,48 @@ struct FieldDiagnosticTests {
         ])
     }
 
-    @Test func anSMTPNotifierIsRefusedUntilMailIsSent() {
-        let config = "notifiers:\n  mail:\n    smtp: {host: smtp.example.com, from: a@example.com, to: [b@example.com]}\n"
+    @Test func anSMTPNotifierIsReadWithItsSettings() throws {
+        let config = """
+            notifiers:
+              mail:
+                smtp: {host: smtp.example.com, security: tls, caFile: certs/ca.pem, from: "Jobs <jobs@example.com>", to: [data@example.com], username: jobs, password: "${secrets.SMTP_PASSWORD}"}
+                on: [apply_refused]
+            """
+        #expect(diagnostics(["jobs/x.yaml": minimalSteps], config: config) == [])
+        let root = try TemporaryRoot()
+        try root.write("jobs/x.yaml", minimalSteps)
+        try root.write("jobctl.yaml", config)
+        let loaded = try RootFolder(path: root.path).load()
+        guard case .email(let settings)? = loaded.config.notifiers["mail"]?.kind else {
+            Issue.record("no mail notifier")
+            return
+        }
+        #expect(settings.security == .implicitTLS)
+        #expect(settings.port == nil, "the port that goes with tls (465) is chosen when sending")
+        #expect(settings.from.name == "Jobs")
+        #expect(settings.to.map(\.address) == ["data@example.com"])
+        #expect(settings.password?.secretNames == ["SMTP_PASSWORD"])
+        #expect(loaded.config.notifiers["mail"]?.on == ["apply_refused"])
+    }
+
+    @Test func anSMTPNotifiersMistakesAreLocated() {
+        let config = """
+            notifiers:
+              mail:
+                smtp: {host: smtp.example.com, from: not-an-address, to: [ok@example.com, "x@y>\\r\\nRCPT TO:<z@w"], username: jobs, password: hunter2}
+                format: slack
+            """
         let found = diagnostics(["jobs/x.yaml": minimalSteps], config: config)
-        #expect(found.contains("jobctl.yaml:3:5: error: 'notifiers.mail.smtp': email notifications are not sent by this version of jobctl; use a webhook notifier (format: slack, teams, json or ping) until they are"), "\(found)")
+        #expect(found.contains("jobctl.yaml:3:42: error: 'notifiers.mail.smtp.from': 'not-an-address' is not a mail address (name@example.com or Name <name@example.com>)"), "\(found)")
+        #expect(found.contains { $0.contains("'notifiers.mail.smtp.to[1]'") && $0.contains("is not a mail address") }, "\(found)")
+        #expect(found.contains { $0.contains("'notifiers.mail.smtp.password' must be a secret reference, ${secrets.NAME}: a password never sits in git") }, "\(found)")
+        #expect(found.contains("jobctl.yaml:4:5: error: 'notifiers.mail.format' is for webhooks; a mail notifier always sends a text and an HTML part"), "\(found)")
+    }
+
+    @Test func smtpAUTHNeedsBothNames() {
+        let config = "notifiers:\n  mail:\n    smtp: {host: smtp.example.com, from: a@example.com, to: [b@example.com], password: \"${secrets.P}\"}\n"
+        let found = diagnostics(["jobs/x.yaml": minimalSteps], config: config)
+        #expect(found.contains { $0.contains("'notifiers.mail.smtp.password' needs 'username' too (AUTH takes both)") }, "\(found)")
     }
 
     @Test func needsAndCycles() {

@@ -176,4 +176,24 @@ struct ExampleScenarioTests {
         let log = try String(contentsOfFile: repo.path + "/" + (record["log"] as? String ?? ""), encoding: .utf8)
         #expect(!log.contains("dat-secret-42"))
     }
+
+    @Test func datasetRefreshMailsAndTellsTeamsWhenTheAPIFails() async throws {
+        let api = try await RecordingHTTPServer(responses: ["/api": [(500, "warehouse locked")]])
+        // The example's relay: localhost:2525, plain (a Postfix on the machine, here aiosmtpd).
+        let relay = try await RecordingSMTPServer(port: 2525)
+        let repo = try await Self.clone("dataset-refresh")
+        let secrets = ["JOBCTL_SECRET_DATASET_API_URL": api.url("/api"), "JOBCTL_SECRET_BI_HOOK_URL": api.url("/bi/refresh"),
+                       "JOBCTL_SECRET_DATASET_API_TOKEN": "dat-secret-42", "JOBCTL_SECRET_DATA_TEAM_WEBHOOK": api.url("/teams")]
+        let run = try await JobctlProcess.run(["run", "datasets/sales-refresh", "--root", repo.path, "--wait"], environment: secrets)
+        #expect(run.status == 1, "the refresh failed: \(run.stderr)")
+        let mail = try #require(relay.messages.first, "mail is sent before `jobctl run` returns")
+        #expect(mail.to == ["data-team@example.com"])
+        #expect(mail.subject == "[jobctl] Sales dataset refresh failed")
+        #expect(mail.parts.map(\.type) == ["text/plain", "text/html"])
+        #expect(mail.parts[0].content.contains("answered 500"), "\(mail.parts[0].content)")
+        #expect(!mail.raw.contains("dat-secret-42"))
+        let teams = try #require(api.requests.first { $0.path == "/teams" })
+        #expect(Self.json(teams.body)?["type"] as? String == "message")
+        #expect(!api.requests.contains { $0.path == "/bi/refresh" }, "the BI hook waits for a refresh that completed")
+    }
 }

@@ -24,7 +24,7 @@ final class SchedulerHarness: Sendable {
         tracker = RunTracker(root: root.path, history: history, recorder: FileRunRecorder(folder: history, durability: .unsynced), clock: clock, node: "test")
         scheduler = Scheduler(root: root.path, clock: clock, tracker: tracker, performer: ExecutionPerformer(secrets: secrets),
                               options: Scheduler.Options(maxConcurrent: maxConcurrent, node: "test"),
-                              notifications: notifications.map { [history] in NotificationService(history: history, secrets: secrets, options: $0) })
+                              notifications: notifications.map { [history, path = root.path] in NotificationService(history: history, secrets: secrets, root: path, options: $0) })
         let definitions = try RootFolder(path: root.path).load()
         precondition(definitions.isValid, definitions.diagnostics.map(\.description).joined(separator: "\n"))
         await scheduler.load(AppliedState(commit: "0123456789abcdef", definitions: definitions, appliedAt: Self.date(appliedAt ?? start)))

@@ -49,19 +49,23 @@ enum ConfigParser {
                 continue
             }
             guard let notifier = Fields(pair.value, shape: FileShapes.notifier, path: "notifiers.\(name)", context: context) else { continue }
-            if let url = notifier.url("webhook", scope: JobFileParser.notificationScope) {
-                var events: [String] = []
-                for (event, node) in notifier.stringList("on") ?? [] {
-                    guard FileShapes.daemonEvents.contains(event) else {
-                        context.error("'notifiers.\(name).on': '\(event)' is not one of the daemon's troubles\(Suggestion.didYouMean(event, among: FileShapes.daemonEvents)); use \(FileShapes.daemonEvents.joined(separator: ", ")) (a job's notify: entry says which runs notify)", at: node)
-                        continue
-                    }
-                    events.append(event)
+            var events: [String] = []
+            for (event, node) in notifier.stringList("on") ?? [] {
+                guard FileShapes.daemonEvents.contains(event) else {
+                    context.error("'notifiers.\(name).on': '\(event)' is not one of the daemon's troubles\(Suggestion.didYouMean(event, among: FileShapes.daemonEvents)); use \(FileShapes.daemonEvents.joined(separator: ", ")) (a job's notify: entry says which runs notify)", at: node)
+                    continue
                 }
+                events.append(event)
+            }
+            if let url = notifier.url("webhook", scope: JobFileParser.notificationScope) {
                 config.notifiers[name] = Notifier(name: name, kind: .webhook(url, notifier.enumeration("format", as: WebhookFormat.self) ?? .json), on: events)
-            } else if notifier.has("smtp") {
-                // Accept only what is done: mail is not sent yet, so an smtp notifier would be silent.
-                context.error("'notifiers.\(name).smtp': email notifications are not sent by this version of jobctl; use a webhook notifier (format: slack, teams, json or ping) until they are", at: notifier.keyNode("smtp")!)
+            } else if let node = notifier["smtp"] {
+                if notifier.has("format") {
+                    context.error("'notifiers.\(name).format' is for webhooks; a mail notifier always sends a text and an HTML part", at: notifier.keyNode("format")!)
+                }
+                if let smtp = Fields(node, shape: FileShapes.smtp, path: "notifiers.\(name).smtp", context: context), let mail = mailSettings(smtp, context: context) {
+                    config.notifiers[name] = Notifier(name: name, kind: .email(mail), on: events)
+                }
             }
         }
         if let node = fields["history"], let history = Fields(node, shape: FileShapes.history, path: "history", context: context) {
@@ -76,5 +80,46 @@ enum ConfigParser {
             config.history.keepDays = history.integer("keepDays")
         }
         return config
+    }
+
+    /// A notifier's `smtp:`: addresses that parse, a password that is a secret reference.
+    static func mailSettings(_ smtp: Fields, context: LoadContext) -> MailSettings? {
+        func address(_ text: String, node: YAMLNode, field: String) -> MailAddress? {
+            guard let address = MailAddress(text) else {
+                context.error("'\(field)': '\(text)' is not a mail address (name@example.com or Name <name@example.com>)", at: node)
+                return nil
+            }
+            return address
+        }
+        var valid = true
+        let host = smtp.string("host") ?? ""
+        if host.isEmpty || host.contains(where: { $0 == "/" || $0 == ":" && !host.hasPrefix("[") || $0.isWhitespace }) {
+            if let node = smtp["host"] { context.error("'\(smtp.qualified("host"))': '\(host)' is not a host name or address (the port goes in port:)", at: node) }
+            valid = false
+        }
+        let from = smtp["from"].flatMap { node in smtp.string("from").flatMap { address($0, node: node, field: smtp.qualified("from")) } }
+        var to: [MailAddress] = []
+        for (index, (text, node)) in (smtp.stringList("to") ?? []).enumerated() {
+            if let recipient = address(text, node: node, field: smtp.qualified("to") + "[\(index)]") { to.append(recipient) } else { valid = false }
+        }
+        if to.isEmpty, let node = smtp["to"] {
+            context.error("'\(smtp.qualified("to"))' names no recipient", at: node)
+            valid = false
+        }
+        let secretsOnly = ExpressionScope(roots: [], parameters: nil, earlierSteps: nil)
+        let username = smtp.has("username") ? smtp.template("username", scope: secretsOnly) : nil
+        let password = smtp.has("password") ? smtp.template("password", scope: secretsOnly) : nil
+        if smtp.has("username") && username == nil || smtp.has("password") && password == nil { valid = false }
+        if let password, password.nodes.count != 1 || password.secretNames.count != 1 {
+            context.error("'\(smtp.qualified("password"))' must be a secret reference, ${secrets.NAME}: a password never sits in git", at: smtp["password"]!)
+            valid = false
+        }
+        if (username == nil) != (password == nil) {
+            context.error("'\(smtp.qualified(username == nil ? "password" : "username"))' needs '\(username == nil ? "username" : "password")' too (AUTH takes both)", at: smtp[username == nil ? "password" : "username"]!)
+            valid = false
+        }
+        guard valid, let from else { return nil }
+        return MailSettings(host: host, port: smtp.integer("port"), security: smtp.enumeration("security", as: MailSecurity.self) ?? .startTLS,
+                            caFile: smtp.string("caFile"), from: from, to: to, username: username, password: password)
     }
 }

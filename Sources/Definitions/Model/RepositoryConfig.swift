@@ -44,6 +44,7 @@ public struct Agent: Sendable {
 public struct Notifier: Sendable {
     public enum Kind: Sendable {
         case webhook(Template, WebhookFormat)
+        case email(MailSettings)
     }
 
     public var name: String
@@ -59,4 +60,51 @@ public struct HistorySettings: Sendable, Hashable {
     public var keepDays: Int?
 
     public init() {}
+}
+
+/// A notifier's `smtp:`: the server mail goes through, and who it goes from and to.
+public struct MailSettings: Sendable, Hashable {
+    public var host: String
+    /// nil: the port that goes with ``security`` (25, 587 or 465).
+    public var port: Int?
+    public var security: MailSecurity
+    /// PEM file of the certificate authorities to trust instead of the system's (relative to the root, or absolute).
+    public var caFile: String?
+    public var from: MailAddress
+    public var to: [MailAddress]
+    /// The AUTH user name (may hold `${secrets.NAME}`), nil: no AUTH.
+    public var username: Template?
+    /// The AUTH password: always a `${secrets.NAME}`.
+    public var password: Template?
+
+    public init(host: String, port: Int? = nil, security: MailSecurity = .startTLS, caFile: String? = nil, from: MailAddress, to: [MailAddress],
+                username: Template? = nil, password: Template? = nil) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.caFile = caFile
+        self.from = from
+        self.to = to
+        self.username = username
+        self.password = password
+    }
+}
+
+/// How a mail connection is protected.
+public enum MailSecurity: String, Sendable, Hashable, CaseIterable {
+    /// Plain text; for a relay on loopback (a password is never sent over it to another host).
+    case none
+    /// Plain connect, then `STARTTLS` before anything else (port 587, the default).
+    case startTLS = "starttls"
+    /// TLS from the first byte (port 465).
+    case implicitTLS = "tls"
+
+    /// The port that goes with it when none is set.
+    public var defaultPort: Int {
+        switch self {
+        case .none: 25
+        case .startTLS: 587
+        case .implicitTLS: 465
+        }
+    }
 }

@@ -122,18 +122,20 @@ public enum FileShapes {
 
     public static let smtp = ObjectShape("smtp", "An SMTP server to send mail through.", fields: [
         FieldShape("host", .string(.text), "Server host."),
-        FieldShape("port", .integer(minimum: 1, maximum: 65535), "Server port (default 587)."),
-        FieldShape("from", .string(.text), "Sender address."),
+        FieldShape("port", .integer(minimum: 1, maximum: 65535), "Server port (default: 587 for starttls, 465 for tls, 25 for none)."),
+        FieldShape("security", .enumeration(MailSecurity.allCases.map(\.rawValue)), "starttls (default), tls (implicit, port 465) or none (a relay on loopback)."),
+        FieldShape("caFile", .string(.text), "PEM file of the certificate authorities to trust instead of the system's."),
+        FieldShape("from", .string(.text), "Sender address: jobs@example.com or Name <jobs@example.com>."),
         FieldShape("to", .list(.string(.text)), "Recipients."),
-        FieldShape("username", .string(.template), "User name; may be ${secrets.NAME}."),
-        FieldShape("password", .string(.template), "Password; must be ${secrets.NAME}."),
+        FieldShape("username", .string(.template), "AUTH user name; may be ${secrets.NAME}."),
+        FieldShape("password", .string(.template), "AUTH password; must be ${secrets.NAME}."),
     ], required: ["host", "from", "to"])
 
-    public static let notifier = ObjectShape("notifier", "A named notification target. Exactly one of webhook, smtp.", fields: [
+    public static let notifier = ObjectShape("notifier", "A named notification target: a webhook, or mail through an SMTP server. Exactly one of webhook, smtp.", fields: [
         FieldShape("webhook", .string(.url), "URL to POST the message to."),
         FieldShape("format", .enumeration(webhookFormats), "The webhook's message: json (default), slack, teams or ping."),
         FieldShape("on", .list(.enumeration(daemonEvents)), "The daemon's own troubles that notify here: apply_refused, history_write_failed."),
-        FieldShape("smtp", .object(smtp), "Mail settings (not sent yet: validate refuses them)."),
+        FieldShape("smtp", .object(smtp), "Mail: a text and an HTML part, the run's report inlined."),
     ], exactlyOneOf: [["webhook", "smtp"]])
 
     public static let history = ObjectShape("history", "Where run history goes and how long it is kept.", fields: [

@@ -1,35 +1,5 @@
+public import Definitions
 public import Foundation
-
-/// A mail address, with the display name it may carry (`Jobs <jobs@example.com>`).
-public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
-    public var name: String?
-    public var address: String
-
-    /// Reads `jobs@example.com` or `Name <jobs@example.com>`; nil for anything else (no CR,
-    /// LF, `<`, `>` or spaces in the address, exactly one `@` with text on both sides).
-    public init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        var name: String?
-        var address = trimmed
-        if trimmed.hasSuffix(">"), let open = trimmed.lastIndex(of: "<") {
-            address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
-            let display = trimmed[..<open].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: ["\""])
-            name = display.isEmpty ? nil : display
-        }
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-              address.unicodeScalars.allSatisfy({ $0.value > 32 && $0 != "<" && $0 != ">" && $0 != "," && $0 != "\"" && $0.value != 127 }),
-              name?.unicodeScalars.allSatisfy({ $0 != "\r" && $0 != "\n" }) ?? true else { return nil }
-        self.name = name
-        self.address = address
-    }
-
-    /// As a header writes it: the name encoded when it is not plain ASCII.
-    public var description: String {
-        guard let name else { return address }
-        return "\(MailMessage.headerWord(name)) <\(address)>"
-    }
-}
 
 /// One mail: a text part and, optionally, an HTML part of the same content
 /// (`multipart/alternative`), each UTF-8 and base64-encoded so that any report survives any relay.
@@ -59,8 +29,8 @@ public struct MailMessage: Sendable {
     /// The message as RFC 5322 text with CRLF line ends (not yet dot-stuffed).
     public func rendered() -> [UInt8] {
         var lines: [String] = [
-            "From: \(from)",
-            "To: \(to.map(\.description).joined(separator: ", "))",
+            "From: \(Self.header(from))",
+            "To: \(to.map(Self.header).joined(separator: ", "))",
             "Subject: \(Self.headerWord(Self.oneLine(subject)))",
             "Date: \(Self.rfc5322Date(date))",
             "Message-ID: <\(messageID)>",
@@ -99,6 +69,12 @@ public struct MailMessage: Sendable {
             atLineStart = byte == UInt8(ascii: "\n")
         }
         return out
+    }
+
+    /// `Name <address>`, the name encoded when it is not plain ASCII.
+    static func header(_ address: MailAddress) -> String {
+        guard let name = address.name else { return address.address }
+        return "\(headerWord(name)) <\(address.address)>"
     }
 
     /// ASCII as is; anything else as one RFC 2047 encoded word.

@@ -1,3 +1,4 @@
+public import Definitions
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -5,24 +6,8 @@ import NIOSSL
 /// Where and how to send mail: the `smtp:` of a notifier in `jobctl.yaml`, with its password
 /// already read from the secret store.
 public struct SMTPServer: Sendable {
-    /// How the connection is protected.
-    public enum Security: String, Sendable, CaseIterable {
-        /// Plain text; only sensible for a relay on loopback (credentials are refused elsewhere).
-        case none
-        /// Plain connect, then `STARTTLS` before anything else (port 587).
-        case startTLS = "starttls"
-        /// TLS from the first byte (port 465).
-        case implicitTLS = "tls"
-
-        /// The port that goes with it when none is set.
-        public var defaultPort: Int {
-            switch self {
-            case .none: 25
-            case .startTLS: 587
-            case .implicitTLS: 465
-            }
-        }
-    }
+    /// How the connection is protected (``MailSecurity``, as `jobctl.yaml` writes it).
+    public typealias Security = MailSecurity
 
     public var host: String
     public var port: Int

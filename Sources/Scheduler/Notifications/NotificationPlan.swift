@@ -8,10 +8,30 @@ public enum NotificationPlan {
     public struct Delivery: Sendable, Hashable {
         /// `notify[0]`, or `notify[1] (notifier team)`: what the attempt lines name (never the URL).
         public var target: String
-        public var url: Template
-        public var format: WebhookFormat
+        public var channel: Channel
         /// What it is sent on: the status, `recovered` or `changed`.
         public var event: String
+
+        /// What the attempt lines call it: the webhook's format, or `email`.
+        public var format: String {
+            switch channel {
+            case .webhook(_, let format): format.rawValue
+            case .email: "email"
+            }
+        }
+    }
+
+    /// Where a message goes.
+    public enum Channel: Sendable, Hashable {
+        case webhook(Template, WebhookFormat)
+        case email(MailSettings)
+
+        init(_ kind: Notifier.Kind) {
+            switch kind {
+            case .webhook(let url, let format): self = .webhook(url, format)
+            case .email(let settings): self = .email(settings)
+            }
+        }
     }
 
     /// - Parameter previous: the status of the previous run of the same job and matrix cell
@@ -30,10 +50,10 @@ public enum NotificationPlan {
             guard let event = event(of: notification, record: record, previous: previous, reportChanged: reportChanged) else { continue }
             switch notification.target {
             case .webhook(let url, let format):
-                result.append(Delivery(target: "notify[\(index)]", url: url, format: format, event: event))
+                result.append(Delivery(target: "notify[\(index)]", channel: .webhook(url, format), event: event))
             case .notifier(let name):
-                guard case .webhook(let url, let format)? = config.notifiers[name]?.kind else { continue }
-                result.append(Delivery(target: "notify[\(index)] (notifier \(name))", url: url, format: format, event: event))
+                guard let notifier = config.notifiers[name] else { continue }
+                result.append(Delivery(target: "notify[\(index)] (notifier \(name))", channel: Channel(notifier.kind), event: event))
             }
         }
         return result

@@ -9,6 +9,9 @@ import Synchronization
 /// (``recordWritten(_:job:config:)`` returns at once), and each delivery runs in its own task —
 /// a dead or slow endpoint never delays a fire or another run, only its own retries.
 ///
+/// Webhooks go through ``WebhookSender``, mail through ``MailSender`` (a text and an HTML part,
+/// the run's report inlined).
+///
 /// Each attempt is appended as one line to `history/<job>/<run>.notify.jsonl`; the run's record
 /// is never rewritten:
 ///
@@ -16,36 +19,43 @@ import Synchronization
 /// {"at":"2026-11-22T08:15:13.020Z","target":"notify[0] (notifier team)","format":"slack","on":"failed","attempt":1,"status":200,"outcome":"delivered"}
 /// ```
 ///
-/// An attempt that got no answer, a 5xx, 408 or 429 is retried after each of
+/// An attempt that got no answer, a 5xx, 408 or 429 (a 4xx SMTP reply for mail) is retried after each of
 /// ``Options/retryDelays`` in turn (`outcome: "retrying"`, then `"delivered"` or `"gave_up"`);
 /// another status, or a missing secret, gives up at once. Messages never carry the URL.
 public final class NotificationService: Sendable {
     public struct Options: Sendable {
         /// Waits before the second, third … attempt (their count is the number of retries).
         public var retryDelays: [Duration]
-        /// How long one attempt may take.
+        /// How long one webhook attempt may take.
         public var timeout: TimeInterval
+        /// How long one mail conversation may take.
+        public var mailTimeout: Duration
 
-        public init(retryDelays: [Duration] = [.seconds(5), .seconds(30), .seconds(120)], timeout: TimeInterval = 10) {
+        public init(retryDelays: [Duration] = [.seconds(5), .seconds(30), .seconds(120)], timeout: TimeInterval = 10, mailTimeout: Duration = .seconds(30)) {
             self.retryDelays = retryDelays
             self.timeout = timeout
+            self.mailTimeout = mailTimeout
         }
     }
 
     public let history: HistoryFolder
     let sender: WebhookSender
+    let mailer: MailSender
     let options: Options
     private let io = IOQueue(label: "jobctl.notifications")
     private let state = Mutex<(pending: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
 
     let log: @Sendable (String) -> Void
 
-    /// - Parameter log: where the attempts of daemon notifications (which belong to no run) are told.
-    public init(history: HistoryFolder, secrets: SecretStore, options: Options = Options(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// - Parameters:
+    ///   - root: the jobs root, where a mail notifier's relative `caFile` is found.
+    ///   - log: where the attempts of daemon notifications (which belong to no run) are told.
+    public init(history: HistoryFolder, secrets: SecretStore, root: String, options: Options = Options(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.history = history
         self.options = options
         self.log = log
         sender = WebhookSender(secrets: secrets, timeout: options.timeout)
+        mailer = MailSender(secrets: secrets, root: root, timeout: options.mailTimeout)
     }
 
     /// Tells the notifiers whose `on` lists `event` (`apply_refused`, `history_write_failed`)
@@ -56,12 +66,17 @@ public final class NotificationService: Sendable {
         inBackground { [self] in
             await withTaskGroup(of: Void.self) { group in
                 for notifier in targets {
-                    guard case .webhook(let url, let format) = notifier.kind else { continue }
-                    let message = WebhookMessage.daemon(format, event: event, message: message, node: node)
                     group.addTask {
                         var attempt = 1
                         while true {
-                            let outcome = await self.sender.send(url: url, method: message.method, body: message.body, contentType: message.contentType, roots: [:])
+                            let outcome: DeliveryAttempt
+                            switch notifier.kind {
+                            case .webhook(let url, let format):
+                                let request = WebhookMessage.daemon(format, event: event, message: message, node: node)
+                                outcome = await self.sender.send(url: url, method: request.method, body: request.body, contentType: request.contentType, roots: [:])
+                            case .email(let settings):
+                                outcome = await self.mailer.send(NotificationMail.daemon(settings, event: event, message: message, node: node), through: settings)
+                            }
                             let retrying = !outcome.succeeded && outcome.retryable && attempt <= self.options.retryDelays.count
                             self.log("notifier \(notifier.name) on \(event): attempt \(attempt) " + (outcome.succeeded ? "delivered" : "\(outcome.error ?? "failed")\(retrying ? ", retrying" : ", gave up")"))
                             guard retrying else { return }
@@ -166,13 +181,29 @@ public final class NotificationService: Sendable {
     }
 
     private func send(_ delivery: NotificationPlan.Delivery, record: RunRecord, job: JobDefinition, roots: [String: Value], fanOut: [RunRecord]? = nil) async {
-        let message = WebhookMessage.make(delivery.format, record: record, job: job, event: delivery.event, fanOut: fanOut)
+        // Mail carries the run's report, read once before the first attempt.
+        var report: String?
+        if case .email = delivery.channel, record.report != nil {
+            let history = history
+            report = await io.run {
+                (try? history.artifact(.report, job: record.job, run: record.run)).flatMap { FileManager.default.contents(atPath: $0) }
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }
+        }
         var attempt = 1
         while true {
-            let outcome = await sender.send(url: delivery.url, method: message.method, body: message.body, contentType: message.contentType, roots: roots)
+            let outcome: DeliveryAttempt
+            switch delivery.channel {
+            case .webhook(let url, let format):
+                let message = WebhookMessage.make(format, record: record, job: job, event: delivery.event, fanOut: fanOut)
+                outcome = await sender.send(url: url, method: message.method, body: message.body, contentType: message.contentType, roots: roots)
+            case .email(let settings):
+                let message = NotificationMail.make(settings, record: record, job: job, event: delivery.event, fanOut: fanOut, report: report)
+                outcome = await mailer.send(message, through: settings)
+            }
             let retrying = !outcome.succeeded && outcome.retryable && attempt <= options.retryDelays.count
             var line: [String: Value] = [
-                "at": .string(RecordTime.string(Date())), "target": .string(delivery.target), "format": .string(delivery.format.rawValue),
+                "at": .string(RecordTime.string(Date())), "target": .string(delivery.target), "format": .string(delivery.format),
                 "on": .string(delivery.event), "attempt": .number(Double(attempt)),
                 "outcome": .string(outcome.succeeded ? "delivered" : retrying ? "retrying" : "gave_up"),
             ]

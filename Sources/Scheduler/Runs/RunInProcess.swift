@@ -37,7 +37,7 @@ public enum RunInProcess {
         let tracker = RunTracker(root: root, history: history, recorder: recorder, clock: clock, node: node)
         // Notifications of a run started here are sent before the command returns: one attempt
         // each (no retries to wait out in a terminal).
-        let notifications = NotificationService(history: history, secrets: performer.secrets, options: .init(retryDelays: []))
+        let notifications = NotificationService(history: history, secrets: performer.secrets, root: root, options: .init(retryDelays: []))
         let scheduler = Scheduler(root: root, clock: clock, tracker: tracker, performer: performer, options: Scheduler.Options(node: node),
                                   notifications: notifications)
         await scheduler.load(state, catchingUp: false)
