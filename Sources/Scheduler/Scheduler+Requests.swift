@@ -24,12 +24,13 @@ extension Scheduler {
     /// Starts a run of an applied job now (or queues it, per the job's concurrency policy).
     /// - Parameters:
     ///   - parameters: values as the caller gave them, checked by ``ParameterResolver``.
-    ///   - definitionOverride: run this definition instead of the applied one (`run --draft`).
+    ///   - definitionOverride: run this definition instead of the applied one (`run --draft`,
+    ///     `rerun --at-commit`), with `overrideCommit` the commit it was read from (nil: the working tree).
     ///   - force: start even when the rate limit is reached (recorded as a warning).
     /// - Returns: the ids of the runs started (several for a matrix fan-out; empty when queued).
     /// - Throws: `TriggerRefusal` for an unknown job, invalid parameters, a concurrency refusal or a rate limit.
     public func trigger(_ id: JobID, trigger: Trigger, parameters: [String: ParameterInput] = [:], event: Value = .null,
-                        definitionOverride: JobDefinition? = nil, force: Bool = false, rerunOf: String? = nil,
+                        definitionOverride: JobDefinition? = nil, overrideCommit: String? = nil, force: Bool = false, rerunOf: String? = nil,
                         requestedBy: String? = nil) async throws(TriggerRefusal) -> [String] {
         guard !stopping else { throw TriggerRefusal(reason: .stopping, message: "jobctl is stopping") }
         guard let job = definitionOverride ?? state?.definitions.jobs[id] else {
@@ -46,6 +47,7 @@ extension Scheduler {
                                  event: event, group: ids.next(at: clock.now()))
         for index in plans.indices {
             plans[index].definitionOverride = definitionOverride
+            plans[index].overrideCommit = definitionOverride == nil ? nil : overrideCommit
             plans[index].force = force
             plans[index].rerunOf = rerunOf
             plans[index].requestedBy = requestedBy
@@ -67,13 +69,21 @@ extension Scheduler {
 
     /// Re-runs a recorded run (see ``RerunSource``): its job as applied now, with its parameters and
     /// matrix cell, replaying its event's payload; trigger `rerun`, the record's `rerunOf` naming it.
-    /// Policies (concurrency, rate limit) hold as for any run.
-    public func rerun(_ run: String, requestedBy: String? = nil) async throws(TriggerRefusal) -> [String] {
+    /// Policies (concurrency, rate limit) hold as for any run. With `atCommit`, the definition of
+    /// the original run's commit is read from git and run instead of the applied one.
+    public func rerun(_ run: String, atCommit: Bool = false, requestedBy: String? = nil) async throws(TriggerRefusal) -> [String] {
         let source: RerunSource
         do { source = try RerunSource.load(run: run, history: tracker.history) } catch {
             throw TriggerRefusal(reason: error.reason == .unknownRun ? .unknownRun : .notRunnable, message: error.message)
         }
-        return try await trigger(source.job, trigger: .rerun, parameters: source.parameters, event: source.event, rerunOf: run, requestedBy: requestedBy)
+        var definition: (job: JobDefinition, commit: String)?
+        if atCommit {
+            do { definition = try source.definitionAtItsCommit(root: root) } catch {
+                throw TriggerRefusal(reason: .notRunnable, message: error.message)
+            }
+        }
+        return try await trigger(source.job, trigger: .rerun, parameters: source.parameters, event: source.event,
+                                 definitionOverride: definition?.job, overrideCommit: definition?.commit, rerunOf: run, requestedBy: requestedBy)
     }
 
     /// Offers an event to every applied, enabled job whose `on.events` lists `type` (or, with

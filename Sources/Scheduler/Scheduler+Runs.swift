@@ -33,7 +33,7 @@ extension Scheduler {
         let runID = ids.next(at: now)
         let marker = InFlightRun(run: runID, job: job.id.rawValue, trigger: plan.trigger, status: .pending, scheduledFor: plan.scheduledFor,
                                  startedAt: now, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout,
-                                 commit: plan.definitionOverride == nil ? state?.commit : nil,
+                                 commit: plan.definitionOverride == nil ? state?.commit : plan.overrideCommit,
                                  log: try? tracker.history.relativeLogPath(job: job.id.rawValue, run: runID), node: options.node,
                                  owner: ProcessIdentity.current)
         let queueIsFull = queued[job.id].map { waiting in waiting.first?.group == nil || waiting.first?.group != plan.group } ?? false

@@ -48,6 +48,7 @@ struct ReportAndRerunTests {
             #expect(try await eventually { harness.records("reports/weekly").count == 2 })
             let be = try #require(harness.records("reports/weekly").first { $0.params["market"] == .string("BE") })
             #expect(try await client.execute(uri: "/api/runs/\(be.run)/rerun", method: .post, headers: jsonHeaders(reader)).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/runs/\(be.run)/rerun?atCommit=maybe", method: .post, headers: jsonHeaders(token)).status == .badRequest)
             let rerun = try await client.execute(uri: "/api/runs/\(be.run)/rerun", method: .post, headers: jsonHeaders(token))
             #expect(rerun.status == .accepted)
             #expect(rerun.json["rerunOf"] as? String == be.run)

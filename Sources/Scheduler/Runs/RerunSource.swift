@@ -2,7 +2,9 @@ public import Definitions
 import Execution
 public import Expressions
 import Foundation
+import GitStore
 public import History
+import Reconciler
 
 /// What a re-run repeats: the original run's job, its parameters (its matrix cell included, so a
 /// re-run of one cell runs that cell only) and, for a run an event triggered, the event's payload
@@ -50,5 +52,26 @@ public struct RerunSource: Sendable {
             event = payload
         }
         return RerunSource(original: original, job: job, parameters: parameters, event: event)
+    }
+
+    /// The original run's job as its commit defined it (`rerun --at-commit`), read from git.
+    /// - Throws: ``Problem`` `.notReplayable` when the run recorded no commit (a `--draft` run), the
+    ///   commit is not in the repository, or the job was absent or invalid there.
+    public func definitionAtItsCommit(root: String) throws(Problem) -> (job: JobDefinition, commit: String) {
+        guard let commit = original.commit else {
+            throw Problem(reason: .notReplayable, message: "run '\(original.run)' recorded no commit (a --draft run): there is no definition to go back to")
+        }
+        let set: DefinitionSet
+        do throws(ReconcileError) {
+            guard let id = ObjectID(hex: commit) else { throw ReconcileError(.unknownRevision, "'\(commit)' is not a commit id") }
+            set = try Reconciler(root: try JobsRoot.open(root)).definitions(at: id)
+        } catch {
+            throw Problem(reason: .notReplayable, message: "cannot read run '\(original.run)''s commit \(commit.prefix(7)): \(error.message)")
+        }
+        guard let definition = set.jobs[job] else {
+            let why = set.invalidJobs.contains(job) ? "was invalid" : "did not exist"
+            throw Problem(reason: .notReplayable, message: "job '\(job)' \(why) at commit \(commit.prefix(7))")
+        }
+        return (definition, commit)
     }
 }

@@ -22,13 +22,14 @@ public enum RunInProcess {
     /// - Returns: the final records of the runs it started, in order.
     /// - Throws: ``Failure`` for an unknown or invalid job, no applied state, invalid parameters,
     ///   or a refusal.
-    public static func run(root: String, job id: JobID, parameters: [String: ParameterInput], draft: Bool, force: Bool = false,
+    ///   - atCommit: run this definition, read from this commit (`rerun --at-commit`), instead of the applied one.
+    public static func run(root: String, job id: JobID, parameters: [String: ParameterInput], draft: Bool, atCommit: (job: JobDefinition, commit: String)? = nil, force: Bool = false,
                            trigger: Trigger = .manual, event: Value = .null, rerunOf: String? = nil,
                            node: String? = ProcessInfo.processInfo.hostName, clock: any SchedulerClock = SystemClock(),
                            performer: any RunPerformer = ExecutionPerformer(),
                            started: @Sendable ([String]) -> Void = { _ in }) async throws(Failure) -> [RunRecord] {
         let state = try load(root: root, job: id, draft: draft)
-        guard let definition = state.definitions.jobs[id] else {
+        guard let definition = atCommit?.job ?? state.definitions.jobs[id] else {
             throw Failure(message: "no \(draft ? "valid job" : "applied job") '\(id)' in \(root)\(draft ? "" : " (try --draft for the working tree)")", refused: false)
         }
         let history = HistoryLocation.resolve(root: root)
@@ -44,7 +45,8 @@ public enum RunInProcess {
         let runs: [String]
         do {
             runs = try await scheduler.trigger(id, trigger: trigger, parameters: parameters, event: event,
-                                               definitionOverride: draft ? definition : nil, force: force, rerunOf: rerunOf,
+                                               definitionOverride: draft || atCommit != nil ? definition : nil, overrideCommit: atCommit?.commit,
+                                               force: force, rerunOf: rerunOf,
                                                requestedBy: "user " + (ProcessInfo.processInfo.environment["USER"] ?? NSUserName()))
         } catch {
             throw Failure(message: error.message, refused: error.reason == .concurrency || error.reason == .rateLimited)

@@ -17,8 +17,11 @@ public struct RunPlan: Sendable {
     public var rerunOf: String?
     /// Who asked (`token NAME`, `user NAME`); nil for the schedule and the scheduler's own runs.
     public var requestedBy: String?
-    /// Run the working-tree definition instead of the applied one (`jobctl run --draft`).
+    /// Run the working-tree definition instead of the applied one (`jobctl run --draft`), or the
+    /// definition of an earlier commit (`jobctl rerun --at-commit`).
     public var definitionOverride: JobDefinition?
+    /// The commit ``definitionOverride`` was read from (nil: the working tree), recorded as the run's commit.
+    public var overrideCommit: String?
     public var warnings: [String]
     /// Start even when the rate limit is reached (`jobctl run --force`); the record says so.
     public var force: Bool

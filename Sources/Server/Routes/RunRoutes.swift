@@ -110,8 +110,14 @@ struct RunRoutes {
             _ = try api.authorize(request, .run)
             guard let record = Self.record(of: run, api: api) else { throw APIError.notFound("no run '\(run)'") }
             let token = try api.authorize(request, .run, job: record.job)
+            let atCommit: Bool
+            switch Query(request.uri.query).get("atCommit") {
+            case nil, "false": atCommit = false
+            case "true": atCommit = true
+            case let other?: throw APIError.badRequest("atCommit must be true or false, not '\(other)'")
+            }
             let runs: [String]
-            do { runs = try await api.scheduler.rerun(run, requestedBy: "token \(token.name)") } catch let refusal as TriggerRefusal { throw JobRoutes.apiError(refusal) }
+            do { runs = try await api.scheduler.rerun(run, atCommit: atCommit, requestedBy: "token \(token.name)") } catch let refusal as TriggerRefusal { throw JobRoutes.apiError(refusal) }
             return try JSONResponse.make(Rerun(rerunOf: run, job: record.job, runs: runs), status: .accepted)
         }
         router.post("/api/runs/:run/cancel") { request, context -> Response in
