@@ -170,11 +170,13 @@ enum SchedulerBenchmark {
         let process = Process()
         let log: String
 
-        init(root: String, arguments: [String]) throws {
+        /// - Parameter environment: added to this process's environment (secrets).
+        init(root: String, arguments: [String], environment: [String: String] = [:]) throws {
             log = root + "/serve.log"
             FileManager.default.createFile(atPath: log, contents: nil)
             process.executableURL = URL(fileURLWithPath: BenchmarkSupport.jobctl)
             process.arguments = arguments
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             process.standardOutput = handle
             process.standardError = handle
@@ -198,6 +200,16 @@ enum SchedulerBenchmark {
                 return (Int(line.split(separator: " ").dropFirst().first { Int($0) != nil } ?? "0") ?? 0) * 1024
             }
             return (field("VmRSS:"), field("VmHWM:"))
+        }
+
+        /// User + system CPU seconds the daemon has used so far, from /proc.
+        func cpuSeconds() -> Double {
+            guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return 0 }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // After the name: state is field 3, utime 14 and stime 15 (1-based, whole line).
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
 
         func stop() {

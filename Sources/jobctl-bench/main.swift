@@ -7,6 +7,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let suites: [String: ([String]) async throws -> Void] = [
     "validate": ValidateBenchmark.run,
     "scheduler": SchedulerBenchmark.run,
+    "notify": NotifyBenchmark.run,
     "schedules": ScheduleBenchmark.run,
     "reconcile": ReconcileBenchmark.run,
     "history": HistoryBenchmark.run,

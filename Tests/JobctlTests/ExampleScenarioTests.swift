@@ -196,4 +196,60 @@ struct ExampleScenarioTests {
         #expect(Self.json(teams.body)?["type"] as? String == "message")
         #expect(!api.requests.contains { $0.path == "/bi/refresh" }, "the BI hook waits for a refresh that completed")
     }
+
+    @Test func weeklyReportWhoseAgentFailsForOneMarketTellsSlackAndIsRerun() async throws {
+        // The agent is overloaded for the first request only: one market's run fails.
+        let llm = try await RecordingHTTPServer(responses: ["/v1/report": [(503, "overloaded"), (200, "# Paid search\n\nAll good.\n")]])
+        let slack = try await RecordingHTTPServer()
+        let repo = try await Self.clone("weekly-agent-report")
+        let secrets = ["JOBCTL_SECRET_ANALYST_URL": llm.url("/v1/report"), "JOBCTL_SECRET_ANALYST_KEY": "sk-test-123",
+                       "JOBCTL_SECRET_TEAM_WEBHOOK": slack.url("/services/T000/B000/XXXX")]
+        let run = try await JobctlProcess.run(["run", "reports/paid-search", "--root", repo.path, "--wait"], environment: secrets)
+        #expect(run.status == 1, "one market failed: \(run.stdout)\(run.stderr)")
+        let records = Self.records(repo, "reports/paid-search")
+        let failed = try #require(records.first { $0["status"] as? String == "failed" })
+        let failedRun = try #require(failed["run"] as? String)
+        let market = try #require((failed["params"] as? [String: Any])?["market"] as? String)
+        #expect(records.filter { $0["status"] as? String == "completed" }.count == 2)
+        // One Slack message, for the failed market, in Slack's shape (text fallback + blocks).
+        let message = try #require(slack.requests.first)
+        #expect(slack.requests.count == 1 && message.path == "/services/T000/B000/XXXX")
+        let body = try #require(Self.json(message.body))
+        #expect((body["text"] as? String)?.contains("failed [market=\(market)]") == true, "\(body)")
+        #expect((body["blocks"] as? [[String: Any]])?.first?["type"] as? String == "section")
+        #expect(!message.body.contains("sk-test-123"))
+        let attempts = try String(contentsOfFile: repo.path + "/history/reports/paid-search/\(failedRun).notify.jsonl", encoding: .utf8)
+        #expect(Self.json(attempts)?["outcome"] as? String == "delivered" && !attempts.contains(slack.url()), "\(attempts)")
+        // The failed market, re-run once the agent is back: that market only, and its report kept.
+        let rerun = try await JobctlProcess.run(["rerun", failedRun, "--root", repo.path, "--wait"], environment: secrets)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let again = try #require(Self.records(repo, "reports/paid-search").last)
+        #expect(again["rerunOf"] as? String == failedRun && again["status"] as? String == "completed")
+        #expect((again["params"] as? [String: Any])?["market"] as? String == market)
+        let report = try await JobctlProcess.run(["logs", try #require(again["run"] as? String), "--root", repo.path, "--report"])
+        #expect(report.stdout.hasPrefix("# Paid search"), "\(report.stdout)\(report.stderr)")
+    }
+
+    @Test func weeklyReportPausedOverAnIncidentShowsTheDriftAndStillRunsByHand() async throws {
+        let llm = try await RecordingHTTPServer(responses: ["/v1/report": [(200, "# Paid search\n")]])
+        let repo = try await Self.clone("weekly-agent-report")
+        let secrets = ["JOBCTL_SECRET_ANALYST_URL": llm.url("/v1/report"), "JOBCTL_SECRET_ANALYST_KEY": "sk-test-123"]
+        let pause = try await JobctlProcess.run(["pause", "reports/paid-search", "--until", "3d", "--reason", "warehouse incident", "--root", repo.path])
+        #expect(pause.status == 0, "\(pause.stderr)")
+        var board = try await JobctlProcess.run(["status", "--root", repo.path, "--format", "json"])
+        var job = (Self.json(board.stdout)?["jobs"] as? [[String: Any]])?.first
+        #expect(job?["state"] as? String == "paused", "\(board.stdout)")
+        #expect((job?["pause"] as? [String: Any])?["reason"] as? String == "warehouse incident", "\(board.stdout)")
+        #expect(job?["nextFire"] == nil, "no scheduled fire while paused")
+        // Applying again does not lift it (a pause is runtime state, not git's).
+        #expect(try await JobctlProcess.run(["apply", "--root", repo.path]).status == 0)
+        // A run by hand (checking the fix) still runs.
+        let byHand = try await JobctlProcess.run(["run", "reports/paid-search", "--root", repo.path, "--wait"], environment: secrets)
+        #expect(byHand.status == 0, "\(byHand.stderr)")
+        let resume = try await JobctlProcess.run(["resume", "reports/paid-search", "--root", repo.path])
+        #expect(resume.stdout.hasPrefix("reports/paid-search: resumed (was paused since"), "\(resume.stdout)")
+        board = try await JobctlProcess.run(["status", "--root", repo.path, "--format", "json"])
+        job = (Self.json(board.stdout)?["jobs"] as? [[String: Any]])?.first
+        #expect(job?["state"] as? String != "paused" && job?["nextFire"] != nil, "\(board.stdout)")
+    }
 }

@@ -153,8 +153,10 @@ public final class NotificationService: Sendable {
 
     private func deliver(_ record: RunRecord, job: JobDefinition, config: RepositoryConfig) async {
         let reader = HistoryReader(folder: history)
-        // The previous run of the same job and matrix cell, for `recovered` and `changed`.
-        let previous = await io.run {
+        // The previous run of the same job and matrix cell, for `recovered` and `changed` (read
+        // only when an entry asks for them: most notifications name statuses alone).
+        let comparesRuns = job.notifications.contains { $0.on.contains("recovered") || $0.on.contains("changed") }
+        let previous = !comparesRuns ? nil : await io.run {
             try? reader.lastRecord(job: record.job) { other in
                 other.run != record.run && other.status.ran && other.fanout?.key == record.fanout?.key && other.finishedAt <= record.finishedAt
             }
