@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "jobctl",
             dependencies: [
-                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Scheduler", "Server", "Daemon",
+                "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Execution", "Scheduler", "Server", "Daemon",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JobctlTests",
-            dependencies: ["jobctl", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["jobctl", "TestSupport", "Outbound", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -29,6 +29,8 @@ public struct DaemonOptions: Sendable {
     public var pollInterval: Duration = .seconds(2)
     public var clock: any SchedulerClock = SystemClock()
     public var secrets = SecretStore()
+    /// The user steps run as (`--step-user`); nil: the daemon's own.
+    public var stepUser: StepUser?
 
     public init(root: String) {
         self.root = URL(fileURLWithPath: root).standardizedFileURL.path
@@ -111,7 +113,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
         }
     }
     let scheduler = Scheduler(root: options.root, clock: options.clock, tracker: tracker,
-                              performer: ExecutionPerformer(secrets: options.secrets),
+                              performer: ExecutionPerformer(executor: RunExecutor(stepUser: options.stepUser), secrets: options.secrets),
                               options: Scheduler.Options(maxConcurrent: options.maxConcurrent, node: options.node),
                               notifications: notifications, log: log)
     troubles.withLock { $0.scheduler = scheduler }

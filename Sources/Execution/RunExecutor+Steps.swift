@@ -78,6 +78,11 @@ extension RunExecutor {
     func stepEnvironment(_ step: Step, run: RunState, renderer: inout StepRenderer) throws(StepRenderer.Failure) -> [String: String] {
         let request = run.request
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("JOBCTL_") }
+        if let user = stepUser {
+            environment["HOME"] = user.home
+            environment["USER"] = user.name
+            environment["LOGNAME"] = user.name
+        }
         environment["JOBCTL_JOB"] = request.job.id.rawValue
         environment["JOBCTL_RUN"] = request.runID
         environment["JOBCTL_TRIGGER"] = request.trigger
@@ -128,7 +133,8 @@ extension RunExecutor {
         case .failure(.notFound(let name)): return StepResult(status: .failed, exitCode: 127, error: "command not found: \(name)")
         case .failure(.notExecutable(let name)): return StepResult(status: .failed, exitCode: 126, error: "permission denied (not executable): \(name)")
         }
-        let child = ChildProcess(executable: executable, arguments: Array(argv.dropFirst()), environment: environment, workingDirectory: workingDirectory, standardInput: input)
+        let child = ChildProcess(executable: executable, arguments: Array(argv.dropFirst()), environment: environment, workingDirectory: workingDirectory,
+                                 standardInput: input, user: stepUser)
         let log = run.log
         let (result, timedOut) = await withTimeLimit(limit.duration) { [killGrace] in
             await child.run(log: log, redactor: redactor, captureCap: RunExecutor.outputCapBytes, killGrace: killGrace, onStarted: onChildStarted)

@@ -33,6 +33,8 @@ public struct RunExecutor: Sendable {
 
     public var logCapBytes: Int
     public var killGrace: Duration
+    /// The user steps' processes run as (nil: the daemon's own).
+    public var stepUser: StepUser?
     let clock: any Clock<Duration>
     /// Starts measuring time on `clock` (the job's timeout counts on it).
     let startStopwatch: @Sendable () -> @Sendable () -> Duration
@@ -42,9 +44,11 @@ public struct RunExecutor: Sendable {
     ///   - killGrace: how long a process group has between SIGTERM and SIGKILL.
     ///   - clock: the clock step and job timeouts are measured on (durations in the outcome are
     ///     always real elapsed time).
-    public init(logCapBytes: Int = 10 << 20, killGrace: Duration = .seconds(5), clock: some Clock<Duration> = ContinuousClock()) {
+    ///   - stepUser: the user steps' processes run as (nil: this process's own).
+    public init(logCapBytes: Int = 10 << 20, killGrace: Duration = .seconds(5), stepUser: StepUser? = nil, clock: some Clock<Duration> = ContinuousClock()) {
         self.logCapBytes = logCapBytes
         self.killGrace = killGrace
+        self.stepUser = stepUser
         self.clock = clock
         startStopwatch = { Self.stopwatch(clock) }
     }

@@ -30,6 +30,9 @@ public struct StatusBoard: Sendable, Encodable {
     public var branch: String?
     public var detached: Bool
     public var jobs: [Row]
+    /// Finished runs whose records are not in history yet (kept in their in-flight markers
+    /// because an append failed): history cannot be written.
+    public var unwrittenRecords: UnwrittenRecords?
     public var diagnostics: [Diagnostic]
     public var ignored: [IgnoredEntry]
 
@@ -50,7 +53,16 @@ public struct StatusBoard: Sendable, Encodable {
             rows.append(Row(id: id, file: nil, definition: nil, invalid: false, state: .archived, nextFire: nil, timeZone: nil, lastRun: job.lastRun, pause: nil))
         }
         rows.sort { ($0.id, $0.file ?? "") < ($1.id, $1.file ?? "") }
+        let kept = ((try? FileInFlightRegistry(root: root).list()) ?? []).compactMap(\.final)
+        let unwritten = kept.isEmpty ? nil : UnwrittenRecords(count: kept.count, oldestFinishedAt: kept.map(\.finishedAt).min()!,
+                                                              jobs: Set(kept.map(\.job)).sorted())
         return StatusBoard(root: report.root, reference: report.reference, applied: report.applied, head: report.head, branch: report.branch,
-                           detached: report.detached, jobs: rows, diagnostics: report.diagnostics, ignored: report.ignored)
+                           detached: report.detached, jobs: rows, unwrittenRecords: unwritten, diagnostics: report.diagnostics, ignored: report.ignored)
+    }
+
+    public struct UnwrittenRecords: Sendable, Encodable {
+        public var count: Int
+        public var oldestFinishedAt: Date
+        public var jobs: [String]
     }
 }

@@ -6,12 +6,19 @@ public final class DaemonProcess: @unchecked Sendable {
     public let process = Process()
     public let outputPath: String
 
-    public init(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws {
+    /// - Parameter launcher: a command that starts jobctl (e.g. `["setpriv", "--reuid", "65534", …, "--"]`);
+    ///   empty: jobctl is started directly.
+    public init(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], launcher: [String] = []) throws {
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-daemon-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.executableURL = JobctlProcess.executable
-        process.arguments = arguments
+        if launcher.isEmpty {
+            process.executableURL = JobctlProcess.executable
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = launcher + [JobctlProcess.executable.path] + arguments
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output
@@ -34,6 +41,19 @@ public final class DaemonProcess: @unchecked Sendable {
 
     public func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
+    }
+
+    /// `http://127.0.0.1:PORT` from "HTTP API listening on http://127.0.0.1:PORT", once the
+    /// applied jobs are loaded too (`running …`). Fails the wait after 90 s.
+    public func apiURL() async throws -> String {
+        var port: Int?
+        _ = try await eventually("the API listens") {
+            let text = output
+            guard text.contains("running "), let range = text.range(of: "listening on http://127.0.0.1:") else { return false }
+            port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            return port != nil
+        }
+        return "http://127.0.0.1:\(port ?? 0)"
     }
 
     /// Waits for the process to exit, up to `seconds`; returns its status, or nil if it is still running.

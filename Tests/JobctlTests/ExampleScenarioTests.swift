@@ -42,14 +42,7 @@ struct ExampleScenarioTests {
         let created = try await JobctlProcess.run(["token", "create", "--root", repo.path, "--scope", "run", "--name", "example"])
         let token = try #require(created.stdout.split(separator: "\n").last.map(String.init))
         let daemon = try DaemonProcess(["serve", "--root", repo.path, "--listen", "127.0.0.1:0", "--grace", "1s"], environment: secrets)
-        var port: Int?
-        try await eventually("the API listens") {
-            let text = daemon.output
-            guard text.contains("running "), let range = text.range(of: "listening on http://127.0.0.1:") else { return false }
-            port = Int(text[range.upperBound...].prefix { $0.isNumber })
-            return port != nil
-        }
-        return (daemon, "http://127.0.0.1:\(try #require(port))", token)
+        return (daemon, try await daemon.apiURL(), token)
     }
 
     @Test func weeklyAgentReportFansOutOverThreeMarketsAndAsksTheAgentForEach() async throws {

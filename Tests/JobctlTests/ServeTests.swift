@@ -205,6 +205,18 @@ struct ServeTests {
         let body = try #require(try JSONSerialization.jsonObject(with: Data(ops.requests[0].body.utf8)) as? [String: Any])
         #expect(body["event"] as? String == "history_write_failed")
         #expect((body["message"] as? String)?.contains("history cannot be written") == true)
+        // A run that ended meanwhile keeps its record in its marker: `logs --follow` ends on it.
+        var kept: String?
+        #expect(try await eventually {
+            let folder = repo.path + "/.jobctl/inflight"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".json") {
+                let data = FileManager.default.contents(atPath: folder + "/" + name) ?? Data()
+                if let marker = try? JSONSerialization.jsonObject(with: data) as? [String: Any], marker["final"] != nil { kept = marker["run"] as? String }
+            }
+            return kept != nil
+        })
+        let follow = try await JobctlProcess.run(["logs", try #require(kept), "--root", repo.path, "--follow"])
+        #expect(follow.status == 0 && follow.stderr.contains("its record waits in its marker because history cannot be written"), "\(follow.stderr)")
         try FileManager.default.removeItem(atPath: repo.path + "/history/tick.jsonl")
         #expect(try await eventually { daemon.output.contains("history is written again") }, "\(daemon.output)")
         daemon.signal(SIGTERM)

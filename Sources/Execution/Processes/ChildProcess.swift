@@ -18,6 +18,8 @@ struct ChildProcess: Sendable {
     var workingDirectory: String
     /// Written to the child's stdin, which is then closed. Without it stdin is closed at once.
     var standardInput: [UInt8]?
+    /// Run as this user (nil: this process's own).
+    var user: StepUser?
 
     enum End: Sendable, Equatable {
         case exited(Int32)
@@ -52,6 +54,11 @@ struct ChildProcess: Sendable {
     ) async -> Result {
         var options = PlatformOptions()
         options.createSession = true
+        if let user, user.uid != geteuid() {
+            options.userID = user.uid
+            options.groupID = user.gid
+            options.supplementaryGroups = user.groups
+        }
         options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: killGrace)]
         var variables: [Environment.Key: String] = [:]
         for (name, value) in environment {

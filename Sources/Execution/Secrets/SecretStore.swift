@@ -33,13 +33,17 @@ public struct SecretStore: Sendable {
         return home + "/.config/jobctl/secrets.env"
     }
 
+    /// This process's environment as it was first read: what ``SecretStore`` looks secrets up in
+    /// by default, also after ``SecretScrub/apply()`` removed them from the live environment.
+    public static let processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+
     /// - Parameters:
     ///   - environment: where `JOBCTL_SECRET_<NAME>` is looked up; nil (the default) for this
-    ///     process's environment.
+    ///     process's environment as first read (``processEnvironment``).
     ///   - file: the secrets file; ``defaultFile`` by default, nil for none. A missing file is not an
     ///     error until a secret that is not in the environment is asked for.
     public init(environment: [String: String]? = nil, file: String? = SecretStore.defaultFile) {
-        self.environment = environment ?? ProcessInfo.processInfo.environment
+        self.environment = environment ?? SecretStore.processEnvironment
         self.file = file
     }
 

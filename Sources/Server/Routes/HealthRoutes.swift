@@ -7,18 +7,29 @@ struct HealthRoutes {
     let api: JobctlAPI
 
     struct Health: Encodable {
-        var status = "ok"
+        /// `ok`, or `degraded` while history cannot be written (the daemon runs on and keeps
+        /// finished runs' records in their markers until the append succeeds).
+        var status: String
         var commit: String?
         var jobs: Int
         var runsInProgress: Int
+        var history: HistoryFault?
+    }
+
+    struct HistoryFault: Encodable {
+        var failingSince: Date
+        var error: String
+        var recordsWaiting: Int
     }
 
     func add(to router: Router<APIRequestContext>) {
         let api = self.api
         router.get("/healthz") { _, _ -> Response in
             let scheduler = api.scheduler
-            return try JSONResponse.make(Health(commit: await scheduler.appliedCommit, jobs: await scheduler.jobs.count,
-                                                runsInProgress: await scheduler.runningRuns.count))
+            let fault = scheduler.tracker.fault
+            return try JSONResponse.make(Health(status: fault == nil ? "ok" : "degraded", commit: await scheduler.appliedCommit,
+                                                jobs: await scheduler.jobs.count, runsInProgress: await scheduler.runningRuns.count,
+                                                history: fault.map { HistoryFault(failingSince: $0.since, error: $0.message, recordsWaiting: $0.pending) }))
         }
         router.get("/metrics") { request, _ -> Response in
             _ = try api.authorize(request, .read)
@@ -53,6 +64,11 @@ struct HealthRoutes {
         }
         out.family("jobctl_runs_in_progress", type: "gauge", help: "Runs in progress now.")
         out.sample("jobctl_runs_in_progress", [], Double(running))
+        let fault = api.scheduler.tracker.fault
+        out.family("jobctl_history_write_failing", type: "gauge", help: "1 while run records cannot be appended to history (they wait in their markers), else 0.")
+        out.sample("jobctl_history_write_failing", [], fault == nil ? 0 : 1)
+        out.family("jobctl_history_records_waiting", type: "gauge", help: "Finished runs whose records wait to be appended to history.")
+        out.sample("jobctl_history_records_waiting", [], Double(fault?.pending ?? 0))
         out.family("jobctl_applied_commit_info", type: "gauge", help: "The applied commit the daemon runs.")
         if let commit { out.sample("jobctl_applied_commit_info", [("commit", commit)], 1) }
         return out.text

@@ -73,8 +73,15 @@ struct LogsCommand: ParsableCommand {
         while true {
             // Check for the final record before reading, so nothing written before it is missed.
             let finished = !follow || ((try? reader.contains(run: runID, job: job)) ?? false)
+            // A finished run whose record could not be appended yet (history unwritable) keeps
+            // it in its marker: the log is complete, so stop following and say so.
+            let kept = follow && !finished ? inFlight.marker(run: runID)?.final : nil
             offset = copy(from: path, at: offset)
             if finished { return }
+            if let kept {
+                Console.error("note: run \(runID) ended \(kept.status.rawValue); its record waits in its marker because history cannot be written (the daemon retries)")
+                return
+            }
             if inFlight.marker(run: runID) == nil, !FileManager.default.fileExists(atPath: path) {
                 Console.error("error: run \(runID) is neither in flight nor recorded")
                 throw ExitCode(1)

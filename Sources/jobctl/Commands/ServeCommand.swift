@@ -1,5 +1,6 @@
 import ArgumentParser
 import Daemon
+import Execution
 import Foundation
 import History
 import Schedules
@@ -39,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where the HTTP API listens (port 0: any free port; off: no HTTP API).", valueName: "HOST:PORT"))
     var listen = ListenAddress.default
 
+    @Option(help: ArgumentHelp("Run every step as this user (jobctl must run as root), so that steps cannot read the secrets file.", valueName: "USER"))
+    var stepUser: String?
+
     func validate() throws {
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard (try? JobDuration(grace)) != nil else { throw ValidationError("--grace: '\(grace)' is not a duration (e.g. 10s, 1m)") }
@@ -57,6 +61,19 @@ struct ServeCommand: AsyncParsableCommand {
         options.listen = listen == "off" ? nil : try ListenAddress(listen)
         let log: @Sendable (String) -> Void = { line in Console.error("\(RecordTime.string(Date())) \(line)") }
         do {
+            if let stepUser {
+                let user = try StepUser.resolve(stepUser)
+                try user.checkCanSwitch()
+                options.stepUser = user
+                log("steps run as \(user.name) (uid \(user.uid))")
+            }
+            // Secrets stay in memory only: out of /proc/PID/environ, and this process's memory
+            // out of reach of steps running as the same user.
+            options.secrets = SecretStore()
+            let scrub = SecretScrub.apply()
+            if !scrub.scrubbed.isEmpty || !scrub.notDumpable {
+                log("secrets: \(scrub.scrubbed.count) from the environment, held in memory only\(scrub.notDumpable ? "" : "; warning: could not mark the process not dumpable, steps of the same user can read its memory")")
+            }
             try await buildDaemon(options, log: log).run()
         } catch {
             Console.error("error: \(error)")

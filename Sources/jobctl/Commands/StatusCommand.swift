@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import History
 import Reconciler
 import Scheduler
 import Schedules
@@ -56,6 +57,9 @@ struct StatusCommand: ParsableCommand {
             for job in report.jobs {
                 if let pause = job.pause { print("\(job.id): \(pause.summary) — a runtime drift from git; `jobctl resume \(job.id)` lifts it") }
             }
+        }
+        if let unwritten = report.unwrittenRecords {
+            print("warning: history cannot be written: \(unwritten.count) finished run\(unwritten.count == 1 ? "" : "s") (\(unwritten.jobs.joined(separator: ", "))) since \(RecordTime.string(unwritten.oldestFinishedAt)) wait in their markers; the daemon retries, and the next start appends them")
         }
         if !report.diagnostics.isEmpty { print("") }
         for diagnostic in report.diagnostics { print(diagnostic) }
