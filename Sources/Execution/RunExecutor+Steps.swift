@@ -146,6 +146,14 @@ extension RunExecutor {
         if result.leftBehind {
             step.warnings.append("processes it started were still running after it exited; they were terminated")
         }
+        // Processes that left the step's session (setsid) escape the sweep above; they carry the
+        // step's JOBCTL_RUN and JOBCTL_STEP, and come back to jobctl (the subreaper) as orphans.
+        if let name = environment["JOBCTL_STEP"], let runID = environment["JOBCTL_RUN"] {
+            let escaped = await SessionEscapes.sweep(run: runID, step: name, grace: killGrace)
+            if !escaped.isEmpty {
+                step.warnings.append("\(escaped.count == 1 ? "a process" : "\(escaped.count) processes") it started left its session (setsid) and outlived it (pid \(escaped.map(String.init).joined(separator: ", "))); found by its JOBCTL_RUN and terminated — a process that also clears its environment would escape")
+            }
+        }
         if timedOut {
             step.status = .timedOut
             step.error = limit.message(consequence: "its process group was killed")

@@ -21,6 +21,10 @@ struct ChildProcess: Sendable {
     /// Run as this user (nil: this process's own).
     var user: StepUser?
 
+    /// The steps' session leaders this process started and has not finished with: never taken
+    /// for a process that left a session (see ``SessionEscapes``).
+    static let liveLeaders = Mutex<Set<pid_t>>([])
+
     enum End: Sendable, Equatable {
         case exited(Int32)
         case signalled(Int32)
@@ -79,6 +83,7 @@ struct ChildProcess: Sendable {
             let result = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
                 let pid = execution.processIdentifier.value
                 started.withLock { $0 = pid }
+                ChildProcess.liveLeaders.withLock { _ = $0.insert(pid) }
                 onStarted(pid, pid)
                 return await withTaskGroup(of: [UInt8]?.self) { group in
                     group.addTask {
@@ -115,6 +120,7 @@ struct ChildProcess: Sendable {
         var leftBehind = false
         if let pid = started.withLock({ $0 }) {
             leftBehind = await ProcessGroup(id: pid).terminate(grace: killGrace)
+            ChildProcess.liveLeaders.withLock { _ = $0.remove(pid) }
         }
         return Result(end: end, standardOutput: captured, leftBehind: leftBehind)
     }

@@ -5,39 +5,47 @@ import Glibc
 import Darwin
 #endif
 
-/// The process group (and session) a step's child leads: `kill(-pgid, ...)` reaches the whole
-/// tree it started, unless a descendant moved itself to a session of its own.
+/// The session a step's child leads (its process group too, with the same id): every process
+/// the step starts stays in it unless it calls `setsid`. `kill(-id, ...)` reaches the group; the
+/// members that moved to a process group of their own (`timeout`, `setpgid`, Python's
+/// `process_group=0`) are found by their session id in `/proc` and signalled one by one.
 struct ProcessGroup: Sendable {
     let id: pid_t
 
-    /// Whether any process of the group is still there. Zombies that this process is the
-    /// parent of (orphans handed to it as the subreaper) are reaped first, so a dead group reads
+    /// Whether any process of the session is still there. Zombies that this process is the
+    /// parent of (orphans handed to it as the subreaper) are reaped first, so a dead session reads
     /// as dead.
     func isAlive() -> Bool {
         reapOrphans()
-        if kill(-id, 0) == 0 { return true }
-        return errno == EPERM
+        if kill(-id, 0) == 0 || errno == EPERM { return true }
+        return !ProcessTable.members(ofSession: id).isEmpty
     }
 
-    /// Ends whatever of the group is still running: SIGTERM, then SIGKILL after `grace`, waiting
-    /// (on the real clock, not cancellable) until the group is gone.
+    /// Ends whatever of the session is still running: SIGTERM, then SIGKILL after `grace`,
+    /// waiting (on the real clock, not cancellable) until the session is gone.
     ///
     /// - Returns: true when something was still running and had to be signalled.
     @discardableResult
     func terminate(grace: Duration) async -> Bool {
         guard isAlive() else { return false }
         let group = self
-        // Detached so that a cancelled caller still waits for the group to be gone.
+        // Detached so that a cancelled caller still waits for the session to be gone.
         await Task.detached {
-            kill(-group.id, SIGTERM)
+            group.signal(SIGTERM)
             if await group.waitUntilGone(within: grace) { return }
-            kill(-group.id, SIGKILL)
+            group.signal(SIGKILL)
             _ = await group.waitUntilGone(within: .seconds(5))
         }.value
         return true
     }
 
-    /// Polls until the group has no process left, or `limit` passes. Returns whether it is gone.
+    /// `signal` to the group and to each member of the session in another group.
+    private func signal(_ signal: Int32) {
+        kill(-id, signal)
+        for member in ProcessTable.members(ofSession: id) { kill(member.pid, signal) }
+    }
+
+    /// Polls until the session has no process left, or `limit` passes. Returns whether it is gone.
     private func waitUntilGone(within limit: Duration) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: limit)
@@ -50,11 +58,80 @@ struct ProcessGroup: Sendable {
         return !isAlive()
     }
 
-    /// Reaps this group's children that have exited. Only orphans of the group are this process's
-    /// children (the leader is reaped by Subprocess before the group is examined).
+    /// Reaps the session's exited processes that are this process's children: orphans handed to
+    /// it as the subreaper, by pid. The leader is never waited for here (Subprocess collects its
+    /// status) and no other pid is.
     private func reapOrphans() {
         var status: Int32 = 0
         while waitpid(-id, &status, WNOHANG) > 0 {}
+        for member in ProcessTable.members(ofSession: id, includingZombies: true) where member.zombie && member.pid != id && member.parent == getpid() {
+            waitpid(member.pid, &status, WNOHANG)
+        }
+    }
+}
+
+/// What `/proc` says about processes: session members, and this process's children.
+enum ProcessTable {
+    struct Entry: Sendable, Hashable {
+        var pid: pid_t
+        var parent: pid_t
+        var session: pid_t
+        var zombie: Bool
+    }
+
+    /// `/proc/PID/stat`: the fields after the command name (which may hold spaces and parentheses).
+    static func entry(_ pid: pid_t) -> Entry? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 4, let parent = pid_t(fields[1]), let session = pid_t(fields[3]) else { return nil }
+        return Entry(pid: pid, parent: parent, session: session, zombie: fields[0] == "Z" || fields[0] == "X")
+    }
+
+    /// The processes whose session id is `session` (zombies left out unless asked for).
+    static func members(ofSession session: pid_t, includingZombies: Bool = false) -> [Entry] {
+        #if os(Linux)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return names.compactMap { pid_t($0).flatMap(entry) }.filter { $0.session == session && (includingZombies || !$0.zombie) }
+        #else
+        return []
+        #endif
+    }
+
+    /// This process's children, from `/proc/self/task/*/children`.
+    static func children() -> [pid_t] {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return [] }
+        var found: [pid_t] = []
+        for task in tasks {
+            guard let text = try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8) else { continue }
+            found += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        return found
+    }
+
+    /// Whether the process's environment holds every one of `entries` (`NAME=value`): how a
+    /// process that left its session is still known to belong to a run.
+    static func environment(of pid: pid_t, holds entries: [String]) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+        let variables = Set(data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
+        return entries.allSatisfy(variables.contains)
+    }
+}
+
+/// Processes a step started that left its session (`setsid`): re-parented to jobctl (the child
+/// subreaper) once their parent in the session is gone, and known by the `JOBCTL_RUN` and
+/// `JOBCTL_STEP` they inherited. Found after the step's session is swept, and ended the same way.
+enum SessionEscapes {
+    /// Ends this step's escaped processes; returns their pids (empty when none).
+    static func sweep(run: String, step: String, grace: Duration) async -> [pid_t] {
+        let tags = ["JOBCTL_RUN=" + run, "JOBCTL_STEP=" + step]
+        let leaders = ChildProcess.liveLeaders.withLock { $0 }
+        let escaped = ProcessTable.children().filter { pid in
+            guard !leaders.contains(pid), let entry = ProcessTable.entry(pid), !entry.zombie, entry.session == pid else { return false }
+            return ProcessTable.environment(of: pid, holds: tags)
+        }
+        // Each leads a session of its own now: end it (and whatever it started) as a step's.
+        for pid in escaped { await ProcessGroup(id: pid).terminate(grace: grace) }
+        return escaped
     }
 }
 
@@ -68,14 +145,6 @@ enum ProcessSetup {
     ///   gone. (Many container init processes never reap orphans.)
     static let once: Void = {
         signal(SIGPIPE, SIG_IGN)
-        #if os(Linux)
-        // prctl is variadic in C, which Swift cannot call directly; glibc reads its arguments as
-        // unsigned longs, so a fixed five-argument signature is the documented calling shape.
-        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-        if let symbol = dlsym(nil, "prctl") {  // nil is RTLD_DEFAULT
-            let prctl = unsafeBitCast(symbol, to: Prctl.self)
-            _ = prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0)
-        }
-        #endif
+        Prctl.call(Prctl.setChildSubreaper, 1)
     }()
 }

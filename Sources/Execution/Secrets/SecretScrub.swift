@@ -44,17 +44,8 @@ public enum SecretScrub {
         return Report(scrubbed: found.map(\.name), notDumpable: setNotDumpable())
     }
 
-    /// `prctl(PR_SET_DUMPABLE, 0)`. prctl is variadic, which Swift cannot call; it is called through
-    /// a fixed-argument pointer, as its five integer arguments are passed the same way.
+    /// `prctl(PR_SET_DUMPABLE, 0)`.
     static func setNotDumpable() -> Bool {
-        #if os(Linux)
-        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-        guard let symbol = dlsym(nil, "prctl") else { return false }  // RTLD_DEFAULT
-        let prctl = unsafeBitCast(symbol, to: Prctl.self)
-        let PR_SET_DUMPABLE: Int32 = 4
-        return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
-        #else
-        return false
-        #endif
+        Prctl.call(Prctl.setDumpable, 0)
     }
 }
