@@ -29,6 +29,8 @@ public struct DaemonOptions: Sendable {
     public var pollInterval: Duration = .seconds(2)
     public var clock: any SchedulerClock = SystemClock()
     public var secrets = SecretStore()
+    /// How long an HTTP connection may stay without a whole request head (`--idle-timeout`).
+    public var idleTimeout: Duration = .seconds(30)
     /// The user steps run as (`--step-user`); nil: the daemon's own.
     public var stepUser: StepUser?
 
@@ -64,7 +66,8 @@ public struct Daemon: Sendable {
         if let address = options.listen {
             let onListening = self.onListening
             let log = self.log
-            let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl")) { port in
+            let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl"),
+                                       idleTimeout: options.idleTimeout) { port in
                 log("HTTP API listening on http://\(ListenAddress.display(host: address.host, port: port))")
                 onListening(port)
             }

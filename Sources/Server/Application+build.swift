@@ -9,12 +9,16 @@ import NIOCore
 /// let app = buildApplication(api: api, configuration: .init(address: .hostname("127.0.0.1", port: 8080)))
 /// try await app.runService()
 /// ```
-/// - Parameter onListening: called with the bound port once the server listens (port 0 picks one).
-public func buildApplication(api: JobctlAPI, configuration: ApplicationConfiguration,
+/// - Parameters:
+///   - idleTimeout: a connection that has not sent a whole request head (or a next request)
+///     for this long is closed: slow-header and idle clients cannot hold connections forever.
+///   - onListening: called with the bound port once the server listens (port 0 picks one).
+public func buildApplication(api: JobctlAPI, configuration: ApplicationConfiguration, idleTimeout: Duration = .seconds(30),
                              onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
     var logger = Logger(label: "jobctl.http")
     logger.logLevel = .warning
-    return Application(router: buildRouter(api: api), configuration: configuration,
+    let idle = TimeAmount.nanoseconds(Int64((idleTimeout / .nanoseconds(1)).rounded()))
+    return Application(router: buildRouter(api: api), server: .http1(configuration: .init(idleTimeout: idle)), configuration: configuration,
                        onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) }, logger: logger)
 }
 

@@ -40,12 +40,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where the HTTP API listens (port 0: any free port; off: no HTTP API).", valueName: "HOST:PORT"))
     var listen = ListenAddress.default
 
+    @Option(help: ArgumentHelp("Close an HTTP connection that has not sent a whole request (head) for this long.", valueName: "DURATION"))
+    var idleTimeout = "30s"
+
     @Option(help: ArgumentHelp("Run every step as this user (jobctl must run as root), so that steps cannot read the secrets file.", valueName: "USER"))
     var stepUser: String?
 
     func validate() throws {
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard (try? JobDuration(grace)) != nil else { throw ValidationError("--grace: '\(grace)' is not a duration (e.g. 10s, 1m)") }
+        guard let idle = try? JobDuration(idleTimeout), idle.milliseconds > 0 else { throw ValidationError("--idle-timeout: '\(idleTimeout)' is not a duration (e.g. 30s)") }
         if listen != "off" {
             do { _ = try ListenAddress(listen) } catch { throw ValidationError("--listen: \(error)") }
         }
@@ -59,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.grace = .milliseconds(try JobDuration(grace).milliseconds)
         options.node = node ?? ProcessInfo.processInfo.hostName
         options.listen = listen == "off" ? nil : try ListenAddress(listen)
+        options.idleTimeout = .milliseconds(try JobDuration(idleTimeout).milliseconds)
         let log: @Sendable (String) -> Void = { line in Console.error("\(RecordTime.string(Date())) \(line)") }
         do {
             if let stepUser {
