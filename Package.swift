@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Schedules", targets: ["Schedules"]),
         .library(name: "Expressions", targets: ["Expressions"]),
         .library(name: "Definitions", targets: ["Definitions"]),
+        .library(name: "History", targets: ["History"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),

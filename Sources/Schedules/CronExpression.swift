@@ -58,7 +58,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     @inline(__always)
     func nextFire(after instant: Date, rules: ZoneRules) -> (instant: Date, dst: DSTNote?)? {
         if let interval {
-            return (Self.nextMultiple(of: interval.milliseconds, from: 0, after: instant), nil)
+            return Self.nextMultiple(of: interval.milliseconds, from: 0, after: instant).map { ($0, nil) }
         }
         let seconds = instant.timeIntervalSince1970
         guard seconds.isFinite, abs(seconds) < 1e13 else { return nil }
@@ -107,13 +107,20 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `origin + k * step` (milliseconds) for the smallest k with a result strictly after `instant`.
-    static func nextMultiple(of step: Int64, from origin: Int64, after instant: Date) -> Date {
+    /// The first `origin + k * step` (milliseconds since 1970) strictly after `instant`; nil past
+    /// the range cron times have too (|seconds| < 10^13, year ~318,000), where milliseconds could
+    /// no longer be counted exactly (found by fuzzing: a huge `@every` went backwards there).
+    static func nextMultiple(of step: Int64, from origin: Int64, after instant: Date) -> Date? {
         let ms = instant.timeIntervalSince1970 * 1000
-        let floorMs = Int64(max(min(ms, 9e15), -9e15).rounded(.down))
+        guard ms.isFinite, abs(ms) < 1e16, step > 0 else { return nil }
+        let floorMs = Int64(ms.rounded(.down))
         let k = CivilCalendar.floorDiv(floorMs - origin, step) + 1
-        var t = origin + k * step
-        if Double(t) <= ms { t += step }
-        return Date(timeIntervalSince1970: Double(t) / 1000)
+        let (product, overflow) = k.multipliedReportingOverflow(by: step)
+        guard !overflow, case let (t, sumOverflow) = origin.addingReportingOverflow(product), !sumOverflow else { return nil }
+        var next = t
+        if Double(next) <= ms { next += step }
+        guard next < 10_000_000_000_000_000 else { return nil }
+        return Date(timeIntervalSince1970: Double(next) / 1000)
     }
 }
 

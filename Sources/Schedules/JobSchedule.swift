@@ -64,13 +64,13 @@ public struct JobSchedule: Sendable {
         switch kind {
         case .cron(let expression):
             if let interval = expression.interval {
-                candidate = (CronExpression.nextMultiple(of: interval.milliseconds, from: startMilliseconds ?? 0, after: after), nil)
+                candidate = CronExpression.nextMultiple(of: interval.milliseconds, from: startMilliseconds ?? 0, after: after).map { ($0, nil) }
             } else {
                 candidate = expression.nextFire(after: after, rules: rules)
             }
         case .every(let interval):
             guard interval.milliseconds > 0 else { return nil }
-            candidate = (CronExpression.nextMultiple(of: interval.milliseconds, from: startMilliseconds ?? 0, after: after), nil)
+            candidate = CronExpression.nextMultiple(of: interval.milliseconds, from: startMilliseconds ?? 0, after: after).map { ($0, nil) }
         case .at(let time):
             let t = time.resolve(in: zone)
             candidate = t > after ? (t, nil) : nil

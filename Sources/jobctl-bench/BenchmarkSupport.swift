@@ -67,6 +67,7 @@ enum BenchmarkSupport {
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
         let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
         return sorted[index]

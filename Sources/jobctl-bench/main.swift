@@ -8,6 +8,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "validate": ValidateBenchmark.run,
     "scheduler": SchedulerBenchmark.run,
     "notify": NotifyBenchmark.run,
+    "soak": SoakBenchmark.run,
     "schedules": ScheduleBenchmark.run,
     "reconcile": ReconcileBenchmark.run,
     "history": HistoryBenchmark.run,
