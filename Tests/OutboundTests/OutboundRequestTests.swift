@@ -39,9 +39,10 @@ import TestSupport
     }
 
     @Test func nobodyListeningIsCouldNotConnect() async throws {
-        let port = try await RecordingHTTPServer().port  // released at once
+        let closed = try ClosedPort()  // bound, never listening: refused
+        defer { withExtendedLifetime(closed) {} }
         do {
-            _ = try await OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/").perform(responseCap: 10)
+            _ = try await OutboundRequest(method: "GET", url: "http://127.0.0.1:\(closed.port)/").perform(responseCap: 10)
             Issue.record("answered")
         } catch {
             #expect(error.reason == "could not connect")

@@ -97,9 +97,10 @@ import TestSupport
     }
 
     @Test func noServerIsRetryableAndNamesNoHost() async throws {
-        let port = try await RecordingSMTPServer().port  // released at once: nothing listens there now
+        let closed = try ClosedPort()  // bound, never listening: refused
+        defer { withExtendedLifetime(closed) {} }
         do {
-            try await SMTPClient(server: SMTPServer(host: "127.0.0.1", port: port, security: .none)).send(Self.message())
+            try await SMTPClient(server: SMTPServer(host: "127.0.0.1", port: closed.port, security: .none)).send(Self.message())
             Issue.record("sent to nobody")
         } catch {
             #expect(error.retryable)

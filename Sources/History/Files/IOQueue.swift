@@ -1,4 +1,8 @@
 import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Blocking file work — writes, `fsync`, `flock`, reading history — on a thread of its own, one
 /// item at a time in the order given, so the cooperative pool (two threads on a two-core
@@ -10,16 +14,30 @@ import Dispatch
 /// io.enqueue { try? registry.update(marker) }   // ordered after everything enqueued before
 /// ```
 public final class IOQueue: Sendable {
-    private let queue: DispatchQueue
+    private let queue: DispatchQueue?
+    private let worker: LowPriorityWorker?
 
-    public init(label: String) {
-        queue = DispatchQueue(label: label)
+    /// - Parameter lowPriority: run the work on a thread of its own at the lowest CPU priority
+    ///   (nice 19), for work that must never compete with firing and spawning (notification
+    ///   attempt lines); otherwise a serial dispatch queue.
+    public init(label: String, lowPriority: Bool = false) {
+        if lowPriority {
+            queue = nil
+            worker = LowPriorityWorker(label: label)
+        } else {
+            queue = DispatchQueue(label: label)
+            worker = nil
+        }
+    }
+
+    private func submit(_ body: @escaping @Sendable () -> Void) {
+        if let worker { worker.enqueue(body) } else { queue?.async(execute: body) }
     }
 
     /// Runs `body` on the queue, after everything enqueued before it, and returns its result.
     public func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
         let result: Result<T, E> = await withCheckedContinuation { continuation in
-            queue.async {
+            submit {
                 do throws(E) {
                     continuation.resume(returning: .success(try body()))
                 } catch {
@@ -32,6 +50,42 @@ public final class IOQueue: Sendable {
 
     /// Queues `body` without waiting for it.
     public func enqueue(_ body: @escaping @Sendable () -> Void) {
-        queue.async(execute: body)
+        submit(body)
+    }
+}
+
+/// One thread, niced to 19 once (a thread's priority cannot be raised back without privilege, so
+/// it is never shared with other work), that runs what it is given in order.
+final class LowPriorityWorker: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [@Sendable () -> Void] = []
+
+    init(label: String) {
+        let thread = Thread { [self] in
+            #if os(Linux)
+            // On Linux a thread has its own nice value; `who` 0 names the calling thread (setpriority(2), NOTES).
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+            #endif
+            loop()
+        }
+        thread.name = label
+        thread.start()
+    }
+
+    func enqueue(_ item: @escaping @Sendable () -> Void) {
+        condition.lock()
+        items.append(item)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while items.isEmpty { condition.wait() }
+            let item = items.removeFirst()
+            condition.unlock()
+            item()
+        }
     }
 }

@@ -42,7 +42,9 @@ public final class NotificationService: Sendable {
     let sender: WebhookSender
     let mailer: MailSender
     let options: Options
-    private let io = IOQueue(label: "jobctl.notifications")
+    /// Attempt lines and report reads, at the lowest CPU priority: a burst of deliveries must not
+    /// take CPU from firing and spawning (each new `notify.jsonl` costs an inode allocation).
+    private let io = IOQueue(label: "jobctl.notifications", lowPriority: true)
     private let state = Mutex<(pending: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
 
     let log: @Sendable (String) -> Void
