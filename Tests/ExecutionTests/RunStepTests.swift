@@ -56,7 +56,7 @@ struct RunStepTests {
             return (String(line[..<equals]), String(line[line.index(after: equals)...]))
         }, uniquingKeysWith: { first, _ in first })
         #expect(variables["JOBCTL_JOB"] == "test-job")
-        #expect(variables["JOBCTL_RUN"] == "run-1")
+        #expect(variables["JOBCTL_RUN"] == fixture.runID)
         #expect(variables["JOBCTL_TRIGGER"] == "manual")
         #expect(variables["JOBCTL_ATTEMPT"] == "1")
         #expect(variables["JOBCTL_SCHEDULED_FOR"] == "2026-01-01T08:00:00Z")

@@ -14,6 +14,8 @@ struct Fixture {
     let root: TemporaryRoot
     let job: JobDefinition
     let config: RepositoryConfig
+    /// Unique, as a real run id is: a step's processes are known by it (``SessionEscapes``).
+    let runID = "run-" + UUID().uuidString.prefix(8).lowercased()
 
     init(job yaml: String, config configYAML: String? = nil, files: [String: String] = [:]) throws {
         root = try TemporaryRoot(files: files)
@@ -25,7 +27,7 @@ struct Fixture {
         self.config = config
     }
 
-    var logPath: String { root.path + "/history/test-job/run-1.log" }
+    var logPath: String { root.path + "/history/test-job/\(runID).log" }
 
     func request(
         parameters: [String: ParameterValue] = [:],
@@ -34,7 +36,7 @@ struct Fixture {
         secrets: SecretStore = SecretStore(environment: [:], file: nil)
     ) -> RunRequest {
         RunRequest(
-            job: job, config: config, runID: "run-1", trigger: "manual", scheduledFor: scheduledFor, attempt: 1,
+            job: job, config: config, runID: runID, trigger: "manual", scheduledFor: scheduledFor, attempt: 1,
             parameters: parameters, event: event, commit: "abc123", rootPath: root.path, logPath: logPath, secrets: secrets)
     }
 

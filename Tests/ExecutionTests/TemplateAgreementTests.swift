@@ -1,3 +1,4 @@
+import Foundation
 import Definitions
 import Expressions
 import Testing
@@ -62,7 +63,7 @@ extension TemplateAgreementTests {
         #expect(parsed.diagnostics.map(\.severity) == [.warning])
         let job = try #require(parsed.definition)
         let root = try TemporaryRoot()
-        let outcome = await RunExecutor().execute(RunRequest(job: job, config: RepositoryConfig(), runID: "run-1", trigger: "manual",
+        let outcome = await RunExecutor().execute(RunRequest(job: job, config: RepositoryConfig(), runID: "run-" + UUID().uuidString.prefix(8).lowercased(), trigger: "manual",
                                                              parameters: ["market": .string("NL")], rootPath: root.path, logPath: root.path + "/run.log"))
         #expect(outcome.steps.first?.output == "${HOME}-NL")
     }
