@@ -58,19 +58,25 @@ struct ChildProcess: Sendable {
     ) async -> Result {
         var options = PlatformOptions()
         options.createSession = true
-        if let user, user.uid != geteuid() {
-            options.userID = user.uid
-            options.groupID = user.gid
-            options.supplementaryGroups = user.groups
-        }
         options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: killGrace)]
         var variables: [Environment.Key: String] = [:]
         for (name, value) in environment {
             variables[Environment.Key(stringLiteral: name)] = value
         }
+        // Another user: through setpriv(1), which switches in a single-threaded process. Setting
+        // ids in the forked child of this multi-threaded process (glibc's setgroups/setuid signal
+        // every thread the parent had) can deadlock the child forever.
+        var program = executable
+        var argv = arguments
+        if let user, user.uid != geteuid() {
+            program = StepUser.setpriv
+            argv = ["--reuid", String(user.uid), "--regid", String(user.gid),
+                    user.groups.isEmpty ? "--clear-groups" : "--groups", user.groups.map(String.init).joined(separator: ","), "--", executable] + arguments
+            if user.groups.isEmpty { argv.remove(at: 5) }
+        }
         let configuration = Configuration(
-            executable: .path(FilePath(executable)),
-            arguments: Arguments(arguments),
+            executable: .path(FilePath(program)),
+            arguments: Arguments(argv),
             environment: .custom(variables),
             workingDirectory: FilePath(workingDirectory),
             platformOptions: options

@@ -52,9 +52,15 @@ public struct StepUser: Sendable, Hashable {
                         home: String(cString: entry.pw_dir))
     }
 
-    /// - Throws: when this process may not switch to another user.
+    /// util-linux's setpriv, which starts each step as the user.
+    static let setpriv = "/usr/bin/setpriv"
+
+    /// - Throws: when this process may not switch to another user, or setpriv is missing.
     public func checkCanSwitch() throws(Problem) {
         guard uid != geteuid() else { return }
+        guard FileManager.default.isExecutableFile(atPath: Self.setpriv) else {
+            throw Problem(message: "--step-user \(name): \(Self.setpriv) (util-linux) is needed to start steps as another user")
+        }
         guard geteuid() == 0 else {
             throw Problem(message: "--step-user \(name): jobctl runs as uid \(geteuid()) and cannot start processes as another user; run it as root (it switches every step to \(name)) or drop --step-user")
         }
