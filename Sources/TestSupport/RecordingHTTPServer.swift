@@ -80,13 +80,7 @@ public final class RecordingHTTPServer: @unchecked Sendable {
         try process.run()
         // The first line is the port, printed once the server listens; read off the cooperative pool.
         let reader = pipe.fileHandleForReading
-        let line = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            DispatchQueue.global().async {
-                var bytes = Data()
-                while let chunk = try? reader.read(upToCount: 1), let byte = chunk.first, byte != UInt8(ascii: "\n") { bytes.append(byte) }
-                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
-            }
-        }
+        let line = await reader.firstLine()
         guard let port = Int(line) else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the test HTTP server did not start: '\(line)'"]) }
         self.port = port
     }

@@ -93,13 +93,7 @@ public final class RecordingSMTPServer: @unchecked Sendable {
         process.standardError = try FileHandle(forWritingTo: errorLog)
         try process.run()
         let reader = pipe.fileHandleForReading
-        let line = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            DispatchQueue.global().async {
-                var bytes = Data()
-                while let chunk = try? reader.read(upToCount: 1), let byte = chunk.first, byte != UInt8(ascii: "\n") { bytes.append(byte) }
-                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
-            }
-        }
+        let line = await reader.firstLine()
         guard let port = Int(line) else {
             let stderr = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the test SMTP server did not start: \(stderr.suffix(2000))"])

@@ -82,13 +82,9 @@ enum NotifyBenchmark {
         for index in 0..<jobs {
             guard let text = try? String(contentsOfFile: "\(root)/history/burst/job-\(index).jsonl", encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") {
-                guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      record["status"] as? String == "completed", record["trigger"] as? String == "schedule",
-                      let scheduled = (record["scheduledFor"] as? String).flatMap(SchedulerBenchmark.parseTime)?.timeIntervalSince1970,
-                      let log = record["log"] as? String,
-                      let started = (try? String(contentsOfFile: root + "/" + log, encoding: .utf8))?.split(separator: "\n").compactMap({ Double($0) }).first
-                else { continue }
-                lags.append(started - scheduled)
+                guard let (record, lag) = SchedulerBenchmark.lag(of: line, root: root),
+                      record["status"] as? String == "completed", record["trigger"] as? String == "schedule" else { continue }
+                lags.append(lag)
             }
         }
         return lags

@@ -152,6 +152,17 @@ enum SchedulerBenchmark {
         guard apply.status == 0 else { throw BenchmarkFailure(message: "jobctl apply failed") }
     }
 
+    /// A run's dispatch lag: the first `date +%s.%N` its log holds (the child's own clock when it
+    /// started) minus its scheduled second; nil for a record without either.
+    static func lag(of line: Substring, root: String) -> (record: [String: Any], seconds: Double)? {
+        guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let scheduled = (record["scheduledFor"] as? String).flatMap(parseTime)?.timeIntervalSince1970,
+              let log = record["log"] as? String,
+              let started = (try? String(contentsOfFile: root + "/" + log, encoding: .utf8))?.split(separator: "\n").compactMap({ Double($0) }).first
+        else { return nil }
+        return (record, started - scheduled)
+    }
+
     static func parseTime(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

@@ -51,14 +51,7 @@ enum SoakBenchmark {
             // Retention rewrites the file: start over when it shrank.
             let start = (seen[file] ?? 0) <= lines.count ? (seen[file] ?? 0) : 0
             seen[file] = lines.count
-            for line in lines[start...] {
-                guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let scheduled = (record["scheduledFor"] as? String).flatMap(SchedulerBenchmark.parseTime)?.timeIntervalSince1970,
-                      let log = record["log"] as? String,
-                      let started = (try? String(contentsOfFile: root + "/" + log, encoding: .utf8))?.split(separator: "\n").compactMap({ Double($0) }).first
-                else { continue }
-                lags.append(started - scheduled)
-            }
+            lags += lines[start...].compactMap { SchedulerBenchmark.lag(of: $0, root: root)?.seconds }
         }
         return lags
     }
