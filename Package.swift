@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "Reports", dependencies: [.product(name: "Ink", package: "Ink")], swiftSettings: swiftSettings),
         .target(
             name: "Execution",
-            dependencies: ["Definitions", "Expressions", "Outbound", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["Definitions", "Expressions", "History", "Outbound", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -125,9 +125,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test fixtures: temp roots and git repos, a test clock. Not a product.
-        .target(name: "TestSupport", dependencies: ["Definitions"], swiftSettings: swiftSettings),
-        .testTarget(name: "SchedulesTests", dependencies: ["Schedules"], resources: [.copy("Corpus")], swiftSettings: swiftSettings),
-        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Definitions", "History"], swiftSettings: swiftSettings),
+        .testTarget(name: "SchedulesTests", dependencies: ["Schedules", "TestSupport"], resources: [.copy("Corpus")], swiftSettings: swiftSettings),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DefinitionsTests", dependencies: ["Definitions", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "TestSupport"], swiftSettings: swiftSettings),

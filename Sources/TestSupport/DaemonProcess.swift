@@ -1,4 +1,5 @@
 public import Foundation
+import History
 
 /// A `jobctl serve` (or any jobctl command) running in the background as a real child process,
 /// for end-to-end tests of the daemon. Output goes to files so the child never blocks on a pipe.
@@ -70,13 +71,8 @@ public final class DaemonProcess: @unchecked Sendable {
 /// The processes of a process group that are alive (zombies — exited, not yet reaped — do not
 /// count: in a container whose PID 1 never reaps, killed orphans stay zombies for ever).
 public func liveProcesses(inGroup group: Int32) -> [Int32] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { Int32($0) }.filter { pid in
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        // After "pid (comm) ": state, ppid, pgrp, ...
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, let pgrp = Int32(fields[2]) else { return false }
-        return pgrp == group && fields[0] != "Z" && fields[0] != "X"
+    ProcFiles.processIDs().filter { pid in
+        guard let stat = ProcStat(pid: pid) else { return false }
+        return stat.processGroup == group && !stat.isZombie
     }
 }

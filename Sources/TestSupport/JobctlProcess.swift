@@ -1,4 +1,5 @@
 public import Foundation
+import History
 
 /// Runs the built `jobctl` executable as a real child process, for end-to-end tests of the CLI.
 public enum JobctlProcess {
@@ -62,10 +63,7 @@ public enum JobctlProcess {
 /// resumes the caller when it is done, so the cooperative pool stays free.
 public enum BlockingWork {
     public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try work() }) }
-            thread.start()
-        }
+        try await DedicatedThread.run(work)
     }
 }
 

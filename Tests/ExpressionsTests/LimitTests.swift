@@ -1,5 +1,6 @@
 import Expressions
 import Testing
+import TestSupport
 
 @Suite("Limits and hostile input")
 struct LimitTests {
@@ -60,7 +61,7 @@ struct LimitTests {
             "if", "then", "else", "true", "false", "null", "lower", "includes", "max", " ", "\n", "é", "#", "=", "!",
             "0", "items", "\\u", "len",
         ]
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         let context: [String: Value] = [
             "event": .object(["x": .number(1), "items": .array([.string("a")]), "q": .null]),
             "x": .string("s"),
@@ -91,7 +92,7 @@ struct LimitTests {
             #"not includes(event.labels, "bug\n\u00e9") ? 1.5e3 : event.x not in []"#,
         ]
         let inserts = ["(", ")", "\"", "'", "\\", ".", ",", "not", "in", " ", "1e", "-", "?", ":", "[", "]", "é", "=", "and"]
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         var parsed = 0
         for round in 0..<4000 {
             var scalars = Array(corpus[round % corpus.count].unicodeScalars)
@@ -130,18 +131,5 @@ struct LimitTests {
             }
         }
         #expect(parseError(source) == nil)
-    }
-}
-
-/// A small deterministic generator, so the fuzz test is the same on every run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

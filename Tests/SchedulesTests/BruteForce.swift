@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A cron schedule described by plain sets, made at random together with its text, and a
 /// brute-force walk over real time that checks every instant against them. Shares no code

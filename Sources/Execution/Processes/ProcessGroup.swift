@@ -1,4 +1,5 @@
 import Foundation
+import History
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -64,54 +65,31 @@ struct ProcessGroup: Sendable {
     private func reapOrphans() {
         var status: Int32 = 0
         while waitpid(-id, &status, WNOHANG) > 0 {}
-        for member in ProcessTable.members(ofSession: id, includingZombies: true) where member.zombie && member.pid != id && member.parent == getpid() {
+        for member in ProcessTable.members(ofSession: id, includingZombies: true) where member.isZombie && member.pid != id && member.parent == getpid() {
             waitpid(member.pid, &status, WNOHANG)
         }
     }
 }
 
-/// What `/proc` says about processes: session members, and this process's children.
+/// What `/proc` says about processes (read through History's `ProcFiles` and `ProcStat`, the
+/// one reader of `/proc`): session members, and this process's children.
 enum ProcessTable {
-    struct Entry: Sendable, Hashable {
-        var pid: pid_t
-        var parent: pid_t
-        var session: pid_t
-        var zombie: Bool
-    }
-
-    /// `/proc/PID/stat`: the fields after the command name (which may hold spaces and parentheses).
-    static func entry(_ pid: pid_t) -> Entry? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 4, let parent = pid_t(fields[1]), let session = pid_t(fields[3]) else { return nil }
-        return Entry(pid: pid, parent: parent, session: session, zombie: fields[0] == "Z" || fields[0] == "X")
-    }
-
     /// The processes whose session id is `session` (zombies left out unless asked for).
-    static func members(ofSession session: pid_t, includingZombies: Bool = false) -> [Entry] {
-        #if os(Linux)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return names.compactMap { pid_t($0).flatMap(entry) }.filter { $0.session == session && (includingZombies || !$0.zombie) }
-        #else
-        return []
-        #endif
+    static func members(ofSession session: pid_t, includingZombies: Bool = false) -> [ProcStat] {
+        ProcFiles.processIDs().compactMap(ProcStat.init(pid:)).filter { $0.session == session && (includingZombies || !$0.isZombie) }
     }
 
     /// This process's children, from `/proc/self/task/*/children`.
     static func children() -> [pid_t] {
-        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return [] }
-        var found: [pid_t] = []
-        for task in tasks {
-            guard let text = try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8) else { continue }
-            found += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        ProcFiles.processIDs(in: "/proc/self/task").flatMap { task in
+            (ProcFiles.contents(of: "/proc/self/task/\(task)/children") ?? []).split(separator: UInt8(ascii: " ")).compactMap { pid_t(String(decoding: $0, as: UTF8.self)) }
         }
-        return found
     }
 
     /// Whether the process's environment holds every one of `entries` (`NAME=value`): how a
     /// process that left its session is still known to belong to a run.
     static func environment(of pid: pid_t, holds entries: [String]) -> Bool {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+        guard let data = ProcFiles.contents(of: "/proc/\(pid)/environ") else { return false }
         let variables = Set(data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
         return entries.allSatisfy(variables.contains)
     }
@@ -126,7 +104,7 @@ enum SessionEscapes {
         let tags = ["JOBCTL_RUN=" + run, "JOBCTL_STEP=" + step]
         let leaders = ChildProcess.liveLeaders.withLock { $0 }
         let escaped = ProcessTable.children().filter { pid in
-            guard !leaders.contains(pid), let entry = ProcessTable.entry(pid), !entry.zombie, entry.session == pid else { return false }
+            guard !leaders.contains(pid), let entry = ProcStat(pid: pid), !entry.isZombie, entry.session == pid else { return false }
             return ProcessTable.environment(of: pid, holds: tags)
         }
         // Each leads a session of its own now: end it (and whatever it started) as a step's.

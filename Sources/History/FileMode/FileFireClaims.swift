@@ -9,8 +9,9 @@ import Synchronization
 /// history file backwards from its end, only back to the records finished before the claimed
 /// time (a record is always written after its fire time), and the in-flight markers are read
 /// once. A claim for an earlier time than any covered reads further back. Each job keeps at
-/// most `memoryLimit` claimed times; the oldest are dropped and re-read from the file if a
-/// claim ever reaches back to them.
+/// most `memoryLimit` claimed times (256 by default: a few KB a job, reached after ~4 minutes
+/// by a per-second job, so a daemon's memory stays flat); the older half is dropped and re-read
+/// from the file if a claim ever reaches back to it (catch-up after downtime).
 ///
 /// Durability: a claim becomes durable when its run's in-flight marker (or final record) is
 /// written, so the scheduler writes the marker before it starts anything. A crash between
@@ -38,7 +39,7 @@ public final class FileFireClaims: FireClaims {
 
     private let state = Mutex(State())
 
-    public init(history: HistoryFolder, inFlight: FileInFlightRegistry, memoryLimit: Int = 4096) {
+    public init(history: HistoryFolder, inFlight: FileInFlightRegistry, memoryLimit: Int = 256) {
         self.history = history
         self.inFlight = inFlight
         self.memoryLimit = max(16, memoryLimit)

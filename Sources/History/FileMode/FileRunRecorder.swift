@@ -20,15 +20,25 @@ public final class FileRunRecorder: RunRecorder {
     /// - Throws: ``HistoryError``: `.invalidRecord` for a status that is not final,
     ///   `.invalidJobID`, or `.io`.
     public func append(_ record: RunRecord) throws(HistoryError) {
+        _ = try append(record, waitingForTheLock: true)
+    }
+
+    /// Appends `record` as ``append(_:)`` does, or — when `waitingForTheLock` is false and another
+    /// writer (a compaction, another process) holds the file's lock — writes nothing and returns
+    /// false, so a caller on the cooperative pool can wait for the lock on a thread of its own.
+    public func append(_ record: RunRecord, waitingForTheLock: Bool) throws(HistoryError) -> Bool {
         guard record.status.isFinal else {
             throw HistoryError(.invalidRecord, "run \(record.run) is \(record.status.rawValue); only final records are appended to history")
         }
         try HistoryFolder.checkRunID(record.run)
         let path = try folder.file(forJob: record.job)
-        let repaired = try HistoryFile(path: path).append(RecordLineEncoder.encode(record), durability: durability)
+        guard let repaired = try HistoryFile(path: path).append(RecordLineEncoder.encode(record), durability: durability, waiting: waitingForTheLock) else {
+            return false
+        }
         if repaired > 0 {
             warn(HistoryWarning(path: path, line: nil, offset: -1, message: "cut off an incomplete last line (\(repaired) bytes, left by a crash during a write) before appending"))
         }
+        return true
     }
 
     public func contains(run: String, job: String) throws(HistoryError) -> Bool {

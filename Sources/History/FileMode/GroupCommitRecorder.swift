@@ -12,7 +12,7 @@ import Darwin
 /// way share the next `fdatasync(2)` instead of paying one each.
 ///
 /// Each record is written at once (one `write(2)` under `flock`, O_APPEND, as `FileRunRecorder`
-/// writes it), then `append` suspends until a sync that started after the write has finished.
+/// writes it; when another writer holds the lock, the wait for it runs on a thread of its own), then `append` suspends until a sync that started after the write has finished.
 /// Syncs run on their own thread, one at a time, so the caller (the scheduler actor) is free to
 /// take other requests meanwhile: under a burst of events the daemon makes one sync per batch
 /// rather than one per record. A new file's folder is synced too.
@@ -29,7 +29,13 @@ public final class GroupCommitRecorder: RunRecorder {
     public func append(_ record: RunRecord) async throws {
         let path = try folder.file(forJob: record.job)
         let isNew = access(path, F_OK) != 0
-        try writer.append(record)
+        // The write itself is short; waiting for a lock another writer holds (a compaction,
+        // another process) is not, so that wait happens on a thread of its own, never on the
+        // cooperative pool, where it would hold back timers and other runs.
+        if try !writer.append(record, waitingForTheLock: false) {
+            let writer = self.writer
+            try await DedicatedThread.run { () throws(HistoryError) in try writer.append(record) }
+        }
         try await syncer.sync(path: path, folder: isNew ? (path as NSString).deletingLastPathComponent : nil)
     }
 

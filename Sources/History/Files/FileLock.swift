@@ -38,11 +38,12 @@ public final class FileLock: Sendable {
     /// - Returns: false when another descriptor (another process, or another `FileLock` on the
     ///   same file) holds it.
     public func tryExclusive() throws(HistoryError) -> Bool {
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            if errno == EWOULDBLOCK { return false }
-            if errno != EINTR { throw SystemCalls.failure("flock", path) }
-        }
-        return true
+        try FileLock.tryLock(descriptor, path: path)
+    }
+
+    /// Releases a lock taken with ``tryExclusive()`` (closing the descriptor in `deinit` releases it too).
+    public func unlock() {
+        flock(descriptor, LOCK_UN)
     }
 
     /// Runs `body` holding the lock exclusively (waiting for it), then releases it.
@@ -58,6 +59,15 @@ public final class FileLock: Sendable {
         ftruncate(descriptor, 0)
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// `flock(LOCK_EX | LOCK_NB)` on an open descriptor: false when another descriptor holds it.
+    static func tryLock(_ fd: Int32, path: String) throws(HistoryError) -> Bool {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK { return false }
+            if errno != EINTR { throw SystemCalls.failure("flock", path) }
+        }
+        return true
     }
 
     /// `flock(2)` on an open descriptor, waiting; EINTR retried.

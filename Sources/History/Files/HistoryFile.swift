@@ -27,49 +27,69 @@ public enum Durability: Sendable, Hashable {
 struct HistoryFile {
     let path: String
 
-    /// Runs `body` with the file open for writing and locked exclusively; creates the file (and
-    /// its folders) when missing.
+    /// Runs `body` with the file open for writing and locked exclusively (waiting for the lock);
+    /// creates the file (and its folders) when missing.
     func withExclusiveLock<T>(durability: Durability, _ body: (Int32) throws(HistoryError) -> T) throws(HistoryError) -> T {
+        // Waiting, `openLocked` always gives a descriptor.
+        guard let fd = try openLocked(durability: durability, waiting: true) else { throw HistoryError(.io, "cannot lock \(path)") }
+        defer { close(fd) }
+        return try body(fd)
+    }
+
+    /// Opens the file (creating it and its folders when missing) and locks it exclusively; nil when
+    /// `waiting` is false and another descriptor holds the lock. The caller closes the descriptor.
+    private func openLocked(durability: Durability, waiting: Bool) throws(HistoryError) -> Int32? {
         while true {
             var created: [String] = []
             if SystemCalls.pathStatus(path) == nil {
                 created = try SystemCalls.createFolders((path as NSString).deletingLastPathComponent)
             }
             let fd = try SystemCalls.open(path, O_RDWR | O_APPEND | O_CREAT)
-            defer { close(fd) }
-            try FileLock.lock(fd, LOCK_EX, path: path)
-            let opened = try SystemCalls.fileStatus(fd, path: path)
-            guard let current = SystemCalls.pathStatus(path), current.st_ino == opened.st_ino, current.st_dev == opened.st_dev else {
-                continue // replaced by a compaction (or removed) while we waited: open the new one
+            do throws(HistoryError) {
+                if waiting {
+                    try FileLock.lock(fd, LOCK_EX, path: path)
+                } else if try !FileLock.tryLock(fd, path: path) {
+                    close(fd)
+                    return nil
+                }
+                let opened = try SystemCalls.fileStatus(fd, path: path)
+                guard let current = SystemCalls.pathStatus(path), current.st_ino == opened.st_ino, current.st_dev == opened.st_dev else {
+                    close(fd)
+                    continue // replaced by a compaction (or removed) while we waited: open the new one
+                }
+                if durability == .synced, opened.st_size == 0 {
+                    // A new file: make its name durable too (and any folders made for it).
+                    let folder = (path as NSString).deletingLastPathComponent
+                    try SystemCalls.syncDirectory(folder)
+                    for made in created.reversed() { try SystemCalls.syncDirectory((made as NSString).deletingLastPathComponent) }
+                }
+                return fd
+            } catch {
+                close(fd)
+                throw error
             }
-            if durability == .synced, opened.st_size == 0 {
-                // A new file: make its name durable too (and any folders made for it).
-                let folder = (path as NSString).deletingLastPathComponent
-                try SystemCalls.syncDirectory(folder)
-                for made in created.reversed() { try SystemCalls.syncDirectory((made as NSString).deletingLastPathComponent) }
-            }
-            return try body(fd)
         }
     }
 
     /// Appends one line (the newline is added here) as a single write; returns how many bytes
-    /// of a torn last line were cut off first (0 normally).
-    func append(_ line: [UInt8], durability: Durability) throws(HistoryError) -> Int {
-        try withExclusiveLock(durability: durability) { (fd) throws(HistoryError) -> Int in
-            let size = Int64(try SystemCalls.fileStatus(fd, path: path).st_size)
-            let repaired = try repairTail(fd, size: size)
-            var bytes = line
-            bytes.append(UInt8(ascii: "\n"))
-            do throws(HistoryError) {
-                try SystemCalls.writeAll(fd, bytes, path: path)
-            } catch {
-                // Do not leave half a line behind (disk full): cut back to where we started.
-                try? SystemCalls.truncate(fd, size - Int64(repaired), path: path)
-                throw error
-            }
-            if durability == .synced { try SystemCalls.dataSync(fd, path: path) }
-            return repaired
+    /// of a torn last line were cut off first (0 normally), or nil — nothing written — when
+    /// `waiting` is false and another descriptor holds the file's lock.
+    func append(_ line: [UInt8], durability: Durability, waiting: Bool = true) throws(HistoryError) -> Int? {
+        guard let fd = try openLocked(durability: durability, waiting: waiting) else { return nil }
+        defer { close(fd) }
+        let size = Int64(try SystemCalls.fileStatus(fd, path: path).st_size)
+        let repaired = try repairTail(fd, size: size)
+        var bytes = line
+        bytes.append(UInt8(ascii: "\n"))
+        do throws(HistoryError) {
+            try SystemCalls.writeAll(fd, bytes, path: path)
+        } catch {
+            // Do not leave half a line behind (disk full): cut back to where we started.
+            try? SystemCalls.truncate(fd, size - Int64(repaired), path: path)
+            throw error
         }
+        if durability == .synced { try SystemCalls.dataSync(fd, path: path) }
+        return repaired
     }
 
     /// Cuts a torn last line (the bytes after the last newline) off an exclusively locked file.

@@ -54,6 +54,25 @@ public final class IOQueue: Sendable {
     }
 }
 
+/// Runs blocking work that may wait long (a lock another process holds) on a new thread and
+/// resumes the caller when it is done, so the wait never holds a thread of the cooperative pool.
+/// For the rare slow path only: a thread is created for each call.
+public enum DedicatedThread {
+    public static func run<T: Sendable, E: Error>(_ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let result: Result<T, E> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                do throws(E) {
+                    continuation.resume(returning: .success(try work()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            thread.start()
+        }
+        return try result.get()
+    }
+}
+
 /// One thread, niced to 19 once (a thread's priority cannot be raised back without privilege, so
 /// it is never shared with other work), that runs what it is given in order.
 final class LowPriorityWorker: @unchecked Sendable {

@@ -47,7 +47,7 @@ public struct ProcessIdentity: Sendable, Hashable, Codable {
     public static let current: ProcessIdentity = of(pid: getpid()) ?? ProcessIdentity(pid: getpid(), processGroup: getpgrp())
 
     static var currentBootID: String? {
-        guard let data = FileManager.default.contents(atPath: "/proc/sys/kernel/random/boot_id") else { return nil }
+        guard let data = ProcFiles.contents(of: "/proc/sys/kernel/random/boot_id") else { return nil }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -57,33 +57,6 @@ public struct ProcessIdentity: Sendable, Hashable, Codable {
         guard let stat = ProcStat(pid: pid) else { return false }
         if let startTime { return stat.startTime == startTime && !stat.isZombie }
         return !stat.isZombie
-    }
-}
-
-/// The fields of `/proc/<pid>/stat` history uses.
-struct ProcStat {
-    var state: UInt8
-    var processGroup: Int32
-    var session: Int32
-    var startTime: UInt64
-
-    var isZombie: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
-
-    init?(pid: Int32) {
-        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
-        // "pid (comm) state ppid pgrp session ..." — comm may hold spaces and parentheses,
-        // so the fields are counted from the last ')'.
-        guard let close = data.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let fields = data[(close + 1)...].split(separator: UInt8(ascii: " "))
-        // fields[0] = state (field 3), [2] = pgrp (5), [3] = session (6), [19] = starttime (22)
-        guard fields.count > 19, let state = fields[0].first,
-              let group = Int32(String(decoding: fields[2], as: UTF8.self)),
-              let session = Int32(String(decoding: fields[3], as: UTF8.self)),
-              let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
-        self.state = state
-        self.processGroup = group
-        self.session = session
-        self.startTime = start
     }
 }
 
@@ -132,9 +105,8 @@ public enum OrphanedProcessGroup {
 
     /// Live processes whose process group is `group`, from `/proc`.
     static func groupMembers(_ group: Int32) -> [ProcStat] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return entries.compactMap { name -> ProcStat? in
-            guard let pid = Int32(name), let stat = ProcStat(pid: pid), stat.processGroup == group, !stat.isZombie else { return nil }
+        ProcFiles.processIDs().compactMap { pid -> ProcStat? in
+            guard let stat = ProcStat(pid: pid), stat.processGroup == group, !stat.isZombie else { return nil }
             return stat
         }
     }
