@@ -120,7 +120,11 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         var next = t
         if Double(next) <= ms { next += step }
         guard next < 10_000_000_000_000_000 else { return nil }
-        return Date(timeIntervalSince1970: Double(next) / 1000)
+        // A Date is a Double of seconds since 2001: far out its steps are coarser than a
+        // millisecond, and a sub-second interval could round back onto `instant` (found by
+        // fuzzing). Fires move strictly forward, or end.
+        let date = Date(timeIntervalSince1970: Double(next) / 1000)
+        return date > instant ? date : nil
     }
 }
 
