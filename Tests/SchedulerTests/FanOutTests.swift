@@ -57,11 +57,14 @@ struct FanOutTests {
         #expect(records.allSatisfy { $0.status == .completed })
         #expect(Set(records.compactMap(\.fanout?.group)).count == 1)
         #expect(try Self.maxOverlap(harness.root) == 2)
-        // Started in matrix order: the waiting ones as earlier ones ended.
+        // The first two of the matrix started first; the waiting ones only as earlier ones ended.
+        // (Among DE, FR and LU the children's own clocks cannot tell the spawn order: two
+        // started in the same instant may read `date` in either order on a loaded machine.)
         let starts = ["NL", "BE", "DE", "FR", "LU"].map { market in
             UInt64((harness.root.read("times/\(market)") ?? "").split(separator: "\n").first?.split(separator: " ").last ?? "") ?? 0
         }
-        #expect(starts[2] < starts[3] && starts[3] < starts[4])
+        #expect(starts.allSatisfy { $0 > 0 })
+        #expect(max(starts[0], starts[1]) < starts[2...].min()!)
         #expect(try await eventually { await harness.scheduler.fanOutsInProgress.isEmpty })
         await harness.stop()
     }
