@@ -134,7 +134,7 @@ extension RunExecutor {
         case .failure(.notExecutable(let name)): return StepResult(status: .failed, exitCode: 126, error: "permission denied (not executable): \(name)")
         }
         let child = ChildProcess(executable: executable, arguments: Array(argv.dropFirst()), environment: environment, workingDirectory: workingDirectory,
-                                 standardInput: input, user: stepUser)
+                                 standardInput: input, user: stepUser, cgroups: cgroups)
         let log = run.log
         let (result, timedOut) = await withTimeLimit(limit.duration) { [killGrace] in
             await child.run(log: log, redactor: redactor, captureCap: RunExecutor.outputCapBytes, killGrace: killGrace, onStarted: onChildStarted)
@@ -146,9 +146,12 @@ extension RunExecutor {
         if result.leftBehind {
             step.warnings.append("processes it started were still running after it exited; they were terminated")
         }
-        // Processes that left the step's session (setsid) escape the sweep above; they carry the
-        // step's JOBCTL_RUN and JOBCTL_STEP, and come back to jobctl (the subreaper) as orphans.
-        if let name = environment["JOBCTL_STEP"], let runID = environment["JOBCTL_RUN"] {
+        // Processes that left the step's session (setsid) escape the sweep above. With a cgroup
+        // they are still in it; without one they carry the step's JOBCTL_RUN and JOBCTL_STEP,
+        // and come back to jobctl (the subreaper) as orphans.
+        if !result.escaped.isEmpty {
+            step.warnings.append("\(result.escaped.count == 1 ? "a process" : "\(result.escaped.count) processes") it started left its session (setsid) and outlived it (pid \(result.escaped.map(String.init).joined(separator: ", "))); found in the step's cgroup and terminated")
+        } else if !result.hadCgroup, let name = environment["JOBCTL_STEP"], let runID = environment["JOBCTL_RUN"] {
             let escaped = await SessionEscapes.sweep(run: runID, step: name, grace: killGrace)
             if !escaped.isEmpty {
                 step.warnings.append("\(escaped.count == 1 ? "a process" : "\(escaped.count) processes") it started left its session (setsid) and outlived it (pid \(escaped.map(String.init).joined(separator: ", "))); found by its JOBCTL_RUN and terminated — a process that also clears its environment would escape")

@@ -35,6 +35,9 @@ public struct RunExecutor: Sendable {
     public var killGrace: Duration
     /// The user steps' processes run as (nil: the daemon's own).
     public var stepUser: StepUser?
+    /// Whether each step's child gets a cgroup of its own where the machine allows it
+    /// (``StepCgroup``); off, only the session and `JOBCTL_RUN` sweeps account for its processes.
+    public var cgroups = true
     let clock: any Clock<Duration>
     /// Starts measuring time on `clock` (the job's timeout counts on it).
     let startStopwatch: @Sendable () -> @Sendable () -> Duration

@@ -53,10 +53,44 @@ import TestSupport
               - name: escape
                 run: 'setsid sleep \(seconds) & echo started'
             """)
-        let outcome = await RunExecutor(killGrace: .milliseconds(300)).execute(fixture.request())
+        var executor = RunExecutor(killGrace: .milliseconds(300))
+        executor.cgroups = false
+        let outcome = await executor.execute(fixture.request())
         defer { for pid in Self.running(["sleep", seconds]) { kill(pid, SIGKILL) } }
         #expect(outcome.status == .completed)
         #expect(outcome.warnings.contains { $0.contains("left its session (setsid)") && $0.contains("terminated") }, "\(outcome.warnings)")
         #expect(try await eventually { Self.running(["sleep", seconds]).isEmpty })
+    }
+
+    /// A process that leaves the session and clears its environment cannot be found by its run:
+    /// only the step's cgroup still holds it.
+    @Test(.enabled(if: StepCgroup.base != nil, "needs a writable cgroup2 hierarchy"))
+    func aChildThatLeftTheSessionAndClearedItsEnvironmentIsEndedThroughTheCgroup() async throws {
+        let seconds = Self.unique()
+        let fixture = try Fixture(job: """
+            steps:
+              - name: escape
+                run: 'setsid env -i sleep \(seconds) & echo started'
+            """)
+        let outcome = await RunExecutor(killGrace: .milliseconds(300)).execute(fixture.request())
+        defer { for pid in Self.running(["sleep", seconds]) { kill(pid, SIGKILL) } }
+        #expect(outcome.status == .completed)
+        #expect(outcome.warnings.contains { $0.contains("left its session (setsid)") && $0.contains("found in the step's cgroup and terminated") }, "\(outcome.warnings)")
+        #expect(Self.running(["sleep", seconds]).isEmpty)
+    }
+
+    @Test(.enabled(if: StepCgroup.base != nil, "needs a writable cgroup2 hierarchy"))
+    func aTimeoutEndsEveryProcessOfTheCgroupIncludingOnesThatLeftTheSession() async throws {
+        let seconds = Self.unique()
+        let fixture = try Fixture(job: """
+            steps:
+              - name: hang
+                timeout: 1s
+                run: 'setsid env -i sleep \(seconds) & sleep 2000'
+            """)
+        let outcome = await RunExecutor(killGrace: .milliseconds(300)).execute(fixture.request())
+        defer { for pid in Self.running(["sleep", seconds]) { kill(pid, SIGKILL) } }
+        #expect(outcome.status == .timedOut)
+        #expect(Self.running(["sleep", seconds]).isEmpty)
     }
 }

@@ -20,6 +20,8 @@ struct ChildProcess: Sendable {
     var standardInput: [UInt8]?
     /// Run as this user (nil: this process's own).
     var user: StepUser?
+    /// Start it in a cgroup of its own where available (``StepCgroup``).
+    var cgroups = true
 
     /// The steps' session leaders this process started and has not finished with: never taken
     /// for a process that left a session (see ``SessionEscapes``).
@@ -40,6 +42,10 @@ struct ChildProcess: Sendable {
         var standardOutput: [UInt8]
         /// Processes of the group that outlived the leader and had to be killed.
         var leftBehind: Bool
+        /// Whether the child ran in a cgroup of its own (``StepCgroup``).
+        var hadCgroup = false
+        /// Processes that left the session (`setsid`) yet were still in the step's cgroup, ended.
+        var escaped: [pid_t] = []
     }
 
     /// Runs the child in a new session (its own process group), streams stdout and stderr into
@@ -74,6 +80,8 @@ struct ChildProcess: Sendable {
                     user.groups.isEmpty ? "--clear-groups" : "--groups", user.groups.map(String.init).joined(separator: ","), "--", executable] + arguments
             if user.groups.isEmpty { argv.remove(at: 5) }
         }
+        let cgroup = cgroups ? StepCgroup.make() : nil
+        if let cgroup { (program, argv) = cgroup.entering(program, argv) }
         let configuration = Configuration(
             executable: .path(FilePath(program)),
             arguments: Arguments(argv),
@@ -128,7 +136,13 @@ struct ChildProcess: Sendable {
             leftBehind = await ProcessGroup(id: pid).terminate(grace: killGrace)
             ChildProcess.liveLeaders.withLock { _ = $0.remove(pid) }
         }
-        return Result(end: end, standardOutput: captured, leftBehind: leftBehind)
+        var result = Result(end: end, standardOutput: captured, leftBehind: leftBehind, hadCgroup: cgroup != nil)
+        if let cgroup {
+            // What the session sweep could not reach: processes that left the session.
+            result.escaped = await cgroup.endAll(grace: killGrace)
+            cgroup.remove()
+        }
+        return result
     }
 
     /// Reads a pipe to its end, writing redacted output to the log; returns the first
