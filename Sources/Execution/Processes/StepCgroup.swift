@@ -102,17 +102,17 @@ struct StepCgroup: Sendable {
         rmdir(path)
     }
 
-    /// The cgroups of earlier jobctl processes that are gone (killed with -9, crashed): whatever
-    /// their steps left running is killed (`cgroup.kill`) and the cgroups are removed once empty
-    /// (what is not empty yet goes the next time).
+    /// Removes the empty cgroups of earlier jobctl processes that are gone (killed before they
+    /// could). Processes still in one are left alone: the recovery of that root kills the process
+    /// groups its markers recorded, and a jobctl of another root must not touch them.
     private static func removeStale(in parent: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
         for name in names where name.hasPrefix("jobctl-") {
             guard let pid = pid_t(name.dropFirst("jobctl-".count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
             let folder = parent + "/" + name
-            let steps = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("step-") }
-            for step in steps { killEveryProcess(in: folder + "/" + step) }
-            for step in steps { rmdir(folder + "/" + step) }
+            for step in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where step.hasPrefix("step-") {
+                rmdir(folder + "/" + step)
+            }
             rmdir(folder)
         }
     }
