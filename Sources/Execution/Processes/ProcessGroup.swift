@@ -48,15 +48,21 @@ struct ProcessGroup: Sendable {
 
     /// Polls until the session has no process left, or `limit` passes. Returns whether it is gone.
     private func waitUntilGone(within limit: Duration) async -> Bool {
+        await ProcessGroup.poll(within: limit) { !isAlive() }
+    }
+
+    /// Checks `condition` with a backoff from 1 ms to 50 ms (real clock) until it holds or
+    /// `limit` passes; returns whether it held. How jobctl waits for processes to be gone.
+    static func poll(within limit: Duration, until condition: () -> Bool) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: limit)
         var interval = Duration.milliseconds(1)
         while clock.now < deadline {
-            if !isAlive() { return true }
+            if condition() { return true }
             try? await Task.sleep(for: interval)
             interval = min(interval * 2, .milliseconds(50))
         }
-        return !isAlive()
+        return condition()
     }
 
     /// Reaps the session's exited processes that are this process's children: orphans handed to

@@ -78,15 +78,7 @@ struct StepCgroup: Sendable {
     }
 
     private func waitUntilEmpty(within limit: Duration) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: limit)
-        var interval = Duration.milliseconds(1)
-        while clock.now < deadline {
-            if members().isEmpty { return true }
-            try? await Task.sleep(for: interval)
-            interval = min(interval * 2, .milliseconds(50))
-        }
-        return members().isEmpty
+        await ProcessGroup.poll(within: limit) { members().isEmpty }
     }
 
     /// SIGKILL to every process of the cgroup at `folder`, at once (`cgroup.kill`).
