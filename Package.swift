@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Definitions", "History", "Execution", "Scheduler", "Server",
+                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,6 +121,8 @@ let package = Package(
                 "Schedules", "Expressions", "Definitions", "History",
                 // The bare route the server benchmark measures against.
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Signing push webhooks (the remote benchmark).
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,12 +140,14 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Daemon", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["Server", "Daemon", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JobctlTests",
-            dependencies: ["jobctl", "TestSupport", "Outbound", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["jobctl", "TestSupport", "Outbound", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -4,7 +4,9 @@ public import History
 public import Scheduler
 public import Server
 import Definitions
+import GitStore
 import Hummingbird
+public import Reconciler
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -33,6 +35,24 @@ public struct DaemonOptions: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     /// The user steps run as (`--step-user`); nil: the daemon's own.
     public var stepUser: StepUser?
+    /// Follow this remote branch (`--remote`): `root` is then the daemon's local folder (state,
+    /// the mirror, history), and the jobs come from the mirror, never from a working tree.
+    public var remote: RemoteSource?
+    /// How often the remote is fetched when no push webhook says so sooner (`--poll`).
+    public var remotePoll: Duration = .seconds(30)
+    /// The secret holding the HTTPS token for the remote (`--remote-token-secret`); nil: none.
+    public var remoteTokenSecret: String?
+    /// The secret that signs push webhooks (`--push-secret`).
+    public var pushSecretName = PushWebhook.defaultSecretName
+
+    /// The bare mirror of the followed remote: `<root>/.jobctl/remote.git`.
+    public var mirrorPath: String { root + "/.jobctl/remote.git" }
+
+    /// Where the applied state is read from: the mirror's jobs root when following a remote,
+    /// else `root`.
+    public var jobsRoot: String {
+        remote.map { RemoteFollower.rootPath(mirror: mirrorPath, source: $0) } ?? root
+    }
 
     public init(root: String) {
         self.root = URL(fileURLWithPath: root).standardizedFileURL.path
@@ -45,6 +65,10 @@ public struct Daemon: Sendable {
     public let scheduler: Scheduler
     public let api: JobctlAPI
     public let history: HistoryFolder
+    /// The followed remote (`--remote`); nil otherwise.
+    public let remote: RemoteWatcher?
+    let source: GitAppliedStateSource
+    let watcher: AppliedStateWatcher
     let lock: RootLock
     let log: @Sendable (String) -> Void
     let onListening: @Sendable (Int) -> Void
@@ -54,15 +78,12 @@ public struct Daemon: Sendable {
     public func run() async throws {
         var logger = Logger(label: "jobctl")
         logger.logLevel = .warning
-        let scheduler = self.scheduler
-        let source = GitAppliedStateSource(root: options.root, autoApply: options.autoApply, log: log) { message in
-            Task { await scheduler.daemonTrouble("apply_refused", message: message) }
-        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SchedulerService(scheduler: scheduler, source: source, grace: options.grace, log: log)),
-            .init(service: AppliedStateWatcher(scheduler: scheduler, source: source, interval: options.pollInterval, log: log)),
+            .init(service: watcher),
             .init(service: RetentionService(scheduler: scheduler, log: log)),
         ]
+        if let remote { services.append(.init(service: remote)) }
         if let address = options.listen {
             let onListening = self.onListening
             let log = self.log
@@ -74,7 +95,8 @@ public struct Daemon: Sendable {
             services.append(.init(service: app))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        log("jobctl serve: root \(options.root), history \(history.path)\(options.autoApply ? ", auto-apply" : "")")
+        let following = options.remote.map { ", following \(GitRepository.redacted($0.url)) \($0.branch)\($0.path.isEmpty ? "" : " (jobs root \($0.path))")" } ?? ""
+        log("jobctl serve: root \(options.root), history \(history.path)\(options.autoApply ? ", auto-apply" : "")\(following)")
         defer { withExtendedLifetime(lock) {} }
         try await group.run()
         log("stopped")
@@ -89,6 +111,10 @@ public struct Daemon: Sendable {
 public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (String) -> Void,
                         onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> Daemon {
     let lock = try RootLock(root: options.root)
+    if options.remote != nil {
+        // The mirror exists before anything reads the applied state from it.
+        _ = try GitRepository.openOrCreateBare(at: options.mirrorPath)
+    }
     let history = options.historyFolder.map { HistoryFolder(path: $0) } ?? HistoryLocation.resolve(root: options.root, problems: log)
     try HistoryLocation.announce(history, root: options.root)
     let metrics = RunMetrics()
@@ -120,7 +146,23 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
                               options: Scheduler.Options(maxConcurrent: options.maxConcurrent, node: options.node),
                               notifications: notifications, log: log)
     troubles.withLock { $0.scheduler = scheduler }
+    let hint = options.remote.map { "no applied state yet: waiting for the first fetch of \(GitRepository.redacted($0.url)) \($0.branch); nothing is scheduled" }
+    let source = GitAppliedStateSource(root: options.jobsRoot, autoApply: options.autoApply, log: log,
+                                       emptyHint: hint) { message in
+        Task { await scheduler.daemonTrouble("apply_refused", message: message) }
+    }
+    let watcher = AppliedStateWatcher(scheduler: scheduler, source: source, interval: options.pollInterval, log: log)
+    let remote = options.remote.map { remote in
+        RemoteWatcher(source: remote, mirrorPath: options.mirrorPath, interval: options.remotePoll, clock: options.clock,
+                      credentials: { [secrets = options.secrets, name = options.remoteTokenSecret] in
+                          try name.map { RemoteCredentials(token: try secrets.value(named: $0)) }
+                      },
+                      log: log,
+                      onRefused: { message in Task { await scheduler.daemonTrouble("apply_refused", message: message) } },
+                      onApplied: { watcher.refreshSoon() })
+    }
     let api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: options.root), log: log),
-                        secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, log: log)
-    return Daemon(options: options, scheduler: scheduler, api: api, history: history, lock: lock, log: log, onListening: onListening)
+                        secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, remote: remote, pushSecretName: options.pushSecretName, log: log)
+    return Daemon(options: options, scheduler: scheduler, api: api, history: history, remote: remote, source: source, watcher: watcher,
+                  lock: lock, log: log, onListening: onListening)
 }

@@ -28,6 +28,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidSpec = Kind("invalid spec")
         /// The repository is owned by another user (git's `safe.directory` check).
         public static let notOwned = Kind("not owned by current user")
+        /// A remote asked for credentials that were not given, or refused the ones given.
+        public static let authentication = Kind("authentication")
         /// Anything else: see ``GitError/code`` and ``GitError/message``.
         public static let other = Kind("error")
 
@@ -41,6 +43,7 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
             case GIT_EUNBORNBRANCH.rawValue: self = .unbornBranch
             case GIT_EINVALIDSPEC.rawValue: self = .invalidSpec
             case GIT_EOWNER.rawValue: self = .notOwned
+            case GIT_EAUTH.rawValue: self = .authentication
             default: self = .other
             }
         }

@@ -21,6 +21,8 @@ public struct ReconcileError: Error, Sendable, CustomStringConvertible {
         public static let git = Kind("git")
         /// Writing a file (a hook) failed.
         public static let io = Kind("io")
+        /// Fetching from the followed remote failed, or its branch does not exist there.
+        public static let remote = Kind("remote")
     }
 
     public let kind: Kind

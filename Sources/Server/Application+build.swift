@@ -31,5 +31,6 @@ public func buildRouter(api: JobctlAPI) -> Router<APIRequestContext> {
     RunRoutes(api: api).add(to: router)
     EventRoutes(api: api).add(to: router)
     FireTimeRoutes(api: api).add(to: router)
+    RemoteRoutes(api: api).add(to: router)
     return router
 }

@@ -17,11 +17,18 @@ public struct JobctlAPI: Sendable {
     /// Each job's last record and last run, for job states.
     public let lastRuns: LastRuns
     public let log: @Sendable (String) -> Void
+    /// The remote a `serve --remote` daemon follows; nil otherwise.
+    public let remote: RemoteWatcher?
+    /// The secret that signs push webhooks (``PushWebhook``).
+    public let pushSecretName: String
     /// Webhook deliveries seen, refused when replayed.
     let replays = WebhookReplayGuard()
 
     public init(scheduler: Scheduler, history: HistoryFolder, tokens: TokenAuthenticator, secrets: SecretStore, metrics: RunMetrics,
-                lastRuns: LastRuns, log: @escaping @Sendable (String) -> Void = { _ in }) {
+                lastRuns: LastRuns, remote: RemoteWatcher? = nil, pushSecretName: String = PushWebhook.defaultSecretName,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.remote = remote
+        self.pushSecretName = pushSecretName
         self.scheduler = scheduler
         self.history = history
         self.tokens = tokens

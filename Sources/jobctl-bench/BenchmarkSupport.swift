@@ -78,6 +78,25 @@ enum BenchmarkSupport {
         return arguments[index + 1]
     }
 
+    /// Runs a command to completion and returns its stdout (stderr discarded) and exit status.
+    static func capture(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
+        try captureWithStatus(executable, arguments, in: directory).output
+    }
+
+    static func captureWithStatus(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (output: String, status: Int32) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+    }
+
     static func temporaryFolder(_ prefix: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -124,8 +124,8 @@ enum HistoryBenchmark {
     // MARK: - Checking jq and jobctl agree
 
     static func compareWithJQ(jq: String, root: String, file: String) throws {
-        let ours = try capture(BenchmarkSupport.jobctl, ["history", job, "--root", root, "--stats", "--format", "json"])
-        let theirs = try capture(jq, ["-n", "-c", jqProgram, file])
+        let ours = try BenchmarkSupport.capture(BenchmarkSupport.jobctl, ["history", job, "--root", root, "--stats", "--format", "json"])
+        let theirs = try BenchmarkSupport.capture(jq, ["-n", "-c", jqProgram, file])
         guard let o = try JSONSerialization.jsonObject(with: Data(ours.utf8)) as? [String: Any],
               let t = try JSONSerialization.jsonObject(with: Data(theirs.utf8)) as? [String: Any],
               let durations = o["durations"] as? [String: Any] else {
@@ -234,19 +234,6 @@ enum HistoryBenchmark {
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         return nil
-    }
-
-    static func capture(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 
     struct BenchmarkFailure: Error, CustomStringConvertible {

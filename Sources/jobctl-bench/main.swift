@@ -14,6 +14,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "history": HistoryBenchmark.run,
     "json": JSONBenchmark.run,
     "server": ServerBenchmark.run,
+    "remote": RemoteBenchmark.run,
 ]
 guard let name = arguments.first, let suite = suites[name] else {
     let names = suites.keys.sorted().joined(separator: " | ")

@@ -21,7 +21,16 @@ public final class GitAppliedStateSource: Sendable {
     /// Told once per refused commit, with what to tell people (`apply_refused` notifications).
     let onRefused: @Sendable (String) -> Void
 
-    public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void, onRefused: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// What to say while nothing is applied yet (once).
+    let emptyHint: String
+    private let saidEmpty = Atomic<Bool>(false)
+
+    /// - Parameter emptyHint: logged while nothing is applied yet (a remote-following daemon
+    ///   waits for its first fetch instead of an apply).
+    public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void,
+                emptyHint: String? = nil,
+                onRefused: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.emptyHint = emptyHint ?? "no applied state yet: run `jobctl apply` (or serve --auto-apply); nothing is scheduled"
         self.root = root
         self.autoApply = autoApply
         self.log = log
@@ -56,7 +65,7 @@ public final class GitAppliedStateSource: Sendable {
             let current = try reconciler.appliedCommit()
             if let current, current.hex == known { return nil }
             guard let applied = try reconciler.appliedDefinitions() else {
-                if known == nil { log("no applied state yet: run `jobctl apply` (or serve --auto-apply); nothing is scheduled") }
+                if known == nil, !saidEmpty.exchange(true, ordering: .relaxed) { log(emptyHint) }
                 return nil
             }
             guard applied.commit.hex != known else { return nil }

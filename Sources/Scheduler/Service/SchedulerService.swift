@@ -54,6 +54,7 @@ public struct AppliedStateWatcher: Service {
     public let source: GitAppliedStateSource
     public let interval: Duration
     public let log: @Sendable (String) -> Void
+    private let wakeup = Wakeup()
 
     public init(scheduler: Scheduler, source: GitAppliedStateSource, interval: Duration = .seconds(2), log: @escaping @Sendable (String) -> Void) {
         self.scheduler = scheduler
@@ -66,10 +67,13 @@ public struct AppliedStateWatcher: Service {
         try await cancelWhenGracefulShutdown { await watch() }
     }
 
+    /// Read the applied ref now rather than at the next poll (a remote head was just applied).
+    public func refreshSoon() { wakeup.signal() }
+
     private func watch() async {
         let clock = scheduler.clock
         while !Task.isCancelled {
-            try? await clock.sleep(until: clock.now().addingTimeInterval(interval.seconds))
+            await wakeup.wait(until: clock.now().addingTimeInterval(interval.seconds), clock: clock)
             guard !Task.isCancelled else { return }
             do {
                 if let state = try source.refresh(known: await scheduler.appliedCommit) {

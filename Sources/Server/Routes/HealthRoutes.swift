@@ -71,6 +71,20 @@ struct HealthRoutes {
         out.sample("jobctl_history_records_waiting", [], Double(fault?.pending ?? 0))
         out.family("jobctl_applied_commit_info", type: "gauge", help: "The applied commit the daemon runs.")
         if let commit { out.sample("jobctl_applied_commit_info", [("commit", commit)], 1) }
+        if let remote = api.remote?.status {
+            out.family("jobctl_remote_fetches_total", type: "counter", help: "Fetches of the followed remote branch (serve --remote).")
+            out.sample("jobctl_remote_fetches_total", [], Double(remote.fetches))
+            out.family("jobctl_remote_fetch_failures_total", type: "counter", help: "Fetches of the followed remote that failed.")
+            out.sample("jobctl_remote_fetch_failures_total", [], Double(remote.fetchFailures))
+            out.family("jobctl_remote_consecutive_failures", type: "gauge", help: "Failed fetches in a row (0 when the last one worked).")
+            out.sample("jobctl_remote_consecutive_failures", [], Double(remote.consecutiveFailures))
+            out.family("jobctl_remote_last_success_timestamp_seconds", type: "gauge", help: "When a fetch of the remote last worked (Unix time).")
+            if let time = remote.lastSuccessAt { out.sample("jobctl_remote_last_success_timestamp_seconds", [], time.timeIntervalSince1970) }
+            out.family("jobctl_remote_behind", type: "gauge", help: "1 while the remote head is not the applied commit (refused, or not applied yet), else 0.")
+            out.sample("jobctl_remote_behind", [], remote.isBehind ? 1 : 0)
+            out.family("jobctl_remote_head_info", type: "gauge", help: "The followed branch's head at the last fetch.")
+            if let head = remote.remoteHead { out.sample("jobctl_remote_head_info", [("branch", remote.branch), ("commit", head)], 1) }
+        }
         return out.text
     }
 }

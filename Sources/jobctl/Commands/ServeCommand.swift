@@ -3,6 +3,7 @@ import Daemon
 import Execution
 import Foundation
 import History
+import Reconciler
 import Schedules
 import Server
 
@@ -13,7 +14,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         Runs only applied definitions (never the working tree) and notices a new apply without a
         restart. With --auto-apply it applies each new commit of the checked-out branch itself;
-        an invalid commit is reported and the last good state keeps running. One daemon per root.
+        an invalid commit is reported and the last good state keeps running. With --remote it
+        follows a branch of a remote repository instead (fetched into a bare mirror in
+        <root>/.jobctl/remote.git every --poll, and at once on a signed POST /api/git/push);
+        --root is then the daemon's own folder (state, mirror, history). One daemon per root.
         SIGTERM or SIGINT: stop firing, let runs finish for up to --grace, cancel the rest, exit 0.
         The HTTP API (jobs, runs, events, webhooks, metrics) listens on --listen,
         loopback by default; tokens come from `jobctl token create`.
@@ -24,6 +28,27 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Apply each new commit of the checked-out branch (reconcile on commit).")
     var autoApply = false
+
+    @Option(help: ArgumentHelp("Follow this remote repository (file://, http://, https:// or a local path) instead of a working tree.", valueName: "URL"))
+    var remote: String?
+
+    @Option(help: "The remote branch to follow (with --remote).")
+    var branch = "main"
+
+    @Option(help: ArgumentHelp("The jobs root inside the remote repository (with --remote; default its top).", valueName: "SUBDIR"))
+    var path = ""
+
+    @Option(help: ArgumentHelp("How often to fetch the remote when no push webhook says so sooner (with --remote).", valueName: "DURATION"))
+    var poll = "30s"
+
+    @Flag(help: "Apply a remote head that does not descend from the applied commit (a force-push); refused by default.")
+    var allowForcePush = false
+
+    @Option(help: ArgumentHelp("The secret (in the secrets store) holding an HTTPS token for the remote.", valueName: "NAME"))
+    var remoteTokenSecret: String?
+
+    @Option(help: ArgumentHelp("The secret that signs push webhooks (POST /api/git/push).", valueName: "NAME"))
+    var pushSecret = PushWebhook.defaultSecretName
 
     @Option(help: ArgumentHelp("History folder (default: jobctl.yaml's history.folder, else history).", valueName: "DIR"))
     var history: String?
@@ -50,6 +75,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard (try? JobDuration(grace)) != nil else { throw ValidationError("--grace: '\(grace)' is not a duration (e.g. 10s, 1m)") }
         guard let idle = try? JobDuration(idleTimeout), idle.milliseconds > 0 else { throw ValidationError("--idle-timeout: '\(idleTimeout)' is not a duration (e.g. 30s)") }
+        if let remote {
+            if autoApply { throw ValidationError("--auto-apply applies a working tree's commits; with --remote the remote branch is applied already: drop one") }
+            if let problem = RemoteSource(url: remote, branch: branch, path: path).problem { throw ValidationError(problem) }
+            guard let every = try? JobDuration(poll), every.milliseconds >= 1000 else { throw ValidationError("--poll: '\(poll)' is not a duration of at least 1s (e.g. 30s, 5m)") }
+        } else if allowForcePush || remoteTokenSecret != nil || path != "" || branch != "main" || poll != "30s" {
+            throw ValidationError("--branch, --path, --poll, --allow-force-push and --remote-token-secret go with --remote URL")
+        }
         if listen != "off" {
             do { _ = try ListenAddress(listen) } catch { throw ValidationError("--listen: \(error)") }
         }
@@ -64,6 +96,13 @@ struct ServeCommand: AsyncParsableCommand {
         options.node = node ?? ProcessInfo.processInfo.hostName
         options.listen = listen == "off" ? nil : try ListenAddress(listen)
         options.idleTimeout = .milliseconds(try JobDuration(idleTimeout).milliseconds)
+        if let remote {
+            options.remote = RemoteSource(url: remote, branch: branch, path: path, allowForcePush: allowForcePush)
+            options.remotePoll = .milliseconds(try JobDuration(poll).milliseconds)
+            options.remoteTokenSecret = remoteTokenSecret
+            try FileManager.default.createDirectory(atPath: options.root, withIntermediateDirectories: true)
+        }
+        options.pushSecretName = pushSecret
         let log: @Sendable (String) -> Void = { line in Console.error("\(RecordTime.string(Date())) \(line)") }
         do {
             if let stepUser {

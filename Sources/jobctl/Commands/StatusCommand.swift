@@ -4,8 +4,9 @@ import History
 import Reconciler
 import Scheduler
 import Schedules
+import Server
 
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "List each job: its definition (in force, draft, pending, invalid), its state, next fire and last run.",
@@ -17,6 +18,9 @@ struct StatusCommand: ParsableCommand {
         fired), failed (last run failed, timed out or was interrupted), blocked (a job it needs
         failed), paused (enabled: false), archived (deleted from git; its history stays).
         NEXT FIRE is the applied version's (the one that runs). Exit status: 0, or 1 on an error.
+        With --server URL it asks a running daemon instead (token from JOBCTL_TOKEN, scope read):
+        its health, the remote it follows (serve --remote: remote head, applied commit, last
+        fetch, last refusal with its errors) and its jobs.
         """
     )
 
@@ -29,7 +33,14 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "text or json.")
     var format: Format = .text
 
-    func run() throws {
+    @Option(help: ArgumentHelp("Ask this running jobctl serve instead of reading the root (token from $JOBCTL_TOKEN).", valueName: "URL"))
+    var server: String?
+
+    func run() async throws {
+        if let server {
+            try await ServerStatus.print(try ServerOptions(server: server).client(), json: format == .json)
+            return
+        }
         let reconciler = try ReconcilerSupport.open(rootOptions)
         let root = rootOptions.root
         let report = try ReconcilerSupport.run { () throws(ReconcileError) in try StatusBoard.read(reconciler, root: root) }
