@@ -69,6 +69,7 @@ public struct Daemon: Sendable {
     public let remote: RemoteWatcher?
     let source: GitAppliedStateSource
     let watcher: AppliedStateWatcher
+    let publisher: HistoryPublishService
     let lock: RootLock
     let log: @Sendable (String) -> Void
     let onListening: @Sendable (Int) -> Void
@@ -84,6 +85,7 @@ public struct Daemon: Sendable {
             .init(service: RetentionService(scheduler: scheduler, log: log)),
         ]
         if let remote { services.append(.init(service: remote)) }
+        services.append(.init(service: publisher))
         if let address = options.listen {
             let onListening = self.onListening
             let log = self.log
@@ -152,17 +154,21 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
         Task { await scheduler.daemonTrouble("apply_refused", message: message) }
     }
     let watcher = AppliedStateWatcher(scheduler: scheduler, source: source, interval: options.pollInterval, log: log)
+    let credentials: @Sendable () throws -> RemoteCredentials? = { [secrets = options.secrets, name = options.remoteTokenSecret] in
+        try name.map { RemoteCredentials(token: try secrets.value(named: $0)) }
+    }
     let remote = options.remote.map { remote in
         RemoteWatcher(source: remote, mirrorPath: options.mirrorPath, interval: options.remotePoll, clock: options.clock,
-                      credentials: { [secrets = options.secrets, name = options.remoteTokenSecret] in
-                          try name.map { RemoteCredentials(token: try secrets.value(named: $0)) }
-                      },
+                      credentials: credentials,
                       log: log,
                       onRefused: { message in Task { await scheduler.daemonTrouble("apply_refused", message: message) } },
                       onApplied: { watcher.refreshSoon() })
     }
     let api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: options.root), log: log),
                         secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, remote: remote, pushSecretName: options.pushSecretName, log: log)
+    let publishTarget: HistoryPublishService.Target = options.remote.map { .remote(mirror: options.mirrorPath, url: $0.url, credentials: credentials) }
+        ?? .local(root: options.root)
+    let publisher = HistoryPublishService(scheduler: scheduler, history: history, target: publishTarget, log: log)
     return Daemon(options: options, scheduler: scheduler, api: api, history: history, remote: remote, source: source, watcher: watcher,
-                  lock: lock, log: log, onListening: onListening)
+                  publisher: publisher, lock: lock, log: log, onListening: onListening)
 }

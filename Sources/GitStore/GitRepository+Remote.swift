@@ -55,37 +55,24 @@ extension GitRepository {
         let payload = Unmanaged.passRetained(box)
         defer { payload.release() }
         options.callbacks.payload = payload.toOpaque()
-        options.callbacks.credentials = { out, _, usernameFromURL, allowed, payload in
-            guard let payload, let out else { return GIT_PASSTHROUGH.rawValue }
-            let box = Unmanaged<CredentialBox>.fromOpaque(payload).takeUnretainedValue()
-            guard let credentials = box.credentials, allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 else {
-                box.trouble = .noCredentials
-                return GIT_EAUTH.rawValue
-            }
-            // libgit2 asks again after a refusal: a second ask means the token was refused.
-            guard box.attempts == 0 else {
-                box.trouble = .refused
-                return GIT_EAUTH.rawValue
-            }
-            box.attempts += 1
-            let username = usernameFromURL.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? credentials.username
-            box.username = username
-            return git_credential_userpass_plaintext_new(out, username, credentials.token)
-        }
+        options.callbacks.credentials = credentialCallback
         let result = try withStrArray(refspecs) { (array) -> Int32 in
             git_remote_fetch(remote, &array, &options, "jobctl fetch")
         }
-        if result < 0 {
-            // libgit2 leaves no message of its own when a callback refuses: say what happened.
-            switch box.trouble {
-            case .noCredentials:
-                throw GitError(kind: .authentication, code: result, message: "\(context): the remote asks for credentials; give it a token (serve --remote-token-secret NAME)")
-            case .refused:
-                throw GitError(kind: .authentication, code: result, message: "\(context): the remote refused the token (user '\(box.username ?? "")')")
-            case nil:
-                let error = GitError.last(code: result, context: context)
-                throw GitError(kind: error.kind, code: error.code, errorClass: error.errorClass, message: Self.redacted(error.message))
-            }
+        if result < 0 { throw remoteError(result, box: box, context: context) }
+    }
+
+    /// The error of a failed fetch or push: what the credential callback saw when it refused,
+    /// else libgit2's message (libgit2 leaves none of its own when a callback refuses).
+    func remoteError(_ result: Int32, box: CredentialBox, context: String) -> GitError {
+        switch box.trouble {
+        case .noCredentials:
+            return GitError(kind: .authentication, code: result, message: "\(context): the remote asks for credentials; give it a token (serve --remote-token-secret NAME)")
+        case .refused:
+            return GitError(kind: .authentication, code: result, message: "\(context): the remote refused the token (user '\(box.username ?? "")')")
+        case nil:
+            let error = GitError.last(code: result, context: context)
+            return GitError(kind: error.kind, code: error.code, errorClass: error.errorClass, message: Self.redacted(error.message))
         }
     }
 
@@ -117,12 +104,33 @@ extension GitRepository {
     }
 }
 
-/// What the credential callback reads through libgit2's payload pointer.
-private final class CredentialBox {
+/// libgit2's credential callback: basic auth with the token in ``CredentialBox`` (read through
+/// the payload pointer), once; a second ask means the remote refused it.
+let credentialCallback: git_credential_acquire_cb = { out, _, usernameFromURL, allowed, payload in
+    guard let payload, let out else { return GIT_PASSTHROUGH.rawValue }
+    let box = Unmanaged<CredentialBox>.fromOpaque(payload).takeUnretainedValue()
+    guard let credentials = box.credentials, allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 else {
+        box.trouble = .noCredentials
+        return GIT_EAUTH.rawValue
+    }
+    guard box.attempts == 0 else {
+        box.trouble = .refused
+        return GIT_EAUTH.rawValue
+    }
+    box.attempts += 1
+    let username = usernameFromURL.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? credentials.username
+    box.username = username
+    return git_credential_userpass_plaintext_new(out, username, credentials.token)
+}
+
+/// What the remote callbacks read and write through libgit2's payload pointer.
+final class CredentialBox {
     enum Trouble { case noCredentials, refused }
     let credentials: RemoteCredentials?
     var attempts = 0
     var username: String?
     var trouble: Trouble?
+    /// The remote's reason for refusing a pushed reference.
+    var rejection: String?
     init(_ credentials: RemoteCredentials?) { self.credentials = credentials }
 }

@@ -67,6 +67,30 @@ struct RemoteTests {
         #expect(ssh?.message.contains("only file://, http:// and https://") == true)
     }
 
+    @Test func aPushThatIsNotAFastForwardIsRejectedAndReported() throws {
+        let (forge, work) = try makeForge()
+        let (mirrorFolder, mirror) = try makeMirror()
+        defer { withExtendedLifetime(mirrorFolder) {} }
+        try mirror.fetch(from: forge.path, refspecs: [refspec])
+        let base = try #require(try mirror.referenceTarget(tracking))
+        let blob = try mirror.writeBlob(Array("one\n".utf8))
+        let tree = try mirror.tree(updating: try mirror.commitInfo(base).treeID, files: [("notes/one.txt", blob)])
+        let ours = try mirror.commit(tree: tree, parents: [base], message: "ours")
+        try mirror.setReference("refs/jobctl/out", to: ours)
+        // Someone else pushes first: ours no longer fast-forwards.
+        try work.write("jobs/c.yaml", "name: c\n")
+        try work.commit("theirs")
+        try work.git("push", "--quiet", forge.path, "main")
+        // libgit2 refuses before sending (the remote has commits we lack); a remote that
+        // decides itself answers with a reason instead (push's return value).
+        let refused = #expect(throws: GitError.self) { try mirror.push(to: forge.path, refspec: "refs/jobctl/out:refs/heads/main") }
+        #expect(refused?.message.contains("not present locally") == true)
+        #expect(try forge.git("rev-parse", "main") == (try work.git("rev-parse", "HEAD")))
+        // To a new branch it goes through, with the tree built in memory.
+        #expect(try mirror.push(to: forge.path, refspec: "refs/jobctl/out:refs/heads/notes") == nil)
+        #expect(try forge.git("show", "notes:notes/one.txt") == "one")
+    }
+
     @Test func passwordsInURLsAreRedacted() {
         #expect(GitRepository.redacted("https://ci:s3cret@forge.example/jobs.git") == "https://ci:***@forge.example/jobs.git")
         #expect(GitRepository.redacted("https://forge.example/jobs.git") == "https://forge.example/jobs.git")

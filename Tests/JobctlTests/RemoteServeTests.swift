@@ -160,6 +160,44 @@ struct RemoteServeTests {
         #expect(try await refused.waitForExit(within: 90) == 0)
     }
 
+    @Test func publishesHistoryToABranchThatACIClonesReadsWithNothingLostOrDoubledAcrossAKill() async throws {
+        let setup = try Forge()
+        try setup.push("jobctl.yaml", "history:\n  publish: {every: 1s}\n")
+        let arguments = ["serve", "--root", setup.daemonRoot, "--remote", "file://" + setup.forge.path, "--poll", "1s", "--listen", "off"]
+        let first = try DaemonProcess(arguments)
+        #expect(try await eventually("a publish") { first.output.contains("history published to jobctl/history") }, "\(first.output)")
+        first.signal(SIGKILL)
+        #expect(try await first.waitForExit(within: 90) != nil)
+        // Records written after the last publish wait in the local files; the next daemon publishes them once.
+        let second = try DaemonProcess(arguments)
+        #expect(try await eventually("runs after the restart") { second.output.contains("history published to jobctl/history") }, "\(second.output)")
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit(within: 90) == 0, "\(second.output)")
+        let local = setup.records("tick")
+        let third = try DaemonProcess(arguments)
+        #expect(try await eventually("the third daemon runs") { third.output.contains("running 1 applied job") }, "\(third.output)")
+        #expect(try await eventually("the last records are published") {
+            (try? setup.forge.git("show", "jobctl/history:tick/000001.jsonl").split(separator: "\n").count) ?? 0 >= local.count
+        }, "\(third.output)")
+        third.signal(SIGTERM)
+        #expect(try await third.waitForExit(within: 90) == 0)
+
+        // A CI clone reads the branch without a checkout: the same records as the daemon's file.
+        let ci = try TemporaryGitRepository(bare: true)
+        try ci.git("fetch", "--quiet", setup.forge.path, "jobctl/history:refs/remotes/origin/jobctl/history")
+        let read = try await JobctlProcess.run(["history", "tick", "--rev", "origin/jobctl/history", "--format", "jsonl", "--root", ci.path])
+        #expect(read.status == 0, "\(read.stderr)")
+        let published = read.stdout.split(separator: "\n").map(String.init)
+        let runs = published.compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["run"] as? String }
+        let localRuns = setup.records("tick").compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["run"] as? String }
+        #expect(Set(runs).count == runs.count, "a record published twice")
+        #expect(Array(localRuns.prefix(runs.count)) == runs, "the branch holds the daemon's records in order")
+        #expect(runs.count >= local.count)
+        let check = try await JobctlProcess.run(["check", "tick", "--rev", "origin/jobctl/history", "--succeeded-within", "1h", "--root", ci.path])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stderr.contains("note: read the history published to origin/jobctl/history"))
+    }
+
     static func signature(_ body: String, _ secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8)))
         return "sha256=" + code.map { String(format: "%02x", $0) }.joined()

@@ -78,6 +78,25 @@ enum ConfigParser {
             }
             config.history.keepRuns = history.integer("keepRuns")
             config.history.keepDays = history.integer("keepDays")
+            if let node = history["publish"], let publish = Fields(node, shape: FileShapes.publish, path: "history.publish", context: context) {
+                var publishing = HistoryPublishing()
+                if let branch = publish.string("branch") {
+                    if branch.isEmpty || branch.hasPrefix("-") || branch.hasPrefix("/") || branch.hasSuffix("/") || branch.contains("..") || branch.contains(" ")
+                        || branch.hasSuffix(".lock") || branch.contains(where: { "~^:?*[\\".contains($0) }) {
+                        context.error("'history.publish.branch': '\(branch)' is not a valid branch name", at: publish["branch"]!)
+                    } else {
+                        publishing.branch = branch
+                    }
+                }
+                if let every = publish.duration("every") {
+                    if every.milliseconds < 1000 {
+                        context.error("'history.publish.every' must be at least 1s", at: publish["every"]!)
+                    } else {
+                        publishing.every = every
+                    }
+                }
+                config.history.publish = publishing
+            }
         }
         return config
     }

@@ -58,6 +58,16 @@ public struct HistorySettings: Sendable, Hashable {
     public var folder: String = "history"
     public var keepRuns: Int?
     public var keepDays: Int?
+    /// `history.publish`: nil when history is not published.
+    public var publish: HistoryPublishing?
+
+    public init() {}
+}
+
+/// `history.publish`: the branch the history is published to, and how often.
+public struct HistoryPublishing: Sendable, Hashable {
+    public var branch = "jobctl/history"
+    public var every = JobDuration(milliseconds: 300_000)
 
     public init() {}
 }

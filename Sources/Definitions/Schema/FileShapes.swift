@@ -138,10 +138,16 @@ public enum FileShapes {
         FieldShape("smtp", .object(smtp), "Mail: a text and an HTML part, the run's report inlined."),
     ], exactlyOneOf: [["webhook", "smtp"]])
 
+    public static let publish = ObjectShape("publish", "Publish the history to a git branch (the followed remote's with serve --remote, else the repository's own) as append-only JSONL segments, for CI to read with history --rev and check --rev.", fields: [
+        FieldShape("branch", .string(.text), "The branch (default jobctl/history)."),
+        FieldShape("every", .string(.duration), "How often new records are published (default 5m, at least 1s)."),
+    ])
+
     public static let history = ObjectShape("history", "Where run history goes and how long it is kept.", fields: [
         FieldShape("folder", .string(.text), "History folder, relative to the root (default history)."),
         FieldShape("keepRuns", .integer(minimum: 1, maximum: nil), "Keep at most this many records per job."),
         FieldShape("keepDays", .integer(minimum: 1, maximum: nil), "Drop records older than this many days."),
+        FieldShape("publish", .object(publish), "Publish the history to a git branch."),
     ])
 
     public static let config = ObjectShape("config", "jobctl.yaml: settings for a jobs root.", fields: [

@@ -307,3 +307,11 @@ extension JSONScalar {
         }
     }
 }
+
+extension RunRecord {
+    /// The record of one history line (without its newline); nil when it is not one.
+    public init?(line: [UInt8]) {
+        guard case .success(let record) = line.withUnsafeBufferPointer({ RecordLineDecoder.decode($0) }) else { return nil }
+        self = record
+    }
+}

@@ -97,6 +97,23 @@ public struct HistoryReader: Sendable {
         return found
     }
 
+    /// The complete lines of a job's file written after the record of `run` (every line when
+    /// `run` is nil or not in the file — retention drops the oldest records first, so a missing
+    /// run is older than all that is left), oldest first, each with its newline. Read backwards,
+    /// so the cost grows with the lines returned. A torn last line is left for a later call.
+    public func lines(after run: String?, job: String) throws(HistoryError) -> [[UInt8]] {
+        let path = try folder.file(forJob: job)
+        var lines: [[UInt8]] = []
+        try BackwardLineReader.read(path: path, chunkSize: backwardChunkSize) { line in
+            if run != nil, case .success(let record) = RecordLineDecoder.decode(line.bytes), record.run == run {
+                return false
+            }
+            lines.append(Array(line.bytes) + [0x0A])
+            return true
+        }
+        return lines.reversed()
+    }
+
     /// The record of `run`, whichever job it belongs to: looked for in the job whose folder holds
     /// its log, else in every job's file (each read backwards only as far as the run's start).
     public func record(ofRun run: String) -> RunRecord? {

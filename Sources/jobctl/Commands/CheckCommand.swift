@@ -21,7 +21,9 @@ struct CheckCommand: ParsableCommand {
         runs neither break nor extend the streak.
         Prints "pass: ..." or "fail: ..." on one line; on stderr, where the history it read came
         from and how old its newest record is, with a warning when that file is committed to git
-        (a snapshot, not what the daemon writes). Exit status: 0 pass, 1 fail or error.
+        (a snapshot, not what the daemon writes). --rev REF judges the history a daemon published
+        to a git branch (history.publish), e.g. in a CI clone after `git fetch origin jobctl/history`.
+        Exit status: 0 pass, 1 fail or error.
         """
     )
 
@@ -35,6 +37,9 @@ struct CheckCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Fail when more than N runs in a row failed.", valueName: "N"))
     var maxConsecutiveFailures: Int?
+
+    @Option(help: ArgumentHelp("Judge the history published to this git ref (e.g. origin/jobctl/history) instead of the root's folder; no checkout.", valueName: "REF"))
+    var rev: String?
 
     func validate() throws {
         guard succeededWithin != nil || maxConsecutiveFailures != nil else {
@@ -57,8 +62,10 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source = try rootOptions.historySource()
-        let folder = source.folder
+        let published = try rev.map { try PublishedHistory(revision: $0, job: job, rootOptions: rootOptions) }
+        defer { published?.remove() }
+        let source = try published == nil ? rootOptions.historySource() : nil
+        let folder = published?.folder ?? source!.folder
         let check = HistoryCheck(succeededWithinMs: try window(), maxConsecutiveFailures: maxConsecutiveFailures)
         let outcome: HistoryCheck.Outcome
         do {
@@ -71,8 +78,12 @@ struct CheckCommand: ParsableCommand {
         print(outcome.reason)
         let file = (try? folder.file(forJob: job)) ?? folder.path
         let age = outcome.newest.map { "its newest record finished \(RecordFormatting.duration(milliseconds: max(0, RecordTime.milliseconds(Date()) - RecordTime.milliseconds($0)))) ago" } ?? "it holds no records"
-        Console.error("note: read \(file) (\(source.explanation)); \(age)")
-        if let snapshot = HistoryLocation.committedSnapshot(of: file) {
+        if let rev, let published {
+            Console.error("note: read the history published to \(rev) (commit \(published.commit.prefix(7))); \(age)")
+        } else {
+            Console.error("note: read \(file) (\(source?.explanation ?? "")); \(age)")
+        }
+        if published == nil, let snapshot = HistoryLocation.committedSnapshot(of: file) {
             Console.error("warning: \(snapshot.path) is committed to git (at \(snapshot.commit)): this judges a snapshot, not the history a daemon writes; keep history/ out of git (jobctl init's .gitignore) and read the daemon's history instead")
         }
         if !outcome.passed { throw ExitCode(1) }

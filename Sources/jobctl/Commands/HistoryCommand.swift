@@ -1,6 +1,7 @@
 import ArgumentParser
 import Definitions
 import Foundation
+import GitStore
 import History
 import Scheduler
 import Schedules
@@ -49,6 +50,9 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "table, json or jsonl.")
     var format: Format = .table
 
+    @Option(help: ArgumentHelp("Read the history published to this git ref (e.g. origin/jobctl/history) instead of the root's folder; no checkout.", valueName: "REF"))
+    var rev: String?
+
     @Flag(help: "Counts per status, success rate, duration percentiles, last success and failure.")
     var stats = false
 
@@ -70,7 +74,9 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = try rootOptions.historyFolder()
+        let published = try rev.map { try PublishedHistory(revision: $0, job: job, rootOptions: rootOptions) }
+        defer { published?.remove() }
+        let folder = try published?.folder ?? rootOptions.historyFolder()
         let reader = HistoryReader(folder: folder)
         let filter = RecordFilter(statuses: try statuses(), since: try since.map { try HistoryTime.since($0, now: Date()) })
         if let job, !HistoryFolder.isValidJobID(job) {
@@ -78,7 +84,7 @@ struct HistoryCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if let job, let path = try? folder.file(forJob: job), !FileManager.default.fileExists(atPath: path) {
-            Console.error("note: no history for \(job) yet (\(path) does not exist)")
+            Console.error(rev.map { "note: no history for \(job) in \($0)" } ?? "note: no history for \(job) yet (\(path) does not exist)")
         }
         do {
             if stats {
@@ -207,6 +213,32 @@ enum Table {
         }
         return line(header) + rows.map(line).joined()
     }
+}
+
+/// `--rev REF`: history read from a published branch (``HistoryBranch``) of the repository that
+/// holds the root (or the current folder), without a checkout.
+struct PublishedHistory {
+    let folder: HistoryFolder
+    let commit: String
+
+    init(revision: String, job: String?, rootOptions: RootOptions) throws {
+        let repository: GitRepository
+        do { repository = try GitRepository.discover(from: rootOptions.folder.path) } catch {
+            Console.error("error: --rev \(revision): \(error.message)")
+            throw ExitCode(1)
+        }
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-history-\(UUID().uuidString)").path
+        folder = HistoryFolder(path: temporary)
+        do {
+            commit = try HistoryBranch.materialize(repository, revision: revision, job: job, into: folder).hex
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            Console.error("error: --rev \(revision): \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: folder.path) }
 }
 
 extension RootOptions {

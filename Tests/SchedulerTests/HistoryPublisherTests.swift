@@ -1,0 +1,129 @@
+import Foundation
+import GitStore
+import History
+import Scheduler
+import Testing
+import TestSupport
+
+@Suite("Publishing history to a git branch: append-only segments, nothing lost or doubled")
+struct HistoryPublisherTests {
+    /// A repository (the root's), its history folder and a recorder that appends to it.
+    struct Setup {
+        let repo: TemporaryGitRepository
+        let history: HistoryFolder
+        let recorder: FileRunRecorder
+        var count = 0
+
+        init() throws {
+            repo = try TemporaryGitRepository(files: ["jobs/a.yaml": "steps:\n  - run: echo\n"])
+            history = HistoryFolder(root: repo.path)
+            recorder = FileRunRecorder(folder: history, durability: .unsynced)
+        }
+
+        mutating func record(_ job: String, _ n: Int, padding: Int = 0) throws {
+            for _ in 0..<n {
+                count += 1
+                try recorder.append(RunRecord(run: String(format: "20261201T000000.000Z-%08d", count), job: job, trigger: .manual, status: .completed,
+                                              finishedAt: Date(timeIntervalSince1970: 1_796_000_000 + Double(count)),
+                                              error: padding > 0 ? String(repeating: "x", count: padding) : nil))
+            }
+        }
+
+        func local(_ job: String) -> String {
+            (try? String(contentsOfFile: history.file(forJob: job), encoding: .utf8)) ?? ""
+        }
+
+        /// The job's segments at `revision`, concatenated.
+        func published(_ job: String, at revision: String = "jobctl/history", in path: String? = nil) throws -> String {
+            let repository = try GitRepository(path: path ?? repo.path)
+            let commit = try repository.resolveCommit(revision)
+            let parts = try HistoryBranch.segments(in: repository, commit: commit)[job] ?? []
+            return try parts.map { String(decoding: try repository.blob($0.blob), as: UTF8.self) }.joined()
+        }
+
+        func publisher(_ destination: HistoryPublisher.Destination = .local, repository path: String? = nil) throws -> HistoryPublisher {
+            HistoryPublisher(repository: try GitRepository(path: path ?? repo.path), history: history, branch: "jobctl/history", destination: destination)
+        }
+    }
+
+    @Test func publishesOnlyWhatIsNewAndARestartedPublisherDoublesNothing() throws {
+        var setup = try Setup()
+        try setup.record("a", 3)
+        try setup.record("reports/b", 2)
+        let first = try setup.publisher().publish()
+        #expect(first.records == 5 && first.jobs == 2 && first.segments == 2)
+        #expect(try setup.published("a") == setup.local("a"))
+        #expect(try setup.published("reports/b") == setup.local("reports/b"))
+
+        try setup.record("a", 2)
+        let publisher = try setup.publisher()
+        let second = try publisher.publish()
+        #expect(second.records == 2 && second.jobs == 1)
+        #expect(try setup.published("a") == setup.local("a"))
+        #expect(try publisher.publish().commit == nil, "nothing new, no commit")
+
+        // A new publisher (a restarted daemon) reads where the branch stands from the branch.
+        try setup.record("a", 1)
+        #expect(try setup.publisher().publish().records == 1)
+        #expect(try setup.published("a") == setup.local("a"))
+        #expect(try setup.repo.git("log", "--format=%s", "jobctl/history").split(separator: "\n").count == 3)
+        // Each commit's parent is the last one: the branch only grows.
+        #expect(try setup.repo.git("rev-list", "--count", "jobctl/history") == "3")
+    }
+
+    @Test func aFullSegmentIsClosedAndANewOneStarted() throws {
+        var setup = try Setup()
+        // ~2.2 MiB of records: more than one 2 MiB segment.
+        try setup.record("a", 1_100, padding: 2_000)
+        let outcome = try setup.publisher().publish()
+        #expect(outcome.segments == 2)
+        let repository = try GitRepository(path: setup.repo.path)
+        let parts = try HistoryBranch.segments(in: repository, commit: try repository.resolveCommit("jobctl/history"))["a"] ?? []
+        #expect(parts.map(\.number) == [1, 2])
+        #expect(try repository.blob(parts[0].blob).count <= HistoryBranch.segmentCap)
+        // The next publish grows only the last segment; the closed one keeps its blob.
+        try setup.record("a", 1)
+        #expect(try setup.publisher().publish().segments == 1)
+        let after = try HistoryBranch.segments(in: repository, commit: try repository.resolveCommit("jobctl/history"))["a"] ?? []
+        #expect(after.first?.blob == parts[0].blob)
+        #expect(try setup.published("a") == setup.local("a"))
+    }
+
+    @Test func recordsDroppedByRetentionAreNotPublishedAgain() throws {
+        var setup = try Setup()
+        try setup.record("a", 10)
+        _ = try setup.publisher().publish()
+        try HistoryCompactor(folder: setup.history).compactAll(policy: RetentionPolicy(keepRuns: 3, keepDays: nil), now: Date())
+        try setup.record("a", 2)
+        #expect(try setup.publisher().publish().records == 2)
+        #expect(try setup.published("a").split(separator: "\n").count == 12)
+    }
+
+    @Test func pushesToARemoteAndBuildsOnAnotherWritersCommit() throws {
+        var setup = try Setup()
+        let forge = try TemporaryGitRepository(bare: true)
+        let url = "file://" + forge.path
+        try setup.record("a", 4)
+        _ = try setup.publisher(.remote(url: url, credentials: nil)).publish()
+        #expect(try setup.published("a", in: forge.path) == setup.local("a"))
+
+        // Another writer moves the branch between two publishes: nothing is lost or overwritten.
+        let other = try TemporaryGitRepository(files: ["x.txt": "x\n"])
+        let publisher = try setup.publisher(.remote(url: url, credentials: nil))
+        try setup.record("a", 1)
+        _ = try publisher.publish()
+        let tip = try forge.git("rev-parse", "jobctl/history")
+        try other.git("fetch", "--quiet", forge.path, "jobctl/history")
+        try other.git("checkout", "--quiet", "FETCH_HEAD")
+        try other.write("note.txt", "someone else\n")
+        try other.commit("another writer")
+        try other.git("push", "--quiet", forge.path, "HEAD:refs/heads/jobctl/history")
+        #expect(try forge.git("rev-parse", "jobctl/history") != tip)
+        // Our publisher still thinks the tip is its own; it fetches first, so it builds on theirs.
+        try setup.record("a", 2)
+        let next = try publisher.publish()
+        #expect(next.records == 2)
+        #expect(try setup.published("a", in: forge.path) == setup.local("a"))
+        #expect(try forge.git("show", "jobctl/history:note.txt") == "someone else")
+    }
+}
