@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "jobctl-bench",
             dependencies: [
-                "Schedules", "Expressions", "Definitions", "History",
+                "Schedules", "Expressions", "Definitions", "History", "GitStore", "Scheduler",
                 // The bare route the server benchmark measures against.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // Signing push webhooks (the remote benchmark).

@@ -15,6 +15,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "json": JSONBenchmark.run,
     "server": ServerBenchmark.run,
     "remote": RemoteBenchmark.run,
+    "publish": PublishBenchmark.run,
 ]
 guard let name = arguments.first, let suite = suites[name] else {
     let names = suites.keys.sorted().joined(separator: " | ")

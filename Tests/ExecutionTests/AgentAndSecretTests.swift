@@ -144,3 +144,14 @@ struct AgentAndSecretTests {
         #expect(try both.value(named: "DB_PASSWORD") == "from-env")
     }
 }
+
+@Suite("Where the secrets file is")
+struct SecretsFileLocationTests {
+    @Test func anExplicitFileComesFirstThenXDGThenHome() {
+        #expect(SecretStore.defaultFile(environment: ["JOBCTL_SECRETS_FILE": "/run/credentials/jobctl.service/secrets.env", "HOME": "/home/a"])
+                == "/run/credentials/jobctl.service/secrets.env")
+        #expect(SecretStore.defaultFile(environment: ["XDG_CONFIG_HOME": "/etc/xdg", "HOME": "/home/a"]) == "/etc/xdg/jobctl/secrets.env")
+        #expect(SecretStore.defaultFile(environment: ["HOME": "/home/a"]) == "/home/a/.config/jobctl/secrets.env")
+        #expect(SecretStore.defaultFile(environment: ["JOBCTL_SECRETS_FILE": "", "HOME": "/home/a"]) == "/home/a/.config/jobctl/secrets.env")
+    }
+}

@@ -23,9 +23,12 @@ public struct SecretStore: Sendable {
     /// The secrets file, or nil for none.
     public var file: String?
 
+    /// `$JOBCTL_SECRETS_FILE` when set (e.g. a systemd credential, `%d/secrets.env`), else
     /// `~/.config/jobctl/secrets.env` (`$XDG_CONFIG_HOME/jobctl/secrets.env` when that is set).
-    public static var defaultFile: String {
-        let environment = ProcessInfo.processInfo.environment
+    public static var defaultFile: String { defaultFile(environment: ProcessInfo.processInfo.environment) }
+
+    static func defaultFile(environment: [String: String]) -> String {
+        if let file = environment["JOBCTL_SECRETS_FILE"], !file.isEmpty { return file }
         if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
             return config + "/jobctl/secrets.env"
         }

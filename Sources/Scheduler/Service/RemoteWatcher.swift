@@ -136,7 +136,7 @@ public final class RemoteWatcher: Service, Sendable {
                 return state.consecutiveFailures
             }
             let delay = Self.backoff(interval: interval.seconds, failures: failures)
-            log("remote: \(error.message) (failure \(failures) in a row; next try in \(JobDuration(milliseconds: Int64(delay * 1000))))")
+            log("error: remote: \(error.message) (failure \(failures) in a row; next try in \(JobDuration(milliseconds: Int64(delay * 1000))))")
             return delay
         }
     }
@@ -218,7 +218,7 @@ public final class RemoteWatcher: Service, Sendable {
             log("remote: applied \(head.short) of \(source.branch) (\(plan.changes.count) job change\(plan.changes.count == 1 ? "" : "s"); fetch \(Self.milliseconds(synced.fetchTime)) ms, validate and apply \(Self.milliseconds(synced.applyTime)) ms)")
         }
         if let refusal, firstRefusal {
-            log("remote: refused \(String(refusal.commit.prefix(7))): \(refusal.message)")
+            log("warning: remote: refused \(String(refusal.commit.prefix(7))): \(refusal.message)")
             for line in refusal.diagnostics { log("  \(line)") }
             onRefused(refusal.message + (refusal.diagnostics.isEmpty ? "" : ": " + refusal.diagnostics.prefix(5).joined(separator: "; ")))
         }

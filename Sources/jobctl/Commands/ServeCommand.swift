@@ -50,6 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The secret that signs push webhooks (POST /api/git/push).", valueName: "NAME"))
     var pushSecret = PushWebhook.defaultSecretName
 
+    @Option(help: ArgumentHelp("Log lines on stderr: text (time and message), journal (syslog priority prefixes for journald), json (one object a line), or auto (journal under systemd, else text).", valueName: "FORMAT"))
+    var logFormat = "auto"
+
     @Option(help: ArgumentHelp("History folder (default: jobctl.yaml's history.folder, else history).", valueName: "DIR"))
     var history: String?
 
@@ -75,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard (try? JobDuration(grace)) != nil else { throw ValidationError("--grace: '\(grace)' is not a duration (e.g. 10s, 1m)") }
         guard let idle = try? JobDuration(idleTimeout), idle.milliseconds > 0 else { throw ValidationError("--idle-timeout: '\(idleTimeout)' is not a duration (e.g. 30s)") }
+        guard ServeLogFormat.resolve(logFormat) != nil else { throw ValidationError("--log-format: '\(logFormat)' is not one of auto, text, journal, json") }
         if let remote {
             if autoApply { throw ValidationError("--auto-apply applies a working tree's commits; with --remote the remote branch is applied already: drop one") }
             if let problem = RemoteSource(url: remote, branch: branch, path: path).problem { throw ValidationError(problem) }
@@ -103,7 +107,8 @@ struct ServeCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: options.root, withIntermediateDirectories: true)
         }
         options.pushSecretName = pushSecret
-        let log: @Sendable (String) -> Void = { line in Console.error("\(RecordTime.string(Date())) \(line)") }
+        let format = ServeLogFormat.resolve(logFormat) ?? .text
+        let log: @Sendable (String) -> Void = { line in Console.error(format.line(line, at: Date())) }
         do {
             if let stepUser {
                 let user = try StepUser.resolve(stepUser)
@@ -120,7 +125,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             try await buildDaemon(options, log: log).run()
         } catch {
-            Console.error("error: \(error)")
+            log("error: \(error)")
             throw ExitCode(1)
         }
     }
