@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Schedules
 
 /// `jobctl serve --remote`: push-to-applied latency by polling and by the push webhook, and the
 /// fetch and the validate-and-apply of a one-file push into a root of N jobs, next to
@@ -9,13 +10,14 @@ import Foundation
 ///     .build/release/jobctl-bench remote [--jobs 10000] [--runs 5] [--poll 1s]
 ///
 /// The forge is a bare repository over file://; each run pushes a commit that changes one job's
-/// schedule, then waits for the daemon's `remote: applied <sha>` line, which carries the fetch
+/// schedule (by polling, at a random moment of the poll interval), then waits for the daemon's `remote: applied <sha>` line, which carries the fetch
 /// and apply times measured inside the daemon.
 enum RemoteBenchmark {
     static func run(_ arguments: [String]) async throws {
         let jobs = Int(BenchmarkSupport.option("--jobs", in: arguments) ?? "") ?? 10_000
         let runs = Int(BenchmarkSupport.option("--runs", in: arguments) ?? "") ?? 5
         let poll = BenchmarkSupport.option("--poll", in: arguments) ?? "1s"
+        let pollMilliseconds = Int((try? JobDuration(poll))?.milliseconds ?? 1000)
         let folder = try BenchmarkSupport.temporaryFolder("jobctl-bench-remote")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let forge = folder + "/forge.git", work = folder + "/work", floorMirror = folder + "/floor.git"
@@ -40,6 +42,8 @@ enum RemoteBenchmark {
             print("  \(mode): first apply of \(jobs) jobs: \(firstApply.detail)")
             var latencies: [Double] = [], fetches: [Double] = [], applies: [Double] = [], floors: [Double] = []
             for index in 0..<runs {
+                // Push at a random phase of the poll, so that the figure is not locked to this loop's rhythm.
+                if mode == "poll" { try await Task.sleep(for: .milliseconds(Int.random(in: 0..<max(1, pollMilliseconds)))) }
                 let sha = try pushOneFileChange(work: work, forge: forge, index: index, mode: mode)
                 let pushed = Date()
                 if mode == "webhook" { try postPush(port: port) }
