@@ -91,6 +91,18 @@ struct RemoteServeTests {
         #expect(status.stdout.contains("Remote file://\(setup.forge.path) main (jobs root .): head \(broken.prefix(7)), applied \(added.prefix(7)), behind"), "\(status.stdout)")
         #expect(status.stdout.contains("  refused: commit \(broken.prefix(7)) of main has 1 error"))
         #expect(status.stdout.contains("    jobs/bad.yaml:3:1: error:"))
+
+        // CI without a clone: history and check through the API, with a read token.
+        let read = try await JobctlProcess.run(["history", "tick", "--server", api, "--last", "2", "--format", "jsonl"], environment: ["JOBCTL_TOKEN": token])
+        #expect(read.status == 0, "\(read.stderr)")
+        let served = read.stdout.split(separator: "\n").map(String.init)
+        #expect(served.count == 2)
+        let runs = served.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["run"] as? String }
+        #expect(runs.count == 2 && setup.records("tick").contains { $0.contains(runs[1]) })
+        let gate = try await JobctlProcess.run(["check", "tick", "--server", api, "--succeeded-within", "1h"], environment: ["JOBCTL_TOKEN": token])
+        #expect(gate.status == 0 && gate.stdout.hasPrefix("pass: tick succeeded"), "\(gate.stdout)\(gate.stderr)")
+        let anonymous = try await JobctlProcess.run(["check", "tick", "--server", api, "--succeeded-within", "1h"], environment: ["JOBCTL_TOKEN": ""])
+        #expect(anonymous.status == 1 && anonymous.stderr.contains("401"), "\(anonymous.stderr)")
         let ticks = setup.records("tick").count
         #expect(try await eventually("the last good state keeps running") { setup.records("tick").count >= ticks + 2 })
 

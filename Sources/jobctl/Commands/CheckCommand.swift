@@ -6,7 +6,7 @@ import Schedules
 
 /// `jobctl check`: a CI gate on a job's history. Prints one line saying why, and exits 0 when
 /// the check passes, 1 when it fails (or the history cannot be read).
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Exit 0 if a job succeeded recently enough (and is not failing repeatedly), else 1.",
@@ -41,10 +41,14 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Judge the history published to this git ref (e.g. origin/jobctl/history) instead of the root's folder; no checkout.", valueName: "REF"))
     var rev: String?
 
+    @Option(help: ArgumentHelp("Judge a running jobctl serve's history through its API instead (token from $JOBCTL_TOKEN, scope read).", valueName: "URL"))
+    var server: String?
+
     func validate() throws {
         guard succeededWithin != nil || maxConsecutiveFailures != nil else {
             throw ValidationError("give --succeeded-within DURATION, --max-consecutive-failures N, or both")
         }
+        if rev != nil && server != nil { throw ValidationError("--rev and --server each name where history comes from: give one") }
         if let maxConsecutiveFailures, maxConsecutiveFailures < 0 { throw ValidationError("--max-consecutive-failures must be 0 or more") }
         _ = try window()
         guard HistoryFolder.isValidJobID(job) else {
@@ -61,11 +65,14 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let published = try rev.map { try PublishedHistory(revision: $0, job: job, rootOptions: rootOptions) }
         defer { published?.remove() }
-        let source = try published == nil ? rootOptions.historySource() : nil
-        let folder = published?.folder ?? source!.folder
+        var fetched: ServerHistory?
+        if let server { fetched = try await ServerHistory(server: server, job: job) }
+        defer { fetched?.remove() }
+        let source = try published == nil && fetched == nil ? rootOptions.historySource() : nil
+        let folder = published?.folder ?? fetched?.folder ?? source!.folder
         let check = HistoryCheck(succeededWithinMs: try window(), maxConsecutiveFailures: maxConsecutiveFailures)
         let outcome: HistoryCheck.Outcome
         do {
@@ -80,10 +87,12 @@ struct CheckCommand: ParsableCommand {
         let age = outcome.newest.map { "its newest record finished \(RecordFormatting.duration(milliseconds: max(0, RecordTime.milliseconds(Date()) - RecordTime.milliseconds($0)))) ago" } ?? "it holds no records"
         if let rev, let published {
             Console.error("note: read the history published to \(rev) (commit \(published.commit.prefix(7))); \(age)")
+        } else if let server {
+            Console.error("note: read the history of the daemon at \(server); \(age)")
         } else {
             Console.error("note: read \(file) (\(source?.explanation ?? "")); \(age)")
         }
-        if published == nil, let snapshot = HistoryLocation.committedSnapshot(of: file) {
+        if source != nil, let snapshot = HistoryLocation.committedSnapshot(of: file) {
             Console.error("warning: \(snapshot.path) is committed to git (at \(snapshot.commit)): this judges a snapshot, not the history a daemon writes; keep history/ out of git (jobctl init's .gitignore) and read the daemon's history instead")
         }
         if !outcome.passed { throw ExitCode(1) }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Definitions
+import Expressions
 import Foundation
 import GitStore
 import History
+import Server
 import Scheduler
 import Schedules
 
@@ -11,7 +13,7 @@ import Schedules
 /// Exit status: 0 (also when nothing matches, or a job has no history yet), 1 when the root or
 /// a file cannot be read. Skipped lines (a torn last line, an unreadable line) are reported on
 /// standard error and do not change the exit status.
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List a job's runs (or all jobs' runs) from the history files, or their stats.",
@@ -53,10 +55,14 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Read the history published to this git ref (e.g. origin/jobctl/history) instead of the root's folder; no checkout.", valueName: "REF"))
     var rev: String?
 
+    @Option(help: ArgumentHelp("Read a running jobctl serve's history through its API instead (token from $JOBCTL_TOKEN).", valueName: "URL"))
+    var server: String?
+
     @Flag(help: "Counts per status, success rate, duration percentiles, last success and failure.")
     var stats = false
 
     func validate() throws {
+        if rev != nil && server != nil { throw ValidationError("--rev and --server each name where history comes from: give one") }
         if let last, last < 0 { throw ValidationError("--last must be 0 or more") }
         _ = try statuses()
         if let since { _ = try HistoryTime.since(since, now: Date()) }
@@ -73,10 +79,13 @@ struct HistoryCommand: ParsableCommand {
         })
     }
 
-    func run() throws {
+    func run() async throws {
         let published = try rev.map { try PublishedHistory(revision: $0, job: job, rootOptions: rootOptions) }
         defer { published?.remove() }
-        let folder = try published?.folder ?? rootOptions.historyFolder()
+        var fetched: ServerHistory?
+        if let server { fetched = try await ServerHistory(server: server, job: job, newest: stats || job == nil || status.isEmpty == false || since != nil ? nil : last) }
+        defer { fetched?.remove() }
+        let folder = try published?.folder ?? fetched?.folder ?? rootOptions.historyFolder()
         let reader = HistoryReader(folder: folder)
         let filter = RecordFilter(statuses: try statuses(), since: try since.map { try HistoryTime.since($0, now: Date()) })
         if let job, !HistoryFolder.isValidJobID(job) {
@@ -84,7 +93,7 @@ struct HistoryCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if let job, let path = try? folder.file(forJob: job), !FileManager.default.fileExists(atPath: path) {
-            Console.error(rev.map { "note: no history for \(job) in \($0)" } ?? "note: no history for \(job) yet (\(path) does not exist)")
+            Console.error((rev ?? server).map { "note: no history for \(job) in \($0)" } ?? "note: no history for \(job) yet (\(path) does not exist)")
         }
         do {
             if stats {
@@ -256,4 +265,45 @@ extension RootOptions {
         }
         return HistoryLocation.source(root: folder.path) { Console.error($0) }
     }
+}
+
+/// `--server URL`: history read from a running daemon's API (`GET /api/runs`, a read token from
+/// `JOBCTL_TOKEN`), written into a temporary folder so that every reader of history files judges
+/// it the same way as the daemon's own files.
+struct ServerHistory {
+    let folder: HistoryFolder
+
+    /// Pages through the job's records (all jobs' when nil), newest first, 1,000 a page; stops
+    /// after `newest` records when given.
+    init(server: String, job: String?, newest: Int? = nil) async throws {
+        let client = try ServerOptions(server: server).client()
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-history-\(UUID().uuidString)").path
+        folder = HistoryFolder(path: temporary)
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        var records: [String: [String]] = [:]
+        var start = 0
+        var total = 0
+        while true {
+            var query = "/api/runs?limit=1000&start=\(start)"
+            if let job { query += "&job=" + (job.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? job) }
+            let reply = try await ServerReply.send(client, "GET", query)
+            try ServerReply.requireSuccess(reply)
+            guard case .array(let runs) = reply.json[["runs"]] else { break }
+            for run in runs {
+                guard let record = try? RunRecord(jsonLine: run.description) else { continue }
+                records[record.job, default: []].append(record.jsonLine)
+                total += 1
+            }
+            if let newest, total >= newest { break }
+            guard case .number(let next) = reply.json[["next"]] else { break }
+            start = Int(next)
+        }
+        for (name, lines) in records {
+            let path = try folder.file(forJob: name)
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: path, contents: Data(lines.reversed().map { $0 + "\n" }.joined().utf8))
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: folder.path) }
 }
