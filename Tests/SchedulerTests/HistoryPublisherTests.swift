@@ -38,7 +38,7 @@ struct HistoryPublisherTests {
             let repository = try GitRepository(path: path ?? repo.path)
             let commit = try repository.resolveCommit(revision)
             let parts = try HistoryBranch.segments(in: repository, commit: commit)[job] ?? []
-            return try parts.map { String(decoding: try repository.blob($0.blob), as: UTF8.self) }.joined()
+            return try parts.map { String(decoding: try repository.blob(#require($0.blob)), as: UTF8.self) }.joined()
         }
 
         func publisher(_ destination: HistoryPublisher.Destination = .local, repository path: String? = nil) throws -> HistoryPublisher {
@@ -80,13 +80,55 @@ struct HistoryPublisherTests {
         let repository = try GitRepository(path: setup.repo.path)
         let parts = try HistoryBranch.segments(in: repository, commit: try repository.resolveCommit("jobctl/history"))["a"] ?? []
         #expect(parts.map(\.number) == [1, 2])
-        #expect(try repository.blob(parts[0].blob).count <= HistoryBranch.segmentCap)
+        // The closed one is named with its record count and its last record's time.
+        let closedRecords = try #require(parts[0].records)
+        #expect(parts[0].path == "a/000001-\(closedRecords)-\(1_796_000_000_000 + Int64(closedRecords) * 1000).jsonl")
+        #expect(!parts[1].isClosed && parts[1].path == "a/000002.jsonl")
+        #expect(try repository.blob(#require(parts[0].blob)).count <= HistoryBranch.segmentCap)
         // The next publish grows only the last segment; the closed one keeps its blob.
         try setup.record("a", 1)
         #expect(try setup.publisher().publish().segments == 1)
         let after = try HistoryBranch.segments(in: repository, commit: try repository.resolveCommit("jobctl/history"))["a"] ?? []
         #expect(after.first?.blob == parts[0].blob)
         #expect(try setup.published("a") == setup.local("a"))
+    }
+
+    @Test func retentionDropsWholeClosedSegmentsOnly() throws {
+        var setup = try Setup()
+        try setup.record("a", 1_100, padding: 2_000)
+        _ = try setup.publisher().publish()
+        let repository = try GitRepository(path: setup.repo.path)
+        func parts() throws -> [HistoryBranch.Segment] {
+            try HistoryBranch.segments(in: repository, commit: try repository.resolveCommit("jobctl/history"))["a"] ?? []
+        }
+        let before = try parts()
+        let open = 1_100 - (before[0].records ?? 0)
+        // keepRuns above what the open segment holds: the closed one is still needed.
+        try setup.record("a", 1)
+        _ = try setup.publisher().publish(retention: RetentionPolicy(keepRuns: open + 100))
+        #expect(try parts().count == 2)
+        // keepRuns the open segment covers: the closed segment goes, whole; the open one stays.
+        try setup.record("a", 1)
+        _ = try setup.publisher().publish(retention: RetentionPolicy(keepRuns: open))
+        #expect(try parts().map(\.number) == [2])
+        // keepDays: the open segment stays even when every record in it is old.
+        try setup.record("a", 1)
+        _ = try setup.publisher().publish(retention: RetentionPolicy(keepDays: 1), now: Date(timeIntervalSince1970: 1_900_000_000))
+        #expect(try parts().map(\.number) == [2])
+        #expect(try setup.published("a").split(separator: "\n").count == open + 3)
+    }
+
+    @Test func segmentNamesAndExpiry() {
+        let open = HistoryBranch.segment(ofPath: "reports/daily/000012.jsonl")
+        #expect(open?.job == "reports/daily" && open?.number == 12 && open?.isClosed == false)
+        let closed = HistoryBranch.segment(ofPath: HistoryBranch.closedSegmentPath(job: "a", number: 3, records: 40, lastFinishedAt: 5_000))
+        #expect(closed?.number == 3 && closed?.records == 40 && closed?.lastFinishedAt == 5_000)
+        #expect(HistoryBranch.segment(ofPath: "a/notes.txt") == nil && HistoryBranch.segment(ofPath: "a/12.jsonl") == nil && HistoryBranch.segment(ofPath: "Bad Job/000001.jsonl") == nil)
+        let segments = (1...3).map { HistoryBranch.Segment(job: "a", number: $0, path: "a/\($0)", records: 10, lastFinishedAt: Int64($0) * 86_400_000) }
+        let now = Date(timeIntervalSince1970: 4 * 86_400)
+        #expect(HistoryBranch.expired(segments, openRecords: 5, policy: RetentionPolicy(), now: now).isEmpty)
+        #expect(HistoryBranch.expired(segments, openRecords: 5, policy: RetentionPolicy(keepRuns: 15), now: now).map(\.number) == [2, 1])
+        #expect(HistoryBranch.expired(segments, openRecords: 5, policy: RetentionPolicy(keepDays: 2), now: now).map(\.number) == [1])
     }
 
     @Test func recordsDroppedByRetentionAreNotPublishedAgain() throws {

@@ -42,12 +42,14 @@ public final class HistoryPublisher {
     private var known: [String: JobSegment] = [:]
     private var loaded = false
 
-    /// Where each job's records stand on the branch.
+    /// Where each job's records stand on the branch: its open segment.
     struct JobSegment {
         var number: Int
         var blob: ObjectID
         var size: Int
         var lastRun: String?
+        /// Records in the open segment.
+        var records: Int
     }
 
     public init(repository: GitRepository, history: HistoryFolder, branch: String, destination: Destination) {
@@ -65,11 +67,12 @@ public final class HistoryPublisher {
         }
     }
 
-    /// Publishes every record written since the last publish.
+    /// Publishes every record written since the last publish, and drops the closed segments
+    /// that `retention` (the root's `history.keepRuns` and `keepDays`) no longer keeps.
     /// - Throws: ``Failure`` when the branch cannot be read, the commit cannot be made, the push
     ///   fails or is rejected (another writer moved the branch): nothing is lost, the next
     ///   publish starts again from the branch's tip.
-    public func publish() throws(Failure) -> Outcome {
+    public func publish(retention: RetentionPolicy = RetentionPolicy(), now: Date = Date()) throws(Failure) -> Outcome {
         do {
             if case .remote(let url, let credentials) = destination {
                 try repository.fetch(from: url, refspecs: ["+refs/heads/\(branch):\(trackingReference)"], credentials: credentials)
@@ -77,6 +80,8 @@ public final class HistoryPublisher {
             let tip = try repository.referenceTarget(trackingReference)
             if !loaded || tip != base { try load(tip) }
             var files: [(path: String, blob: ObjectID)] = []
+            var removed: [String] = []
+            var closed: [String: [HistoryBranch.Segment]] = [:]
             var records = 0
             var jobs = 0
             var updated = known
@@ -89,28 +94,49 @@ public final class HistoryPublisher {
                 jobs += 1
                 records += lines.count
                 var pending: [UInt8] = []
+                var count = 0
                 var number = 1
                 if let old = known[job] {
                     number = old.number
                     pending = try repository.blob(old.blob)
+                    count = old.records
                 }
-                if pending.count >= HistoryBranch.segmentCap { number += 1; pending = [] }
+                /// Closes the pending segment under its closed name (it was open under the plain one).
+                func close() throws {
+                    let last = pending.split(separator: 0x0A).last.flatMap { RunRecord(line: Array($0)) }
+                    let path = HistoryBranch.closedSegmentPath(job: job, number: number, records: count,
+                                                               lastFinishedAt: last.map { RecordTime.milliseconds($0.finishedAt) } ?? 0)
+                    files.append((path, try repository.writeBlob(pending)))
+                    closed[job, default: []].append(HistoryBranch.segment(ofPath: path)!)
+                    if known[job]?.number == number { removed.append(HistoryBranch.segmentPath(job: job, number: number)) }
+                    number += 1
+                    pending = []
+                    count = 0
+                }
+                if pending.count >= HistoryBranch.segmentCap { try close() }
                 for line in lines {
-                    if !pending.isEmpty && pending.count + line.count > HistoryBranch.segmentCap {
-                        files.append((HistoryBranch.segmentPath(job: job, number: number), try repository.writeBlob(pending)))
-                        number += 1
-                        pending = []
-                    }
+                    if !pending.isEmpty && pending.count + line.count > HistoryBranch.segmentCap { try close() }
                     pending += line
+                    count += 1
                 }
                 let blob = try repository.writeBlob(pending)
                 files.append((HistoryBranch.segmentPath(job: job, number: number), blob))
                 let last = lines.reversed().lazy.compactMap { RunRecord(line: Array($0.dropLast())) }.first
-                updated[job] = JobSegment(number: number, blob: blob, size: pending.count, lastRun: last?.run ?? known[job]?.lastRun)
+                updated[job] = JobSegment(number: number, blob: blob, size: pending.count, lastRun: last?.run ?? known[job]?.lastRun, records: count)
+            }
+            if !files.isEmpty, !retention.keepsEverything {
+                var listed = try tip.map { try HistoryBranch.segments(in: repository, commit: $0) } ?? [:]
+                let existing = Set(listed.values.joined().map(\.path))
+                for (job, segments) in closed { listed[job, default: []] += segments }
+                for (job, segments) in listed {
+                    let gone = Set(HistoryBranch.expired(segments, openRecords: updated[job]?.records ?? 0, policy: retention, now: now).map(\.path))
+                    removed += gone.filter(existing.contains)
+                    files.removeAll { gone.contains($0.path) }
+                }
             }
             guard !files.isEmpty else { return Outcome(commit: nil, records: 0, segments: 0, jobs: 0) }
             let baseTree = try tip.map { try repository.commitInfo($0).treeID }
-            let tree = try repository.tree(updating: baseTree, files: files)
+            let tree = try repository.tree(updating: baseTree, files: files, removed: removed.filter { path in !files.contains { $0.path == path } })
             let commit = try repository.commit(tree: tree, parents: tip.map { [$0] } ?? [],
                                                message: "jobctl history: \(records) record\(records == 1 ? "" : "s") of \(jobs) job\(jobs == 1 ? "" : "s")")
             switch destination {
@@ -145,10 +171,16 @@ public final class HistoryPublisher {
         if let tip {
             for (job, parts) in try HistoryBranch.segments(in: repository, commit: tip) {
                 guard let last = parts.last else { continue }
-                let bytes = try repository.blob(last.blob)
-                let lastLine = bytes.split(separator: 0x0A).last.map(Array.init) ?? []
-                let lastRun = RunRecord(line: lastLine)?.run
-                known[job] = JobSegment(number: last.number, blob: last.blob, size: bytes.count, lastRun: lastRun)
+                guard let blob = last.blob else { continue }
+                let bytes = try repository.blob(blob)
+                let lines = bytes.split(separator: 0x0A)
+                let lastRun = lines.last.flatMap { RunRecord(line: Array($0)) }?.run
+                if last.isClosed {
+                    // Its open segment was dropped (or never written): the next records start a new one.
+                    known[job] = JobSegment(number: last.number + 1, blob: try repository.writeBlob([]), size: 0, lastRun: lastRun, records: 0)
+                } else {
+                    known[job] = JobSegment(number: last.number, blob: blob, size: bytes.count, lastRun: lastRun, records: lines.count)
+                }
             }
         }
         base = tip

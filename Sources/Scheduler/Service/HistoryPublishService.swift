@@ -39,11 +39,11 @@ public final class HistoryPublishService: Service, Sendable {
             let clock = scheduler.clock
             var lastError: String?
             while !Task.isCancelled {
-                guard let settings = await scheduler.historySettings?.publish else {
+                guard let history = await scheduler.historySettings, let settings = history.publish else {
                     try? await clock.sleep(until: clock.now().addingTimeInterval(Self.idleInterval))
                     continue
                 }
-                switch await publishOnce(branch: settings.branch) {
+                switch await publishOnce(branch: settings.branch, retention: RetentionPolicy(keepRuns: history.keepRuns, keepDays: history.keepDays)) {
                 case .success(let outcome):
                     if let commit = outcome.commit {
                         log("history published to \(settings.branch): \(outcome.records) record\(outcome.records == 1 ? "" : "s") of \(outcome.jobs) job\(outcome.jobs == 1 ? "" : "s") in \(outcome.segments) segment\(outcome.segments == 1 ? "" : "s") (\(commit.short))")
@@ -56,11 +56,18 @@ public final class HistoryPublishService: Service, Sendable {
                 }
                 try? await clock.sleep(until: clock.now().addingTimeInterval(settings.every.seconds))
             }
+            // Stopping: publish once more what is recorded by now (runs that finish during the
+            // grace period are published by the next start).
+            if let history = await scheduler.historySettings, let settings = history.publish,
+               case .success(let outcome) = await publishOnce(branch: settings.branch, retention: RetentionPolicy(keepRuns: history.keepRuns, keepDays: history.keepDays)),
+               outcome.commit != nil {
+                log("history published to \(settings.branch) before stopping: \(outcome.records) record\(outcome.records == 1 ? "" : "s")")
+            }
         }
     }
 
     /// One publish of everything new, on the service's own queue.
-    public func publishOnce(branch: String) async -> Result<HistoryPublisher.Outcome, HistoryPublisher.Failure> {
+    public func publishOnce(branch: String, retention: RetentionPolicy = RetentionPolicy()) async -> Result<HistoryPublisher.Outcome, HistoryPublisher.Failure> {
         let credentials: RemoteCredentials?
         do {
             if case .remote(_, _, let read) = target { credentials = try read() } else { credentials = nil }
@@ -70,7 +77,7 @@ public final class HistoryPublishService: Service, Sendable {
         return await io.run { () -> Result<HistoryPublisher.Outcome, HistoryPublisher.Failure> in
             do throws(HistoryPublisher.Failure) {
                 let publisher = try self.publisher(branch: branch, credentials: credentials)
-                return .success(try publisher.publish())
+                return .success(try publisher.publish(retention: retention, now: self.scheduler.clock.now()))
             } catch {
                 return .failure(error)
             }

@@ -77,7 +77,7 @@ public struct AppliedStateWatcher: Service {
             guard !Task.isCancelled else { return }
             do {
                 if let state = try source.refresh(known: await scheduler.appliedCommit) {
-                    log("new applied state \(state.commit.map { String($0.prefix(12)) } ?? "-"): \(state.definitions.jobs.count) jobs")
+                    log("new applied state \(state.commit.map { String($0.prefix(12)) } ?? "-"): \(state.definitions.jobs.count) job\(state.definitions.jobs.count == 1 ? "" : "s")")
                     await scheduler.load(state)
                 }
             } catch {

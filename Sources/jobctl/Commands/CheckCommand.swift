@@ -87,6 +87,10 @@ struct CheckCommand: AsyncParsableCommand {
         let age = outcome.newest.map { "its newest record finished \(RecordFormatting.duration(milliseconds: max(0, RecordTime.milliseconds(Date()) - RecordTime.milliseconds($0)))) ago" } ?? "it holds no records"
         if let rev, let published {
             Console.error("note: read the history published to \(rev) (commit \(published.commit.prefix(7))); \(age)")
+            if outcome.newest == nil {
+                let jobs = published.jobs
+                Console.error("note: \(rev) holds no records of \(job)" + (jobs.isEmpty ? "" : "; it has records of " + jobs.prefix(10).joined(separator: ", ") + (jobs.count > 10 ? ", …" : "")))
+            }
         } else if let server {
             Console.error("note: read the history of the daemon at \(server); \(age)")
         } else {

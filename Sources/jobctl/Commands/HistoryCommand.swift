@@ -229,6 +229,8 @@ enum Table {
 struct PublishedHistory {
     let folder: HistoryFolder
     let commit: String
+    /// Every job the ref holds records of.
+    let jobs: [String]
 
     init(revision: String, job: String?, rootOptions: RootOptions) throws {
         let repository: GitRepository
@@ -239,7 +241,9 @@ struct PublishedHistory {
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-history-\(UUID().uuidString)").path
         folder = HistoryFolder(path: temporary)
         do {
-            commit = try HistoryBranch.materialize(repository, revision: revision, job: job, into: folder).hex
+            let id = try HistoryBranch.materialize(repository, revision: revision, job: job, into: folder)
+            commit = id.hex
+            jobs = try HistoryBranch.segments(in: repository, commit: id).keys.sorted()
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             Console.error("error: --rev \(revision): \(error.message)")

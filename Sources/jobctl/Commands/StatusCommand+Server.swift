@@ -20,7 +20,7 @@ enum ServerStatus {
             return
         }
         let h = health.json
-        Swift.print("Server \(client.server.absoluteString): \(text(h[["status"]]) ?? "?"), applied \(short(h[["commit"]]) ?? "nothing yet"), \(int(h[["jobs"]]) ?? 0) jobs, \(int(h[["runsInProgress"]]) ?? 0) runs in progress")
+        Swift.print("Server \(client.server.absoluteString): \(text(h[["status"]]) ?? "?"), applied \(short(h[["commit"]]) ?? "nothing yet"), \(plural(int(h[["jobs"]]) ?? 0, "job")), \(plural(int(h[["runsInProgress"]]) ?? 0, "run")) in progress")
         if case .object = h[["history"]] {
             Swift.print("warning: history cannot be written since \(text(h[["history", "failingSince"]]) ?? "?"): \(text(h[["history", "error"]]) ?? "")")
         }
@@ -51,6 +51,8 @@ enum ServerStatus {
         }
         Swift.print(Table.render(header: ["JOB", "STATE", "NEXT FIRE", "LAST RUN"], rows: rows), terminator: "")
     }
+
+    private static func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
     private static func text(_ value: Value?) -> String? {
         if case .string(let text)? = value { return text }

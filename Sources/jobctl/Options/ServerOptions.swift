@@ -35,7 +35,7 @@ enum ServerReply {
     static func requireSuccess(_ reply: APIClient.Reply) throws {
         guard (200..<300).contains(reply.status) else {
             var hint = ""
-            if reply.status == 401 && ProcessInfo.processInfo.environment["JOBCTL_TOKEN"] == nil { hint = " (set JOBCTL_TOKEN to a token from `jobctl token create`)" }
+            if reply.status == 401 && (ProcessInfo.processInfo.environment["JOBCTL_TOKEN"] ?? "").isEmpty { hint = " (JOBCTL_TOKEN is not set or empty: set it to a token from `jobctl token create`)" }
             Console.error("error: \(reply.status): \(reply.errorMessage)\(hint)")
             throw ExitCode(1)
         }
