@@ -141,6 +141,22 @@ struct HistoryPublisherTests {
         #expect(try setup.published("a").split(separator: "\n").count == 12)
     }
 
+    @Test func pushesOverSmartHTTPWithAToken() async throws {
+        var setup = try Setup()
+        let forge = try TemporaryGitRepository(bare: true)
+        let server = try await GitHTTPServer(folder: forge.container, login: ("ci", "t0ken"))
+        try setup.record("a", 3)
+        let refused = #expect(throws: HistoryPublisher.Failure.self) {
+            try setup.publisher(.remote(url: server.url("repo.git"), credentials: RemoteCredentials(username: "ci", token: "wrong"))).publish()
+        }
+        #expect(refused?.message.contains("the remote refused the token") == true)
+        let publisher = try setup.publisher(.remote(url: server.url("repo.git"), credentials: RemoteCredentials(username: "ci", token: "t0ken")))
+        #expect(try publisher.publish().records == 3)
+        try setup.record("a", 2)
+        #expect(try publisher.publish().records == 2)
+        #expect(try setup.published("a", in: forge.path) == setup.local("a"))
+    }
+
     @Test func pushesToARemoteAndBuildsOnAnotherWritersCommit() throws {
         var setup = try Setup()
         let forge = try TemporaryGitRepository(bare: true)
