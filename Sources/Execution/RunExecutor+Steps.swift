@@ -22,7 +22,7 @@ struct StepResult: Sendable {
 
 extension RunExecutor {
     /// Runs one step whose `if:` held.
-    func runStep(_ step: Step, run: RunState, jobRemaining: Duration?, onChildStarted: @escaping @Sendable (Int32, Int32) -> Void) async -> StepResult {
+    func runStep(_ step: Step, run: RunState, jobRemaining: Duration?, onChildStarted: @escaping @Sendable (Int32, Int32, String?) -> Void) async -> StepResult {
         var renderer = StepRenderer(roots: run.roots, store: run.request.secrets)
         do throws(StepRenderer.Failure) {
             let environment = try stepEnvironment(step, run: run, renderer: &renderer)
@@ -124,7 +124,7 @@ extension RunExecutor {
     /// Starts `argv` and waits for it under `limit`.
     func runProcess(
         _ argv: [String], environment: [String: String], workingDirectory: String, input: [UInt8]?,
-        limit: Limit, run: RunState, redactor: Redactor, onChildStarted: @escaping @Sendable (Int32, Int32) -> Void
+        limit: Limit, run: RunState, redactor: Redactor, onChildStarted: @escaping @Sendable (Int32, Int32, String?) -> Void
     ) async -> StepResult {
         guard let program = argv.first else { return .failed("the command is empty") }
         let executable: String

@@ -64,11 +64,12 @@ public struct RunExecutor: Sendable {
     /// tears the running child's process group down (SIGTERM, then SIGKILL after `killGrace`)
     /// and returns `.cancelled` once the group is gone.
     ///
-    /// - Parameter onChildStarted: called with the pid and process group of each child as soon as
-    ///   it has started (for in-flight tracking, so a crashed daemon's orphans can be killed).
+    /// - Parameter onChildStarted: called with the pid, process group and step cgroup (nil where
+    ///   there is none) of each child as soon as it has started (for in-flight tracking, so a
+    ///   crashed daemon's orphans can be killed — those that left the session too, by the cgroup).
     public func execute(
         _ request: RunRequest,
-        onChildStarted: @escaping @Sendable (_ pid: Int32, _ processGroup: Int32) -> Void = { _, _ in }
+        onChildStarted: @escaping @Sendable (_ pid: Int32, _ processGroup: Int32, _ cgroup: String?) -> Void = { _, _, _ in }
     ) async -> RunOutcome {
         _ = ProcessSetup.once
         let startedAt = Date()

@@ -55,8 +55,8 @@ final class StartedChildren: Sendable {
         (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
     }
 
-    var callback: @Sendable (Int32, Int32) -> Void {
-        { [self] _, group in
+    var callback: @Sendable (Int32, Int32, String?) -> Void {
+        { [self] _, group, _ in
             groups.withLock { $0.append(group) }
             continuation.yield(group)
         }

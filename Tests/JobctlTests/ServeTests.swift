@@ -1,4 +1,5 @@
 import Foundation
+import History
 import Testing
 import TestSupport
 
@@ -69,6 +70,50 @@ struct ServeTests {
         #expect(inFlightMarkers(repo).isEmpty)
         #expect(all.filter { $0.status == "interrupted" }.map(\.run) == [killedRun])
     }
+
+    /// A step's child that left its session (`setsid`, `env -i`) is out of reach of the process
+    /// group and of a session sweep; after a crash, the next daemon kills it through the step's
+    /// cgroup, which the marker recorded.
+    @Test(.enabled(if: getuid() == 0 && ServeTests.cgroup2Mount != nil))
+    func aCrashedDaemonsEscapedProcessIsKilledByTheNextThroughItsCgroup() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-escaped-\(UUID().uuidString).pid").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let repo = try TemporaryGitRepository(files: [
+            "jobs/escape.yaml": "schedule: \"*/2 * * * * *\"\nconcurrency: skip\nsteps:\n  - run: [sh, -c, \"setsid env -i sh -c 'echo $$ > \(pidFile); exec sleep 300' & sleep 60\"]\n",
+        ])
+        _ = try await JobctlProcess.run(["apply", "--root", repo.path])
+        let first = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"])
+        var marker: [String: Any] = [:]
+        var escaped: Int32 = 0
+        #expect(try await eventually("the step started its escaped child") {
+            marker = inFlightMarkers(repo).first { ($0["process"] as? [String: Any])?["cgroup"] != nil } ?? [:]
+            escaped = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            return !marker.isEmpty && escaped > 0
+        }, "\(first.output)")
+        let run = try #require(marker["run"] as? String)
+        first.signal(SIGKILL)
+        #expect(try await first.waitForExit(within: 90) != nil)
+        #expect(ProcStat(pid: escaped).map { !$0.isZombie } == true, "the escaped child outlives the crash")
+        #expect(ProcStat(pid: escaped)?.session != (marker["process"] as? [String: Any])?["session"] as? Int32, "it left the step's session")
+
+        let second = try DaemonProcess(["serve", "--root", repo.path, "--listen", "off"])
+        #expect(try await eventually("the crashed run is recorded") { records(repo, "escape").contains { $0.run == run } }, "\(second.output)")
+        #expect(records(repo, "escape").first { $0.run == run }?.status == "interrupted")
+        #expect(try await eventually("the escaped child is killed") { ProcStat(pid: escaped).map { $0.isZombie } ?? true })
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit(within: 90) == 0, "\(second.output)")
+    }
+
+    /// Where cgroup2 is mounted (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on a hybrid host),
+    /// when it has `cgroup.kill`; nil elsewhere (step cgroups are then not made).
+    static let cgroup2Mount: String? = {
+        let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
+        for line in mounts.split(separator: "\n") {
+            let fields: [String] = line.split(separator: " ").map(String.init)
+            if fields.count > 2, fields[2] == "cgroup2", FileManager.default.fileExists(atPath: fields[1] + "/cgroup.procs") { return fields[1] }
+        }
+        return nil
+    }()
 
     @Test func aSecondDaemonOnTheSameRootExitsOne() async throws {
         let repo = try TemporaryGitRepository(files: ["jobs/a.yaml": "steps:\n  - run: [\"true\"]\n"])

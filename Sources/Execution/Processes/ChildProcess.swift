@@ -60,7 +60,7 @@ struct ChildProcess: Sendable {
         redactor: Redactor,
         captureCap: Int,
         killGrace: Duration,
-        onStarted: @Sendable (_ pid: Int32, _ processGroup: Int32) -> Void
+        onStarted: @Sendable (_ pid: Int32, _ processGroup: Int32, _ cgroup: String?) -> Void
     ) async -> Result {
         var options = PlatformOptions()
         options.createSession = true
@@ -98,7 +98,7 @@ struct ChildProcess: Sendable {
                 let pid = execution.processIdentifier.value
                 started.withLock { $0 = pid }
                 ChildProcess.liveLeaders.withLock { _ = $0.insert(pid) }
-                onStarted(pid, pid)
+                onStarted(pid, pid, cgroup?.path)
                 return await withTaskGroup(of: [UInt8]?.self) { group in
                     group.addTask {
                         if let input {

@@ -57,8 +57,7 @@ struct StepCgroup: Sendable {
 
     /// The pids in the cgroup now.
     func members() -> [pid_t] {
-        guard let bytes = ProcFiles.contents(of: path + "/cgroup.procs") else { return [] }
-        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { pid_t(String(decoding: $0, as: UTF8.self)) }
+        StepCgroupFolder.members(of: path)
     }
 
     /// Ends every process still in the cgroup — SIGTERM, then after `grace` SIGKILL to all at once
@@ -69,7 +68,7 @@ struct StepCgroup: Sendable {
         guard !found.isEmpty else { return [] }
         for pid in found { kill(pid, SIGTERM) }
         if await !waitUntilEmpty(within: grace) {
-            Self.killEveryProcess(in: path)
+            StepCgroupFolder.killEveryProcess(in: path)
             _ = await waitUntilEmpty(within: .seconds(5))
         }
         var status: Int32 = 0
@@ -79,14 +78,6 @@ struct StepCgroup: Sendable {
 
     private func waitUntilEmpty(within limit: Duration) async -> Bool {
         await ProcessGroup.poll(within: limit) { members().isEmpty }
-    }
-
-    /// SIGKILL to every process of the cgroup at `folder`, at once (`cgroup.kill`).
-    private static func killEveryProcess(in folder: String) {
-        let descriptor = open(folder + "/cgroup.kill", O_WRONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = write(descriptor, "1", 1)
-        close(descriptor)
     }
 
     /// Removes the (empty) cgroup.

@@ -20,6 +20,9 @@ public struct ProcessIdentity: Sendable, Hashable, Codable {
     /// Clock ticks after boot at which `pid` started; nil where `/proc` is not available.
     public var startTime: UInt64?
     public var bootID: String?
+    /// The step's own cgroup (a folder of the cgroup2 hierarchy), where the machine lets jobctl
+    /// make one: it holds every process the step started, also those that left its session.
+    public var cgroup: String?
 
     public init(pid: Int32, processGroup: Int32, session: Int32? = nil, startTime: UInt64? = nil, bootID: String? = nil) {
         self.pid = pid
@@ -72,6 +75,16 @@ public enum OrphanedProcessGroup {
         case notOurs
     }
 
+    /// Sends SIGKILL to everything left of a crashed jobctl's step: its process group (see
+    /// ``kill(processGroupOf:)``) and every process in the step's cgroup when one was recorded —
+    /// also those that left the session (`setsid`), which no group or session sweep can find.
+    /// The cgroup is only touched when it is a jobctl step cgroup whose jobctl is gone.
+    public static func kill(_ identity: ProcessIdentity) -> Outcome {
+        let group = kill(processGroupOf: identity)
+        guard let cgroup = identity.cgroup, let escaped = StepCgroupFolder.killOrphans(in: cgroup), escaped > 0 else { return group }
+        return .killed
+    }
+
     /// Sends SIGKILL to the recorded process group if it is still the one the marker recorded.
     ///
     /// - The leader (pid = group id) still runs with the recorded start time: kill the group.
@@ -79,7 +92,7 @@ public enum OrphanedProcessGroup {
     ///   reused while they live, so they are ours when they started no earlier than the leader
     ///   and sit in the recorded session; kill the group.
     /// - Otherwise the pid was reused, or nothing runs: leave it.
-    public static func kill(_ identity: ProcessIdentity) -> Outcome {
+    public static func kill(processGroupOf identity: ProcessIdentity) -> Outcome {
         let group = identity.processGroup
         guard group > 1, group != getpgrp() else { return .notOurs }
         if let bootID = identity.bootID, let current = ProcessIdentity.currentBootID, bootID != current { return .gone }
@@ -109,5 +122,37 @@ public enum OrphanedProcessGroup {
             guard let stat = ProcStat(pid: pid), stat.processGroup == group, !stat.isZombie else { return nil }
             return stat
         }
+    }
+}
+
+/// The cgroup folder of one step (`…/jobctl-<pid>/step-<n>`): killing what is in it, and
+/// reading its members. The one place that writes `cgroup.kill`.
+public enum StepCgroupFolder {
+    /// The pids in the cgroup now.
+    public static func members(of folder: String) -> [Int32] {
+        guard let bytes = ProcFiles.contents(of: folder + "/cgroup.procs") else { return [] }
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { Int32(String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// SIGKILL to every process of the cgroup at once (`cgroup.kill`).
+    public static func killEveryProcess(in folder: String) {
+        let descriptor = open(folder + "/cgroup.kill", O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = write(descriptor, "1", 1)
+        close(descriptor)
+    }
+
+    /// After a crash: kills what is left in a step cgroup of a jobctl process that is gone;
+    /// returns how many processes were in it, nil when `folder` is not such a cgroup (or its
+    /// jobctl still runs: then it is not an orphan).
+    public static func killOrphans(in folder: String) -> Int? {
+        let parts = folder.split(separator: "/")
+        guard parts.count >= 2, parts.last!.hasPrefix("step-"),
+              let owner = pid_t(parts[parts.count - 2].dropFirst("jobctl-".count)), parts[parts.count - 2].hasPrefix("jobctl-") else { return nil }
+        if owner != getpid(), Glibc.kill(owner, 0) == 0 || errno != ESRCH { return nil }
+        let found = members(of: folder)
+        guard !found.isEmpty else { return 0 }
+        killEveryProcess(in: folder)
+        return found.count
     }
 }

@@ -17,8 +17,10 @@ public struct ExecutionPerformer: RunPerformer {
             job: context.job, config: context.config, runID: context.runID, trigger: context.plan.trigger.rawValue,
             scheduledFor: context.plan.scheduledFor, attempt: context.plan.attempt, parameters: context.plan.parameters,
             event: context.plan.event, commit: context.commit, rootPath: context.root, logPath: context.logPath, secrets: secrets)
-        let outcome = await executor.execute(request) { pid, group in
-            onChildStarted(ProcessIdentity.of(pid: pid) ?? ProcessIdentity(pid: pid, processGroup: group))
+        let outcome = await executor.execute(request) { pid, group, cgroup in
+            var identity = ProcessIdentity.of(pid: pid) ?? ProcessIdentity(pid: pid, processGroup: group)
+            identity.cgroup = cgroup
+            onChildStarted(identity)
         }
         let status: RunStatus = switch outcome.status {
         case .completed: .completed
