@@ -90,38 +90,26 @@ struct ChildProcess: Sendable {
             platformOptions: options
         )
         let started = Mutex<pid_t?>(nil)
-        let input = standardInput
         var end: End
-        var captured: [UInt8] = []
+        let pipes: StepPipes
+        do { pipes = try StepPipes() } catch {
+            return Result(end: .failedToStart("cannot make the step's pipes: \(error)"), standardOutput: [], leftBehind: false, hadCgroup: false)
+        }
+        pipes.start(input: standardInput, log: log, redactor: redactor, captureCap: captureCap)
         do {
-            let result = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
+            let result = try await Subprocess.run(
+                configuration,
+                input: .fileDescriptor(FileDescriptor(rawValue: pipes.childStdin), closeAfterSpawningProcess: false),
+                output: .fileDescriptor(FileDescriptor(rawValue: pipes.childStdout), closeAfterSpawningProcess: false),
+                error: .fileDescriptor(FileDescriptor(rawValue: pipes.childStderr), closeAfterSpawningProcess: false)
+            ) { execution in
                 let pid = execution.processIdentifier.value
                 started.withLock { $0 = pid }
                 ChildProcess.liveLeaders.withLock { _ = $0.insert(pid) }
+                // The child has its ends now: the reader sees the end of output once it closes them.
+                pipes.closeChildEnds()
                 onStarted(pid, pid, cgroup?.path)
-                return await withTaskGroup(of: [UInt8]?.self) { group in
-                    group.addTask {
-                        if let input {
-                            _ = try? await execution.standardInputWriter.write(input)
-                        }
-                        try? await execution.standardInputWriter.finish()
-                        return nil
-                    }
-                    group.addTask {
-                        await ChildProcess.drain(execution.standardOutput, into: log, redactor: redactor, captureCap: captureCap)
-                    }
-                    group.addTask {
-                        _ = await ChildProcess.drain(execution.standardError, into: log, redactor: redactor, captureCap: 0)
-                        return nil
-                    }
-                    var stdout: [UInt8] = []
-                    for await bytes in group {
-                        if let bytes { stdout = bytes }
-                    }
-                    return stdout
-                }
             }
-            captured = result.closureResult
             switch result.terminationStatus {
             case .exited(let code): end = .exited(code)
             case .signaled(let signal): end = .signalled(signal)
@@ -131,6 +119,9 @@ struct ChildProcess: Sendable {
         } catch {
             end = .stopped
         }
+        // The child has exited: what it wrote is in the pipes; descendants that still hold them
+        // are not waited for (the sweeps below end them).
+        let captured = await pipes.finish()
         var leftBehind = false
         if let pid = started.withLock({ $0 }) {
             leftBehind = await ProcessGroup(id: pid).terminate(grace: killGrace)
@@ -143,26 +134,6 @@ struct ChildProcess: Sendable {
             cgroup.remove()
         }
         return result
-    }
-
-    /// Reads a pipe to its end, writing redacted output to the log; returns the first
-    /// `captureCap` bytes read (nil when not capturing).
-    private static func drain(_ sequence: SubprocessOutputSequence, into log: RunLog, redactor: Redactor, captureCap: Int) async -> [UInt8]? {
-        var stream = Redactor.Stream()
-        var captured: [UInt8] = []
-        do {
-            for try await buffer in sequence {
-                let bytes = buffer.withUnsafeBytes { Array($0) }
-                if captured.count < captureCap {
-                    captured += bytes.prefix(captureCap - captured.count)
-                }
-                log.output(stream.feed(bytes, using: redactor))
-            }
-        } catch {
-            // Torn down (cancelled, or the leader exited while a descendant held the pipe).
-        }
-        log.output(stream.finish(using: redactor))
-        return captureCap > 0 ? captured : nil
     }
 
     private static func describe(_ error: SubprocessError, executable: String, workingDirectory: String) -> String {
