@@ -40,11 +40,7 @@ extension GitRepository {
     /// - Throws: ``GitError`` with libgit2's message ("cannot fetch from 'URL': ...").
     public func fetch(from url: String, refspecs: [String], credentials: RemoteCredentials? = nil) throws(GitError) {
         let context = "cannot fetch from '\(Self.redacted(url))'"
-        guard Self.supportsURL(url) else {
-            throw GitError(kind: .other, code: -1, message: "\(context): only file://, http:// and https:// remotes (or a local path) are supported")
-        }
-        var remote: OpaquePointer?
-        try check(git_remote_create_anonymous(&remote, handle, url), context)
+        let remote = try anonymousRemote(url, context: context)
         defer { git_remote_free(remote) }
 
         var options = git_fetch_options()
@@ -60,6 +56,17 @@ extension GitRepository {
             git_remote_fetch(remote, &array, &options, "jobctl fetch")
         }
         if result < 0 { throw remoteError(result, box: box, context: context) }
+    }
+
+    /// An anonymous remote for `url` (nothing written to the config), after checking its scheme;
+    /// the caller frees it.
+    func anonymousRemote(_ url: String, context: String) throws(GitError) -> OpaquePointer? {
+        guard Self.supportsURL(url) else {
+            throw GitError(kind: .other, code: -1, message: "\(context): only file://, http:// and https:// remotes (or a local path) are supported")
+        }
+        var remote: OpaquePointer?
+        try check(git_remote_create_anonymous(&remote, handle, url), context)
+        return remote
     }
 
     /// The error of a failed fetch or push: what the credential callback saw when it refused,

@@ -89,11 +89,7 @@ extension GitRepository {
     /// - Throws: ``GitError`` when the push could not be made at all (connection, credentials).
     public func push(to url: String, refspec: String, credentials: RemoteCredentials? = nil) throws(GitError) -> String? {
         let context = "cannot push to '\(Self.redacted(url))'"
-        guard Self.supportsURL(url) else {
-            throw GitError(kind: .other, code: -1, message: "\(context): only file://, http:// and https:// remotes (or a local path) are supported")
-        }
-        var remote: OpaquePointer?
-        try check(git_remote_create_anonymous(&remote, handle, url), context)
+        let remote = try anonymousRemote(url, context: context)
         defer { git_remote_free(remote) }
         var options = git_push_options()
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), context)
