@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
@@ -94,11 +95,29 @@ let package = Package(
             resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // The agent tools (seed 002): drafts written through validate and plan, search by keywords
+        // and by meaning, daemon actions through the API. No protocol here: plain Swift values.
+        .target(
+            name: "AgentTools",
+            dependencies: ["Definitions", "Expressions", "Schedules", "Reconciler", "GitStore", "History", "Scheduler", "Server", "Outbound", "Execution",
+                           .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // The Model Context Protocol over stdio and on serve's listener: the only target that
+        // imports the MCP SDK.
+        .target(
+            name: "MCPEndpoint",
+            dependencies: ["AgentTools", "Server", "Expressions",
+                           .product(name: "MCP", package: "swift-sdk"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // `jobctl serve` as one value: the scheduler, its services and the HTTP API, wired once.
         .target(
             name: "Daemon",
             dependencies: [
-                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore",
+                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore", "MCPEndpoint", "AgentTools",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +128,7 @@ let package = Package(
             name: "jobctl",
             dependencies: [
                 "Schedules", "Expressions", "Definitions", "GitStore", "Reconciler", "History", "Execution", "Scheduler", "Server", "Daemon",
+                "AgentTools", "MCPEndpoint",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -138,6 +158,7 @@ let package = Package(
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "Reconciler", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "Daemon", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),

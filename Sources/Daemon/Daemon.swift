@@ -10,6 +10,8 @@ public import Reconciler
 import Logging
 import ServiceLifecycle
 import Synchronization
+import AgentTools
+import MCPEndpoint
 
 /// What `jobctl serve` runs, as values: one place that wires the stores, the tracker, the
 /// scheduler, the HTTP API and the services, for `serve` and for the tests alike (Hummingbird's
@@ -44,6 +46,8 @@ public struct DaemonOptions: Sendable {
     public var remoteTokenSecret: String?
     /// The secret that signs push webhooks (`--push-secret`).
     public var pushSecretName = PushWebhook.defaultSecretName
+    /// jobctl's version, as the MCP endpoint names itself.
+    public var version = "dev"
 
     /// The bare mirror of the followed remote: `<root>/.jobctl/remote.git`.
     public var mirrorPath: String { root + "/.jobctl/remote.git" }
@@ -89,8 +93,16 @@ public struct Daemon: Sendable {
         if let address = options.listen {
             let onListening = self.onListening
             let log = self.log
+            // serve's own API, for the MCP endpoint's daemon actions (with the caller's token).
+            let selfURL = Mutex<String?>(nil)
+            let toolbox: @Sendable (String) -> AgentToolbox = { [options, history] bearer in
+                AgentToolbox(.init(root: options.jobsRoot, stateRoot: options.root, history: history,
+                                   daemon: selfURL.withLock { $0 }.flatMap { try? APIClient(server: $0, token: bearer) }, secrets: options.secrets))
+            }
+            let mcp = MCPRoutes(api: api, version: options.version, toolbox: toolbox)
             let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl"),
-                                       idleTimeout: options.idleTimeout) { port in
+                                       idleTimeout: options.idleTimeout, moreRoutes: mcp.add) { port in
+                selfURL.withLock { $0 = "http://" + ListenAddress.display(host: ListenAddress.loopback(for: address.host), port: port) }
                 log("HTTP API listening on http://\(ListenAddress.display(host: address.host, port: port))")
                 onListening(port)
             }

@@ -172,3 +172,12 @@ extension GitRepository {
         return git_config_parse_bool(&enabled, value) == 0 && enabled == 1
     }
 }
+
+extension GitRepository {
+    /// Whether git accepts `name` as a reference name (`refs/heads/agent/x`), by libgit2's rule.
+    public static func isValidReferenceName(_ name: String) -> Bool {
+        Libgit2.ensureInitialized()
+        var valid: Int32 = 0
+        return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
+    }
+}

@@ -19,8 +19,9 @@ struct Comparison {
 /// Where a plan's target comes from.
 enum Target {
     case commit(Reconciler.CommitState)
-    /// The working tree, whose files are compared through HEAD and `git status`.
-    case workingTree(head: Reconciler.CommitState?)
+    /// The working tree, whose files are compared through HEAD and `git status`; `overlay`
+    /// holds drafts (`jobs/...` → bytes) read in place of the disk, which is not touched.
+    case workingTree(head: Reconciler.CommitState?, overlay: [String: [UInt8]] = [:])
 }
 
 /// An entry's content on one side.
@@ -103,8 +104,8 @@ extension Reconciler {
                     if let old = change.oldID { baseIDs[path] = old }
                 }
             }
-        case .workingTree(let head):
-            var paths = Set<String>()
+        case .workingTree(let head, let overlay):
+            var paths = Set<String>(overlay.keys)
             if let head {
                 for change in try repository.diffTrees(from: base?.id, to: head.id, under: root.jobsPath) {
                     paths.insert("jobs/" + change.path)
@@ -127,7 +128,12 @@ extension Reconciler {
             switch reference {
             case .absent: continue
             case .blob(let id, let mode): targetContents[path] = try blobContent(id: id, mode: mode)
-            case .disk: if let content = diskContent(path) { targetContents[path] = content }
+            case .disk:
+                if case .workingTree(_, let overlay) = target, let bytes = overlay[path] {
+                    targetContents[path] = .file(bytes)
+                } else if let content = diskContent(path) {
+                    targetContents[path] = content
+                }
             }
         }
         var reread: [String] = []

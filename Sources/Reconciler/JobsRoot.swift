@@ -74,6 +74,9 @@ public final class JobsRoot {
     /// How the root is named to people: `.` for the top, else its path.
     public var displayName: String { prefix.isEmpty ? "." : prefix }
 
+    /// A root-relative path (`jobs/a.yaml`) as a path inside the repository.
+    public func repositoryPath(_ rootRelative: String) -> String { join(rootRelative) }
+
     func join(_ name: String) -> String { prefix.isEmpty ? name : prefix + "/" + name }
 
     private static func resolve(_ path: String) -> String {

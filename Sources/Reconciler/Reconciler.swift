@@ -84,11 +84,14 @@ public final class Reconciler {
     /// untracked files; ignored files are not part of a draft): what `jobctl diff` shows.
     ///
     /// - Throws: ``ReconcileError/Kind/bareRepository`` in a bare repository.
-    public func planWorkingTree() throws(ReconcileError) -> Plan {
-        try workingTreeComparison().comparison.plan
+    ///
+    /// - Parameter overlay: drafts (`jobs/...` → file bytes) planned as if they were on disk,
+    ///   without writing them: what a draft would change, before it is written.
+    public func planWorkingTree(overlay: [String: [UInt8]] = [:]) throws(ReconcileError) -> Plan {
+        try workingTreeComparison(overlay: overlay).comparison.plan
     }
 
-    func workingTreeComparison() throws(ReconcileError) -> (comparison: Comparison, base: CommitState?, head: CommitState?) {
+    func workingTreeComparison(overlay: [String: [UInt8]] = [:]) throws(ReconcileError) -> (comparison: Comparison, base: CommitState?, head: CommitState?) {
         guard root.folder != nil else {
             throw ReconcileError(.bareRepository, "the repository is bare: it has no working tree; use plan --rev")
         }
@@ -96,7 +99,7 @@ public final class Reconciler {
         let headID: ObjectID?
         do { headID = try repository.headCommit() } catch { throw .git(error) }
         let head = try headID.map { (id) throws(ReconcileError) in try state(of: id) }
-        return (try compare(base: base, target: .workingTree(head: head)), base, head)
+        return (try compare(base: base, target: .workingTree(head: head, overlay: overlay)), base, head)
     }
 
     // MARK: - Apply

@@ -13,12 +13,16 @@ import NIOCore
 ///   - idleTimeout: a connection that has not sent a whole request head (or a next request)
 ///     for this long is closed: slow-header and idle clients cannot hold connections forever.
 ///   - onListening: called with the bound port once the server listens (port 0 picks one).
+///   - moreRoutes: routes served beside the API's own (serve's `/mcp`).
 public func buildApplication(api: JobctlAPI, configuration: ApplicationConfiguration, idleTimeout: Duration = .seconds(30),
+                             moreRoutes: (Router<APIRequestContext>) -> Void = { _ in },
                              onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
     var logger = Logger(label: "jobctl.http")
     logger.logLevel = .warning
     let idle = TimeAmount.nanoseconds(Int64((idleTimeout / .nanoseconds(1)).rounded()))
-    return Application(router: buildRouter(api: api), server: .http1(configuration: .init(idleTimeout: idle)), configuration: configuration,
+    let router = buildRouter(api: api)
+    moreRoutes(router)
+    return Application(router: router, server: .http1(configuration: .init(idleTimeout: idle)), configuration: configuration,
                        onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) }, logger: logger)
 }
 

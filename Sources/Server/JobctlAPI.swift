@@ -3,7 +3,7 @@ public import Execution
 public import History
 public import Scheduler
 import Definitions
-import Hummingbird
+public import Hummingbird
 
 /// What the HTTP API serves from: the running scheduler, the history folder, the token file, the
 /// secrets store (webhook secrets) and the run metrics. One value, built by `jobctl serve` and by
@@ -36,6 +36,12 @@ public struct JobctlAPI: Sendable {
         self.metrics = metrics
         self.lastRuns = lastRuns
         self.log = log
+    }
+
+    /// ``authorize(_:_:job:)`` for routes outside this target (serve's `/mcp`): the error is the
+    /// API's own 401 or 403, answered as JSON by the error middleware.
+    public func authenticate(_ request: Request, _ scope: Scope) throws -> Token {
+        try authorize(request, scope)
     }
 
     /// The caller's token when it allows `scope` (on `job`, when the request is about one job).

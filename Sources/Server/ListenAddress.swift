@@ -29,6 +29,16 @@ public struct ListenAddressError: Error, Sendable, CustomStringConvertible {
 
 extension ListenAddress {
     /// `host:port`, with brackets around an IPv6 host.
+    /// The address to reach a listener on `host` from the same machine: loopback for the
+    /// wildcard addresses, else `host`.
+    public static func loopback(for host: String) -> String {
+        switch host {
+        case "0.0.0.0", "": "127.0.0.1"
+        case "::", "[::]": "::1"
+        default: host
+        }
+    }
+
     public static func display(host: String, port: Int) -> String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }

@@ -29,6 +29,7 @@ struct Jobctl: AsyncParsableCommand {
             TriggerCommand.self,
             CancelCommand.self,
             TokenCommand.self,
+            MCPCommand.self,
         ]
     )
 }

@@ -98,6 +98,26 @@ enum ConfigParser {
                 config.history.publish = publishing
             }
         }
+        if let node = fields["search"], let search = Fields(node, shape: FileShapes.search, path: "search", context: context),
+           let embeddingsNode = search["embeddings"],
+           let embeddings = Fields(embeddingsNode, shape: FileShapes.embeddings, path: "search.embeddings", context: context) {
+            let url = embeddings.string("url") ?? ""
+            let model = embeddings.string("model") ?? ""
+            var valid = true
+            if let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "https", URL(string: url)?.host != nil {} else {
+                if let node = embeddings["url"] { context.error("'search.embeddings.url': '\(url)' is not an http:// or https:// URL", at: node) }
+                valid = false
+            }
+            let secretsOnly = ExpressionScope(roots: [], parameters: nil, earlierSteps: nil)
+            let token = embeddings.has("token") ? embeddings.template("token", scope: secretsOnly) : nil
+            if embeddings.has("token") {
+                if let token, token.nodes.count == 1, token.secretNames.count == 1 {} else {
+                    context.error("'search.embeddings.token' must be a secret reference, ${secrets.NAME}: a token never sits in git", at: embeddings["token"]!)
+                    valid = false
+                }
+            }
+            if valid, !model.isEmpty { config.embeddings = EmbeddingsEndpoint(url: url, model: model, token: token) }
+        }
         return config
     }
 

@@ -9,6 +9,8 @@ public struct RepositoryConfig: Sendable {
     public var agents: [String: Agent]
     public var notifiers: [String: Notifier]
     public var history: HistorySettings
+    /// `search.embeddings`: the endpoint `job_search_semantic` embeds jobs with; nil: none.
+    public var embeddings: EmbeddingsEndpoint?
 
     public init() {
         timeZone = TimeZone(identifier: "UTC")!
@@ -62,6 +64,16 @@ public struct HistorySettings: Sendable, Hashable {
     public var publish: HistoryPublishing?
 
     public init() {}
+}
+
+/// `search.embeddings`: an OpenAI-compatible embeddings endpoint (`POST {model, input}` →
+/// `{data: [{embedding, index}]}`).
+public struct EmbeddingsEndpoint: Sendable {
+    /// The endpoint itself (`http://127.0.0.1:8089/v1/embeddings`).
+    public var url: String
+    public var model: String
+    /// `Authorization: Bearer` value; a secret reference when set.
+    public var token: Template?
 }
 
 /// `history.publish`: the branch the history is published to, and how often.

@@ -150,6 +150,16 @@ public enum FileShapes {
         FieldShape("publish", .object(publish), "Publish the history to a git branch."),
     ])
 
+    public static let embeddings = ObjectShape("embeddings", "An OpenAI-compatible embeddings endpoint for the agent tools' search by meaning (job_search_semantic).", fields: [
+        FieldShape("url", .string(.url), "The endpoint (http://127.0.0.1:8089/v1/embeddings); jobs' text is POSTed as {model, input}."),
+        FieldShape("model", .string(.text), "The model name sent with each request."),
+        FieldShape("token", .string(.template), "Bearer token; must be ${secrets.NAME}."),
+    ], required: ["url", "model"])
+
+    public static let search = ObjectShape("search", "How the agent tools search jobs.", fields: [
+        FieldShape("embeddings", .object(embeddings), "Embeddings for search by meaning; without it job_search_semantic says it has none."),
+    ])
+
     public static let config = ObjectShape("config", "jobctl.yaml: settings for a jobs root.", fields: [
         apiVersion,
         FieldShape("timezone", .string(.timeZone), "The organisation's time zone, the default for every job."),
@@ -157,5 +167,6 @@ public enum FileShapes {
         FieldShape("agents", .dictionary(keyPattern: "^[A-Za-z0-9_-]+$", value: .object(agent)), "Agents that agent steps name."),
         FieldShape("notifiers", .dictionary(keyPattern: "^[A-Za-z0-9_-]+$", value: .object(notifier)), "Named notification targets."),
         FieldShape("history", .object(history), "History settings."),
+        FieldShape("search", .object(search), "Search settings of the agent tools (jobctl mcp)."),
     ])
 }

@@ -98,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.maxConcurrent = maxConcurrent
         options.grace = .milliseconds(try JobDuration(grace).milliseconds)
         options.node = node ?? ProcessInfo.processInfo.hostName
+        options.version = JobctlVersion.current
         options.listen = listen == "off" ? nil : try ListenAddress(listen)
         options.idleTimeout = .milliseconds(try JobDuration(idleTimeout).milliseconds)
         if let remote {
