@@ -86,7 +86,18 @@ import TestSupport
 
     @Test(.enabled(if: geteuid() == 0, "mounting needs root"))
     func aReadOnlyHistoryMountLosesNoFire() async throws {
-        try await whileHistoryFails("ro", break: { try Self.mount(["-o", "remount,ro", $0]) }, mend: { try Self.mount(["-o", "remount,rw", $0]) })
+        // A read-only remount is refused (EBUSY) while a file on it is open for writing: the
+        // daemon's append of that moment. Tried again until it takes.
+        try await whileHistoryFails("ro", break: { path in
+            var attempt = 0
+            while true {
+                do { return try Self.mount(["-o", "remount,ro", path]) } catch {
+                    attempt += 1
+                    if attempt >= 600 { throw error }
+                    usleep(100_000)
+                }
+            }
+        }, mend: { try Self.mount(["-o", "remount,rw", $0]) })
     }
 
     @Test(.enabled(if: geteuid() == 0, "mounting needs root"))
