@@ -169,6 +169,8 @@ let package = Package(
             name: "JobctlTests",
             dependencies: ["jobctl", "TestSupport", "Outbound", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Crypto", package: "swift-crypto")],
+            // The MCP client script the MCP tests run (python3 with the mcp package from PyPI).
+            exclude: ["MCPClient"],
             swiftSettings: swiftSettings
         ),
     ]

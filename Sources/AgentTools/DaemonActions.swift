@@ -23,7 +23,9 @@ struct DaemonActions {
         guard (200..<300).contains(reply.status) else {
             throw ToolFailure("the daemon refused \(name) (HTTP \(reply.status)): \(reply.errorMessage)", details: .object(["status": .number(Double(reply.status)), "answer": json]))
         }
-        return ToolAnswer(text: Self.summary(name, json), structured: json)
+        // MCP's structured content is an object: a list (fire times) is named.
+        let structured: Value = if case .object = json { json } else { .object([name == "fire_times" ? "fireTimes" : "answer": json]) }
+        return ToolAnswer(text: Self.summary(name, json), structured: structured)
     }
 
     private func request(_ name: String, _ input: ToolArguments) throws -> (String, String, Value?) {
@@ -72,6 +74,11 @@ struct DaemonActions {
         case "job_pause": return "paused: \(text)"
         case "job_resume": return "resumed: \(text)"
         case "job_cancel": return "cancel requested: \(text)"
+        case "fire_times":
+            return json.elements.map { fire in
+                let dst = fire["dst"]["kind"].string.map { " (DST: \($0)\(fire["dst"]["from"].string.map { " from \($0)" } ?? ""))" } ?? ""
+                return "\(fire["weekday"].string ?? "") \(fire["runAt"].string ?? "")\(dst)"
+            }.joined(separator: "\n")
         default: return text
         }
     }

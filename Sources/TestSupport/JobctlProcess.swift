@@ -30,9 +30,14 @@ public enum JobctlProcess {
         try await BlockingWork.run { try runBlocking(arguments, in: directory, environment: environment, stdin: stdin) }
     }
 
-    static func runBlocking(_ arguments: [String], in directory: String?, environment: [String: String], stdin: String?) throws -> Output {
+    /// Runs another program the same way (a test's client script: `/usr/bin/env python3 ...`).
+    public static func run(program: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
+        try await BlockingWork.run { try runBlocking(arguments, in: nil, environment: environment, stdin: nil, program: URL(fileURLWithPath: program)) }
+    }
+
+    static func runBlocking(_ arguments: [String], in directory: String?, environment: [String: String], stdin: String?, program: URL? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program ?? executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
