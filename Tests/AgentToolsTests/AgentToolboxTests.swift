@@ -154,6 +154,7 @@ import TestSupport
             let ids = answer.structured["results"].elements.compactMap { $0["id"].string }
             if ids.contains(expected) { found += 1 } else { misses.append("\(query) → \(ids)") }
         }
+        print("keyword search: \(found)/10 right jobs in the top 3; missed: \(misses)")
         #expect(found >= 9, "\(found)/10; missed: \(misses)")
     }
 }
