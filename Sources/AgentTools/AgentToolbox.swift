@@ -31,6 +31,8 @@ public struct AgentToolbox: Sendable {
         /// Where `search.embeddings.token` is read from.
         public var secrets: SecretStore
         public var now: @Sendable () -> Date
+        /// Why drafts cannot be written here (serve --remote: the jobs live on the forge); nil: they can.
+        public var draftsRefused: String?
 
         public init(root: String, stateRoot: String? = nil, history: HistoryFolder? = nil, daemon: APIClient? = nil, secrets: SecretStore = SecretStore(),
                     now: @escaping @Sendable () -> Date = { Date() }) {
@@ -66,6 +68,7 @@ public struct AgentToolbox: Sendable {
         let input = ToolArguments(arguments)
         do {
             switch name {
+            case "job_create", "job_update" where settings.draftsRefused != nil: return .failure(settings.draftsRefused!)
             case "job_create": return try JobDraftTool(settings: settings, caller: caller).create(input)
             case "job_update": return try JobDraftTool(settings: settings, caller: caller).update(input)
             case "job_get": return try JobInspector(settings: settings, caller: caller).get(input)

@@ -96,8 +96,12 @@ public struct Daemon: Sendable {
             // serve's own API, for the MCP endpoint's daemon actions (with the caller's token).
             let selfURL = Mutex<String?>(nil)
             let toolbox: @Sendable (String) -> AgentToolbox = { [options, history] bearer in
-                AgentToolbox(.init(root: options.jobsRoot, stateRoot: options.root, history: history,
-                                   daemon: selfURL.withLock { $0 }.flatMap { try? APIClient(server: $0, token: bearer) }, secrets: options.secrets))
+                var settings = AgentToolbox.Settings(root: options.jobsRoot, stateRoot: options.root, history: history,
+                                                     daemon: selfURL.withLock { $0 }.flatMap { try? APIClient(server: $0, token: bearer) }, secrets: options.secrets)
+                if let remote = options.remote {
+                    settings.draftsRefused = "this daemon follows \(GitRepository.redacted(remote.url)) \(remote.branch): a draft belongs in a clone of it (jobctl mcp --root CLONE, with branch) and reaches it through a pull request"
+                }
+                return AgentToolbox(settings)
             }
             let mcp = MCPRoutes(api: api, version: options.version, toolbox: toolbox)
             let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl"),

@@ -131,6 +131,15 @@ import TestSupport
         #expect(outside.isError && outside.text.contains("limited to jobs"), "\(outside.text)")
     }
 
+    @Test func aDaemonThatFollowsARemoteRefusesDraftsAndSaysWhere() async throws {
+        let repo = try Self.appliedRepository()
+        var settings = AgentToolbox.Settings(root: repo.path)
+        settings.draftsRefused = "this daemon follows a remote: draft in a clone"
+        let answer = await AgentToolbox(settings).call("job_create", arguments: ["id": "reminders/invoices", "yaml": .string(Self.weekly)], caller: .localUser)
+        #expect(answer.isError && answer.text.contains("draft in a clone"), "\(answer.text)")
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/jobs/reminders"))
+    }
+
     @Test func daemonActionsSayTheyNeedADaemon() async throws {
         let repo = try Self.appliedRepository()
         let answer = await Self.toolbox(repo).call("job_pause", arguments: ["id": "reports/daily"], caller: .localUser)
