@@ -65,10 +65,10 @@ public struct AgentToolbox: Sendable {
         guard caller.allows(tool.scope, job: nil) else {
             return .failure("\(name) needs a token with scope \(tool.scope.rawValue); \(caller.who) has \(caller.token?.scope.rawValue ?? "none")")
         }
+        if let refused = settings.draftsRefused, name == "job_create" || name == "job_update" { return .failure(refused) }
         let input = ToolArguments(arguments)
         do {
             switch name {
-            case "job_create", "job_update" where settings.draftsRefused != nil: return .failure(settings.draftsRefused!)
             case "job_create": return try JobDraftTool(settings: settings, caller: caller).create(input)
             case "job_update": return try JobDraftTool(settings: settings, caller: caller).update(input)
             case "job_get": return try JobInspector(settings: settings, caller: caller).get(input)
