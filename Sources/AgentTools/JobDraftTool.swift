@@ -119,7 +119,7 @@ struct JobDraftTool {
         if let zone = fires.zone { structured["timezone"] = .string(zone) }
         let where_ = commit.map { "committed on branch \(written["branch"]?.string ?? "") as \($0.short)" } ?? "written in the working tree, not committed"
         var lines = ["Drafted \(path) (\(where_)); nothing is applied until a person runs jobctl apply (or merges).", "", markdown]
-        if !fires.lines.isEmpty { lines += ["Next fire times (\(fires.zone ?? "UTC")):"] + fires.lines }
+        if !fires.lines.isEmpty { lines += ["", "Next fire times (\(fires.zone ?? "UTC")):"] + fires.lines }
         if !warnings.isEmpty { lines += ["", "Warnings:"] + warnings.map(\.description) }
         return ToolAnswer(text: lines.joined(separator: "\n"), structured: .object(structured))
     }
