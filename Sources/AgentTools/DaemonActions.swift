@@ -68,18 +68,31 @@ struct DaemonActions {
 
     /// A line or two for a person; the JSON has everything.
     static func summary(_ name: String, _ json: Value) -> String {
-        let text = JobsRootAccess.jsonText(json)
+        let job = json["job"].string ?? ""
         switch name {
-        case "job_run": return "started: \(text)"
-        case "job_pause": return "paused: \(text)"
-        case "job_resume": return "resumed: \(text)"
-        case "job_cancel": return "cancel requested: \(text)"
+        case "job_run":
+            let runs = json["runs"].strings
+            return "\(job): \(json["queued"] == .bool(true) ? "queued" : "started") \(runs.isEmpty ? json["run"].string ?? "" : runs.joined(separator: ", "))"
+        case "job_pause":
+            let pause = json["pause"]
+            return "\(job): paused by \(pause["by"].string ?? "?")" + (pause["until"].string.map { " until \($0)" } ?? "") + (pause["reason"].string.map { ": \($0)" } ?? "")
+        case "job_resume":
+            return json["pause"]["by"].string.map { "\(job): resumed (it was paused by \($0))" } ?? "\(job): resumed (it was not paused)"
+        case "job_cancel":
+            return "cancel requested: \(JobsRootAccess.jsonText(json))"
+        case "job_history":
+            let running = json["inProgress"].elements.map { "  \($0["run"].string ?? "") running since \($0["startedAt"].string ?? "")" }
+            let records = json["runs"].elements.map { record in
+                "  \(record["run"].string ?? "") \(record["status"].string ?? "") finished \(record["finishedAt"].string ?? "") (\(record["trigger"].string ?? "")\(record["requestedBy"].string.map { ", asked by \($0)" } ?? ""))"
+            }
+            return (running + records).isEmpty ? "no runs recorded" : (["runs, newest first:"] + running + records).joined(separator: "\n")
         case "fire_times":
             return json.elements.map { fire in
                 let dst = fire["dst"]["kind"].string.map { " (DST: \($0)\(fire["dst"]["from"].string.map { " from \($0)" } ?? ""))" } ?? ""
                 return "\(fire["weekday"].string ?? "") \(fire["runAt"].string ?? "")\(dst)"
             }.joined(separator: "\n")
-        default: return text
+        default:
+            return JobsRootAccess.jsonText(json)
         }
     }
 }

@@ -41,7 +41,7 @@ struct JobDraftTool {
             throw ToolFailure("\(existing.path) already exists; use job_update to change job \(id)")
         }
         if !creating, existing == nil {
-            throw ToolFailure("no job \(id) (\("jobs/\(id).yaml") does not exist\(destination.isBranch ? " on that branch" : " in the working tree")); use job_create")
+            throw ToolFailure("no job \(id): jobs/\(id).yaml does not exist \(destination.isBranch ? "on that branch (nor at HEAD, where a new branch starts)" : "in the working tree (a draft made on a branch is updated by passing that branch)"); use job_create to make it")
         }
         let path = existing?.path ?? "jobs/\(id).yaml"
         var text: String
@@ -75,15 +75,20 @@ struct JobDraftTool {
                 let blob = try repository.writeBlob(bytes)
                 let baseTree = try base.flatMap { (commit) throws(GitError) in try repository.treeID(commit: commit, path: "") }
                 let tree = try repository.tree(updating: baseTree, files: [(root.repositoryPath(path), blob)])
-                return try repository.commit(tree: tree, parents: base.map { [$0] } ?? [], message: message)
+                let identity = repository.configuredIdentity() ?? (name: "jobctl", email: "jobctl@localhost")
+                return try repository.commit(tree: tree, parents: base.map { [$0] } ?? [], message: message, name: identity.name, email: identity.email)
             }
             commit = made
             plan = try JobsRootAccess.run { () throws(ReconcileError) in try reconciler.plan(revision: made.hex) }
         }
         let errors = plan.diagnostics.filter { $0.severity == .error && $0.file == path }
         guard errors.isEmpty else {
-            throw ToolFailure("\(path) is not valid; nothing was written:\n" + errors.map(\.description).joined(separator: "\n"),
-                              details: .object(["diagnostics": .array(errors.map(Self.json))]))
+            // With `job` or `set` the lines are those of the YAML jobctl wrote from them: it is in the answer.
+            let written = input.has("yaml") ? "" : "\n(lines of the YAML written from \(input.has("set") ? "set" : "job"), which is in this answer as draft)"
+            var details: [String: Value] = ["diagnostics": .array(errors.map(Self.json))]
+            if !input.has("yaml") { details["draft"] = .string(text) }
+            throw ToolFailure("\(path) is not valid; nothing was written:\n" + errors.map(\.description).joined(separator: "\n") + written,
+                              details: .object(details))
         }
 
         // Write.
@@ -118,9 +123,12 @@ struct JobDraftTool {
         ]
         if let zone = fires.zone { structured["timezone"] = .string(zone) }
         let where_ = commit.map { "committed on branch \(written["branch"]?.string ?? "") as \($0.short)" } ?? "written in the working tree, not committed"
-        var lines = ["Drafted \(path) (\(where_)); nothing is applied until a person runs jobctl apply (or merges).", "", markdown]
+        let scope = commit != nil ? "jobctl plan --rev \(written["branch"]?.string ?? "") shows every change on the branch" : "jobctl diff shows every draft of the working tree"
+        var lines = ["Drafted \(path) (\(where_)); nothing is applied until a person runs jobctl apply (or merges).",
+                     "The plan of this job (\(scope)):", "", markdown]
         if !fires.lines.isEmpty { lines += ["", "Next fire times (\(fires.zone ?? "UTC")):"] + fires.lines }
         if !warnings.isEmpty { lines += ["", "Warnings:"] + warnings.map(\.description) }
+        lines += ["", "The draft, \(path):", text]
         return ToolAnswer(text: lines.joined(separator: "\n"), structured: .object(structured))
     }
 

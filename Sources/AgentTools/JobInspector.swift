@@ -62,7 +62,8 @@ struct JobInspector {
             let preview = FireTimePreview(fires: fires, zone: schedule.timeZone, now: now)
             out["schedule"] = .string("\(schedule.kindName): \(schedule.text) (\(schedule.timeZone.identifier))")
             out["nextFires"] = .array(preview.items.map(JobsRootAccess.value))
-            lines.append("schedule \(schedule.kindName) '\(schedule.text)' in \(schedule.timeZone.identifier); next fires:")
+            lines.append("schedule \(schedule.kindName) '\(schedule.text)' in \(schedule.timeZone.identifier); next fires\(pause != nil ? " (held while paused: counted, not run)" : ""):")
+            if pause != nil { out["firesHeldByPause"] = .bool(true) }
             lines += preview.render(.text).split(separator: "\n").map { "  " + $0 }
         }
 
@@ -111,6 +112,23 @@ struct JobInspector {
             value["headDiffers"] = .bool(differs)
             if differs { notes.append("HEAD has a version of this job that is not applied (a pending commit: jobctl plan shows it)") }
         }
+        // Branches (a pull request's, an agent's draft) whose version of the job differs.
+        let current = root.repository.headBranchName()
+        let branches = try JobsRootAccess.git { () throws(GitError) -> [Value] in
+            var found: [Value] = []
+            for branch in try root.repository.localBranches().prefix(500) where branch.name != current {
+                var bytes: [UInt8]?
+                for path in ["jobs/\(id).yaml", "jobs/\(id).yml"] {
+                    if let entry = try root.repository.entry(commit: branch.tip, path: root.repositoryPath(path)) { bytes = try root.repository.blob(entry.id); break }
+                }
+                if let bytes, bytes != appliedBytes {
+                    found.append(.object(["branch": .string(branch.name), "commit": .string(branch.tip.hex)]))
+                    notes.append("branch \(branch.name) (\(branch.tip.short)) has a version of this job that is not applied")
+                }
+            }
+            return found
+        }
+        if !branches.isEmpty { value["branches"] = .array(branches) }
         return (.object(value), notes.isEmpty ? nil : notes.joined(separator: "\n"))
     }
 

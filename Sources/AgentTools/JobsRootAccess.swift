@@ -38,7 +38,9 @@ enum JobsRootAccess {
 
     /// A JSON value as compact JSON text.
     static func jsonText(_ value: Value) -> String {
-        guard let data = try? JSONEncoder().encode(value) else { return "null" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        guard let data = try? encoder.encode(value) else { return "null" }
         return String(decoding: data, as: UTF8.self)
     }
 }

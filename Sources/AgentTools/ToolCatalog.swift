@@ -87,7 +87,7 @@ enum ToolCatalog {
             {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"], "additionalProperties": false}
             """),
         tool("job_cancel", .run, readOnly: false, "Cancel a queued or running run by its run id, through the daemon.", """
-            {"type": "object", "properties": {"run": {"type": "string", "description": "The run id (r_...)."}},
+            {"type": "object", "properties": {"run": {"type": "string", "description": "The run id, as job_history lists it (20261201T081500.004Z-7k2m9q4x)."}},
              "required": ["run"], "additionalProperties": false}
             """),
         tool("job_history", .read, readOnly: true, "A job's last runs from the daemon's history, newest first.", """

@@ -181,3 +181,33 @@ extension GitRepository {
         return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
     }
 }
+
+extension GitRepository {
+    /// The local branches (`refs/heads/*`) and the commits they point at, by name without
+    /// `refs/heads/`.
+    public func localBranches() throws(GitError) -> [(name: String, tip: ObjectID)] {
+        var iterator: OpaquePointer?
+        try check(git_reference_iterator_glob_new(&iterator, handle, "refs/heads/*"), "cannot list the branches")
+        defer { git_reference_iterator_free(iterator) }
+        var branches: [(name: String, tip: ObjectID)] = []
+        var reference: OpaquePointer?
+        while git_reference_next(&reference, iterator) == 0 {
+            defer { git_reference_free(reference) }
+            let name = String(cString: git_reference_name(reference))
+            var resolved: OpaquePointer?
+            if git_reference_resolve(&resolved, reference) == 0, let target = git_reference_target(resolved) {
+                branches.append((String(name.dropFirst("refs/heads/".count)), ObjectID(target.pointee)))
+            }
+            git_reference_free(resolved)
+        }
+        return branches.sorted { $0.name < $1.name }
+    }
+
+    /// `user.name` and `user.email` of the repository's git configuration, when both are set.
+    public func configuredIdentity() -> (name: String, email: String)? {
+        var signature: UnsafeMutablePointer<git_signature>?
+        guard git_signature_default(&signature, handle) == 0, let signature else { return nil }
+        defer { git_signature_free(signature) }
+        return (String(cString: signature.pointee.name), String(cString: signature.pointee.email))
+    }
+}

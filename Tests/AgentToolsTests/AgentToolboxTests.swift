@@ -105,6 +105,30 @@ import TestSupport
         #expect(onMain.isError && onMain.text.contains("checked out"), "\(onMain.text)")
     }
 
+    @Test func branchDraftsAreAuthoredByTheRepositorysUserAndSeenByGet() async throws {
+        let repo = try Self.appliedRepository()
+        try repo.git("config", "user.name", "Ada Reviewer")
+        try repo.git("config", "user.email", "ada@example.com")
+        let toolbox = Self.toolbox(repo)
+        let created = await toolbox.call("job_update", arguments: ["id": "reports/daily", "set": ["description": "Sales, daily"], "branch": "agent/daily"], caller: .localUser)
+        #expect(!created.isError, "\(created.text)")
+        #expect(try repo.git("log", "-1", "--format=%an <%ae>", "agent/daily") == "Ada Reviewer <ada@example.com>")
+        #expect(created.text.contains("jobctl plan --rev agent/daily"), "\(created.text)")
+        #expect(created.text.contains("description: Sales, daily"), "the draft itself is shown: \(created.text)")
+        let got = await toolbox.call("job_get", arguments: ["id": "reports/daily"], caller: .localUser)
+        #expect(got.structured["draft"]["branches"].elements.first?["branch"] == "agent/daily", "\(got.structured)")
+        #expect(got.text.contains("branch agent/daily"), "\(got.text)")
+    }
+
+    @Test func anErrorInAFieldSetIsLocatedInTheYAMLItBecameWhichTheAnswerCarries() async throws {
+        let repo = try Self.appliedRepository()
+        let answer = await Self.toolbox(repo).call("job_update", arguments: ["id": "reports/daily", "set": ["shedule": ["cron": "0 8 * * *"]]], caller: .localUser)
+        #expect(answer.isError)
+        #expect(answer.text.contains("unknown field 'shedule'") && answer.text.contains("written from set"), "\(answer.text)")
+        #expect(answer.structured["draft"].string?.contains("shedule:") == true, "\(answer.structured)")
+        #expect(try String(contentsOfFile: repo.path + "/jobs/reports/daily.yaml", encoding: .utf8).contains("30 7 * * *"), "nothing written")
+    }
+
     @Test func getShowsTheAppliedDefinitionStateFiresAndADraftThatDiffers() async throws {
         let repo = try Self.appliedRepository()
         try repo.write("jobs/reports/daily.yaml", "description: The daily sales report\nschedule:\n  cron: \"45 7 * * *\"\nsteps:\n  - run: [echo, report]\n")

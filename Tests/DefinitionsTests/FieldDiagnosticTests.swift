@@ -178,6 +178,24 @@ struct FieldDiagnosticTests {
         #expect(found.contains("jobctl.yaml:4:5: error: 'notifiers.mail.format' is for webhooks; a mail notifier always sends a text and an HTML part"), "\(found)")
     }
 
+    @Test func searchEmbeddingsAreReadAndTheirMistakesLocated() throws {
+        let good = "search:\n  embeddings: {url: \"http://127.0.0.1:8089/v1/embeddings\", model: all-MiniLM-L6-v2, token: \"${secrets.EMB}\"}\n"
+        #expect(diagnostics(["jobs/x.yaml": minimalSteps], config: good) == [])
+        let root = try TemporaryRoot()
+        try root.write("jobs/x.yaml", minimalSteps)
+        try root.write("jobctl.yaml", good)
+        let loaded = try RootFolder(path: root.path).load()
+        #expect(loaded.config.embeddings?.url == "http://127.0.0.1:8089/v1/embeddings")
+        #expect(loaded.config.embeddings?.model == "all-MiniLM-L6-v2")
+        #expect(loaded.config.embeddings?.token?.secretNames == ["EMB"])
+
+        let bad = "search:\n  embeddings: {url: \"ftp://x/e\", token: hunter2}\n"
+        let found = diagnostics(["jobs/x.yaml": minimalSteps], config: bad)
+        #expect(found.contains { $0.hasPrefix("jobctl.yaml:2:") && $0.contains("'search.embeddings.url': 'ftp://x/e' is not an http:// or https:// URL") }, "\(found)")
+        #expect(found.contains { $0.contains("'search.embeddings.token' must be a secret reference") }, "\(found)")
+        #expect(found.contains { $0.contains("model") }, "model is required: \(found)")
+    }
+
     @Test func smtpAUTHNeedsBothNames() {
         let config = "notifiers:\n  mail:\n    smtp: {host: smtp.example.com, from: a@example.com, to: [b@example.com], password: \"${secrets.P}\"}\n"
         let found = diagnostics(["jobs/x.yaml": minimalSteps], config: config)

@@ -145,7 +145,7 @@ struct SchemaTests {
 
     @Test func configSchema() throws {
         let properties = try #require(JSONSchemaGenerator.configSchema()["properties"] as? [String: Any])
-        #expect(Set(properties.keys) == ["apiVersion", "timezone", "defaults", "agents", "notifiers", "history"])
+        #expect(Set(properties.keys) == ["apiVersion", "timezone", "defaults", "agents", "notifiers", "history", "search"])
     }
 }
 
