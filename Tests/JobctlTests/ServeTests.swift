@@ -230,7 +230,7 @@ struct ServeTests {
         #expect(try await eventually { records(repo, "tick").count >= seen + 5 })
         #expect(ops.requests.count == 1)
         daemon.signal(SIGTERM)
-        #expect(try await daemon.waitForExit(within: 90) == 0)
+        #expect(try await daemon.waitForExit(within: 90) == 0, "\(daemon.output)")
     }
 
     @Test func historyThatCannotBeWrittenReachesTheNotifiersThatListenForIt() async throws {
@@ -265,6 +265,6 @@ struct ServeTests {
         try FileManager.default.removeItem(atPath: repo.path + "/history/tick.jsonl")
         #expect(try await eventually { daemon.output.contains("history is written again") }, "\(daemon.output)")
         daemon.signal(SIGTERM)
-        #expect(try await daemon.waitForExit(within: 90) == 0)
+        #expect(try await daemon.waitForExit(within: 90) == 0, "\(daemon.output)")
     }
 }
