@@ -44,7 +44,7 @@ struct DaemonActions {
             return ("POST", "/api/jobs/\(APIClient.path(job: try input.jobID().rawValue))/resume", nil)
         case "job_cancel":
             let run = try input.requiredString("run")
-            guard run.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else { throw ToolFailure("argument 'run': '\(run)' is not a run id") }
+            guard run.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else { throw ToolFailure("argument 'run': '\(run)' is not a run id") }
             return ("POST", "/api/runs/\(run)/cancel", nil)
         case "job_history":
             let id = try input.jobID()

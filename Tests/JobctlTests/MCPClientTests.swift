@@ -66,6 +66,8 @@ struct MCPClientTests {
             ["call": "job_pause", "arguments": ["id": "reports/daily"]],
             ["resources": true],
             ["read": "jobctl://jobs/reports/daily"],
+            ["call": "job_search_semantic", "arguments": ["query": "sales numbers"]],
+            ["call": "job_run", "arguments": ["id": "reports/daily"]],
         ])
         let results = Self.results(answer)
         let tools = try #require(results.first?["tools"] as? [[String: Any]])
@@ -91,6 +93,9 @@ struct MCPClientTests {
         #expect(resources == ["jobctl://jobs/reports/daily", "jobctl://history/reports/daily"])
         let contents = (results[8]["contents"] as? [[String: Any]])?.first?["text"] as? String
         #expect(contents?.contains("30 7 * * *") == true)
+        #expect(results[9]["isError"] as? Bool == true && (results[9]["text"] as? String)?.contains("search.embeddings") == true, "\(results[9])")
+        #expect(((results[9]["structured"] as? [String: Any])?["configured"] as? Bool) == false)
+        #expect(results[10]["isError"] as? Bool == true && (results[10]["text"] as? String)?.contains("--server") == true, "\(results[10])")
         #expect(try Self.applied(repo) == before, "no tool moves the applied ref")
     }
 
@@ -147,9 +152,18 @@ struct MCPClientTests {
 
         let agent = Self.results(try await Self.client(["http", url, tokens["agent"]!], steps: [
             ["call": "job_create", "arguments": ["id": "reminders/invoices", "yaml": Self.invoices, "branch": "agent/invoices"]],
+            ["call": "job_update", "arguments": ["id": "reminders/invoices", "set": ["description": "Invoices, Mondays"], "branch": "agent/invoices"]],
+            ["call": "job_cancel", "arguments": ["run": "20261201T081500.004Z-nosuchrn"]],
+            ["call": "job_search_semantic", "arguments": ["query": "sales"]],
         ]))
         #expect(agent[0]["isError"] as? Bool == false, "\(agent[0])")
+        #expect(agent[1]["isError"] as? Bool == false, "\(agent[1])")
+        #expect(try repo.git("show", "agent/invoices:jobs/reminders/invoices.yaml").contains("Invoices, Mondays"))
+        // The API's refusal comes back as the tool's error, with its status.
+        #expect(agent[2]["isError"] as? Bool == true && (agent[2]["text"] as? String)?.contains("HTTP 404") == true, "\(agent[2])")
+        #expect(agent[3]["isError"] as? Bool == true && (agent[3]["text"] as? String)?.contains("search.embeddings") == true, "\(agent[3])")
         #expect(try repo.git("show", "agent/invoices:jobs/reminders/invoices.yaml").contains("0 9 * * 1"))
+        #expect(try repo.git("rev-list", "--count", "main..agent/invoices") == "2", "create, then update: two commits")
         #expect(try Self.applied(repo) == before, "no tool moves the applied ref")
         daemon.signal(SIGTERM)
         #expect(try await daemon.waitForExit(within: 90) == 0, "\(daemon.output)")
