@@ -35,6 +35,8 @@ let package = Package(
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
         .target(name: "Diagnostics", swiftSettings: swiftSettings),
+        // The one lock type: a pthread mutex that ThreadSanitizer sees (Synchronization's is a futex it cannot).
+        .target(name: "Locks", swiftSettings: swiftSettings),
         // The one JSON reader: history lines, request bodies, events.
         .target(name: "JSONText", swiftSettings: swiftSettings),
         .target(name: "Schedules", dependencies: ["Diagnostics"], swiftSettings: swiftSettings),
@@ -52,13 +54,13 @@ let package = Package(
         ),
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
         .target(name: "Reconciler", dependencies: ["Definitions", "Expressions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
-        .target(name: "History", dependencies: ["JSONText"], swiftSettings: swiftSettings),
+        .target(name: "History", dependencies: ["JSONText", "Locks"], swiftSettings: swiftSettings),
         // Every request jobctl makes to another machine: HTTP through AsyncHTTPClient, mail
         // through a small SMTP client on SwiftNIO. The only target that imports them.
         .target(
             name: "Outbound",
             dependencies: [
-                "Definitions",
+                "Definitions", "Locks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,13 +74,13 @@ let package = Package(
         .target(name: "Reports", dependencies: [.product(name: "Ink", package: "Ink")], swiftSettings: swiftSettings),
         .target(
             name: "Execution",
-            dependencies: ["Definitions", "Expressions", "History", "Outbound", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["Definitions", "Expressions", "History", "Outbound", "Locks", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Scheduler",
             dependencies: [
-                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution", "GitStore", "Reports", "Outbound",
+                "Definitions", "Schedules", "Expressions", "History", "Reconciler", "Execution", "GitStore", "Reports", "Outbound", "Locks",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -87,7 +89,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Scheduler", "History", "Definitions", "Schedules", "Expressions", "Execution", "Outbound", "Reports",
+                "Scheduler", "History", "Definitions", "Schedules", "Expressions", "Execution", "Outbound", "Reports", "Locks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -117,7 +119,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore", "MCPEndpoint", "AgentTools",
+                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore", "MCPEndpoint", "AgentTools", "Locks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,7 +9,7 @@ import Hummingbird
 public import Reconciler
 import Logging
 import ServiceLifecycle
-import Synchronization
+import Locks
 import AgentTools
 import MCPEndpoint
 
@@ -94,7 +94,7 @@ public struct Daemon: Sendable {
             let onListening = self.onListening
             let log = self.log
             // serve's own API, for the MCP endpoint's daemon actions (with the caller's token).
-            let selfURL = Mutex<String?>(nil)
+            let selfURL = Locked<String?>(nil)
             let toolbox: @Sendable (String) -> AgentToolbox = { [options, history] bearer in
                 var settings = AgentToolbox.Settings(root: options.jobsRoot, stateRoot: options.root, history: history,
                                                      daemon: selfURL.withLock { $0 }.flatMap { try? APIClient(server: $0, token: bearer) }, secrets: options.secrets)
@@ -143,7 +143,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     let recorder = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe])
     let notifications = NotificationService(history: history, secrets: options.secrets, root: options.root, log: log)
     // The scheduler's applied notifiers hear of a history fault once per outage.
-    let troubles = Mutex<(scheduler: Scheduler?, reported: Bool)>((nil, false))
+    let troubles = Locked<(scheduler: Scheduler?, reported: Bool)>((nil, false))
     let tracker = RunTracker(root: options.root, history: history, recorder: recorder, clock: options.clock, node: options.node) { fault in
         if let fault {
             log("error: history cannot be written (\(fault.pending) record\(fault.pending == 1 ? "" : "s") kept, retrying): \(fault.message)")

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locks
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,7 +22,7 @@ final class RunLog: Sendable {
 
     let path: String
     let capBytes: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Opens (creating folders and the file) `path` for appending.
     ///
@@ -40,7 +40,7 @@ final class RunLog: Sendable {
         guard descriptor >= 0 else {
             throw RunLogError(message: "cannot open the log \(path): \(String(cString: strerror(errno)))")
         }
-        state = Mutex(State(descriptor: descriptor))
+        state = Locked(State(descriptor: descriptor))
     }
 
     deinit {

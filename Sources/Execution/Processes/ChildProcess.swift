@@ -1,7 +1,7 @@
 import Foundation
 import Subprocess
 import SystemPackage
-import Synchronization
+import Locks
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,7 +25,7 @@ struct ChildProcess: Sendable {
 
     /// The steps' session leaders this process started and has not finished with: never taken
     /// for a process that left a session (see ``SessionEscapes``).
-    static let liveLeaders = Mutex<Set<pid_t>>([])
+    static let liveLeaders = Locked<Set<pid_t>>([])
 
     enum End: Sendable, Equatable {
         case exited(Int32)
@@ -89,7 +89,7 @@ struct ChildProcess: Sendable {
             workingDirectory: FilePath(workingDirectory),
             platformOptions: options
         )
-        let started = Mutex<pid_t?>(nil)
+        let started = Locked<pid_t?>(nil)
         var end: End
         let pipes: StepPipes
         do { pipes = try StepPipes() } catch {

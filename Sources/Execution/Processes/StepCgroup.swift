@@ -1,6 +1,6 @@
 import Foundation
 import History
-import Synchronization
+import Locks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +36,7 @@ struct StepCgroup: Sendable {
         #endif
     }()
 
-    private static let counter = Mutex(0)
+    private static let counter = Locked(0)
 
     /// A new, empty cgroup under ``base``; nil where cgroups are unavailable (or making it failed).
     static func make() -> StepCgroup? {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Locks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,7 @@ final class StepPipes: @unchecked Sendable {
     private let stdinWrite: Int32
     private let stdoutRead: Int32, stderrRead: Int32
     private let wakeRead: Int32, wakeWrite: Int32
-    private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<[UInt8], Never>?, captured: [UInt8])>((false, nil, []))
+    private let finished = Locked<(done: Bool, waiter: CheckedContinuation<[UInt8], Never>?, captured: [UInt8])>((false, nil, []))
     private let childEndsClosed = Atomic<Bool>(false)
 
     /// - Throws: when the pipes cannot be made (out of descriptors).

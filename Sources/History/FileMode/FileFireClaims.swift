@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import Locks
 
 /// ``FireClaims`` for one process that owns a root (the daemon holds the root's lock): a fire
 /// is taken when no record in `history/<job>.jsonl` and no in-flight marker has its scheduled
@@ -37,7 +37,7 @@ public final class FileFireClaims: FireClaims {
         var markers: [String: [Int64]]?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(history: HistoryFolder, inFlight: FileInFlightRegistry, memoryLimit: Int = 256) {
         self.history = history

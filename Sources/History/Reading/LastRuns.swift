@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import Locks
 
 /// Each job's most recent record and most recent run, kept as records are appended (after one
 /// read of the files at start), so listing jobs and their states reads no history file.
@@ -15,7 +15,7 @@ public final class LastRuns: Sendable {
         var lastRan: [String: Entry] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import Locks
 
 /// Run ids: `20261122T081500.123Z-7k2m9q4x`, the run's start time in UTC to the millisecond and
 /// eight random characters (Crockford base 32, lower case; 40 bits).
@@ -9,7 +9,7 @@ import Synchronization
 /// back) reuses the last time and increments the random part, as ULID's monotonic mode does.
 /// They are safe in file names and URLs.
 public final class RunIDGenerator: Sendable {
-    private let last = Mutex<(ms: Int64, random: UInt64)>((Int64.min, 0))
+    private let last = Locked<(ms: Int64, random: UInt64)>((Int64.min, 0))
 
     public init() {}
 

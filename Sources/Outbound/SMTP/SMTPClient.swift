@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
-import Synchronization
+import Locks
 
 /// A small SMTP client on SwiftNIO: sends one ``MailMessage`` per connection.
 ///
@@ -30,7 +30,7 @@ public struct SMTPClient: Sendable {
         if server.username != nil, server.security == .none, !server.isLoopback {
             throw SMTPError(message: "refusing to send the password over a connection without TLS to \(server.host) (use security: starttls or tls)", retryable: false)
         }
-        let expired = Mutex(false)
+        let expired = Locked(false)
         let channel = try await connect()
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64((server.timeout / .nanoseconds(1)).rounded()))) {
             expired.withLock { $0 = true }

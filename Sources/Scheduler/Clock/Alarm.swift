@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import Locks
 
 /// The scheduler's one way to wait: sleep on the clock until a deadline, or until something rings
 /// (a new apply, a finished run, a retry to schedule), or until the task is cancelled — whichever
@@ -22,7 +22,7 @@ public final class Alarm: Sendable {
     }
 
     private let clock: any SchedulerClock
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(clock: any SchedulerClock) {
         self.clock = clock

@@ -3,7 +3,7 @@ public import Execution
 import Expressions
 public import Foundation
 public import History
-import Synchronization
+import Locks
 
 /// Delivers notifications off the scheduler: a run's record is handed over when it is written
 /// (``recordWritten(_:job:config:)`` returns at once), and each delivery runs in its own task —
@@ -45,7 +45,7 @@ public final class NotificationService: Sendable {
     /// Attempt lines and report reads, at the lowest CPU priority: a burst of deliveries must not
     /// take CPU from firing and spawning (each new `notify.jsonl` costs an inode allocation).
     private let io = IOQueue(label: "jobctl.notifications", lowPriority: true)
-    private let state = Mutex<(pending: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+    private let state = Locked<(pending: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
 
     let log: @Sendable (String) -> Void
 

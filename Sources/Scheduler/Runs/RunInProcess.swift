@@ -2,7 +2,7 @@ public import Foundation
 public import Definitions
 public import Expressions
 public import History
-import Synchronization
+import Locks
 
 /// `jobctl run JOB`: one run (or fan-out) of a job in this process, recorded like any other and
 /// admitted by the same rules as the daemon's — it sees the daemon's runs in flight and the
@@ -33,7 +33,7 @@ public enum RunInProcess {
             throw Failure(message: "no \(draft ? "valid job" : "applied job") '\(id)' in \(root)\(draft ? "" : " (try --draft for the working tree)")", refused: false)
         }
         let history = HistoryLocation.resolve(root: root)
-        let written = Mutex<[RunRecord]>([])
+        let written = Locked<[RunRecord]>([])
         let recorder = ObservedRecorder(FileRunRecorder(folder: history), observers: [{ record in written.withLock { $0.append(record) } }])
         let tracker = RunTracker(root: root, history: history, recorder: recorder, clock: clock, node: node)
         // Notifications of a run started here are sent before the command returns: one attempt

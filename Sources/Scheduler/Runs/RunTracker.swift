@@ -1,7 +1,7 @@
 public import Foundation
 public import Definitions
 public import History
-import Synchronization
+import Locks
 
 /// Every in-flight marker of this process's runs and every record it appends, in order, on one
 /// I/O thread — so that a marker is never written after its run's end, the blocking file work
@@ -52,7 +52,7 @@ public final class RunTracker: Sendable {
         var stopped = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// - Parameters:
     ///   - recorder: where final records go (the daemon's is synced with group commit).

@@ -2,6 +2,7 @@ public import Foundation
 import Definitions
 import Reconciler
 import Synchronization
+import Locks
 
 /// Where the daemon reads the applied state from: the root's applied ref in git. With
 /// `autoApply`, each new commit of the checked-out branch is validated and applied first
@@ -14,9 +15,9 @@ public final class GitAppliedStateSource: Sendable {
     public let root: String
     public let autoApply: Bool
     public let log: @Sendable (String) -> Void
-    private let opened = Mutex<Reconciler?>(nil)
+    private let opened = Locked<Reconciler?>(nil)
     /// The last commit auto-apply refused: reported once, not at every poll.
-    private let lastRefused = Mutex<String?>(nil)
+    private let lastRefused = Locked<String?>(nil)
 
     /// Told once per refused commit, with what to tell people (`apply_refused` notifications).
     let onRefused: @Sendable (String) -> Void

@@ -3,7 +3,7 @@ public import GitStore
 public import History
 public import ServiceLifecycle
 import Definitions
-import Synchronization
+import Locks
 
 /// Publishes the history to a git branch every `history.publish.every` of the applied
 /// `jobctl.yaml` (``HistoryPublisher``): pushed to the followed remote with `serve --remote`,
@@ -23,7 +23,7 @@ public final class HistoryPublishService: Service, Sendable {
     let target: Target
     let log: @Sendable (String) -> Void
     private let io = IOQueue(label: "jobctl.publish")
-    private let publisher = Mutex<PublisherBox?>(nil)
+    private let publisher = Locked<PublisherBox?>(nil)
     /// How often an unset `history.publish` is looked at again.
     static let idleInterval: TimeInterval = 2
 

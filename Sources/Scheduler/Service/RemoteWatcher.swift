@@ -5,7 +5,7 @@ public import ServiceLifecycle
 import Definitions
 import History
 import Schedules
-import Synchronization
+import Locks
 
 /// What the daemon knows about the remote it follows: `GET /api/remote`, `status --server`
 /// and the `jobctl_remote_*` metrics read this.
@@ -59,10 +59,10 @@ public final class RemoteWatcher: Service, Sendable {
     let credentials: @Sendable () throws -> RemoteCredentials?
     let onRefused: @Sendable (String) -> Void
     let onApplied: @Sendable () async -> Void
-    private let follower: Mutex<FollowerBox?>
+    private let follower: Locked<FollowerBox?>
     private let mirrorPath: String
     private let io = IOQueue(label: "jobctl.remote")
-    private let state: Mutex<RemoteStatus>
+    private let state: Locked<RemoteStatus>
     private let wakeup = Wakeup()
     /// The longest wait between failed fetches.
     static let maximumBackoff: TimeInterval = 600
@@ -84,8 +84,8 @@ public final class RemoteWatcher: Service, Sendable {
         self.log = log
         self.onRefused = onRefused
         self.onApplied = onApplied
-        follower = Mutex(nil)
-        state = Mutex(RemoteStatus(url: GitRepository.redacted(source.url), branch: source.branch, path: source.path.isEmpty ? "." : source.path,
+        follower = Locked(nil)
+        state = Locked(RemoteStatus(url: GitRepository.redacted(source.url), branch: source.branch, path: source.path.isEmpty ? "." : source.path,
                                    pollSeconds: interval.seconds, consecutiveFailures: 0, fetches: 0, fetchFailures: 0))
     }
 
@@ -234,7 +234,7 @@ private struct FollowerBox: @unchecked Sendable {
 /// A one-slot doorbell: ``signal()`` wakes the waiter, or the next ``wait(until:clock:)`` when
 /// nobody waits; signals before a wake coalesce into one.
 final class Wakeup: Sendable {
-    private let slot = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let slot = Locked<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     /// A signal waits for the next ``wait(until:clock:)``.
     var isPending: Bool { slot.withLock { $0.pending } }

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Synchronization
+import Locks
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,7 +29,7 @@ public final class TokenAuthenticator: Sendable {
         var nanoseconds: Int
     }
 
-    private let loaded = Mutex(Loaded())
+    private let loaded = Locked(Loaded())
 
     public init(store: TokenStore, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.store = store

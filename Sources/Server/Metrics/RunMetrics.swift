@@ -1,6 +1,6 @@
 public import History
 public import Foundation
-import Synchronization
+import Locks
 
 /// What `/metrics` reports about runs, fed by every record the scheduler appends (an observer
 /// of ``ObservedRecorder``) after a start-up read of the existing history, so
@@ -30,7 +30,7 @@ public final class RunMetrics: Sendable {
         var lag = Histogram(bounds: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600])
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

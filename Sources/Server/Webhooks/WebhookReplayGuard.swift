@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locks
 
 /// Refuses a webhook delivery seen before: a GitHub-style delivery id (`X-GitHub-Delivery`) per
 /// job, or a jobctl-scheme signature within its timestamp window. Kept in memory: the newest
@@ -7,7 +7,7 @@ import Synchronization
 /// their 5-minute window anyway).
 final class WebhookReplayGuard: Sendable {
     static let capacity = 10_000
-    private let seen = Mutex<(keys: Set<String>, order: [String])>(([], []))
+    private let seen = Locked<(keys: Set<String>, order: [String])>(([], []))
 
     /// True the first time `key` is offered, false for a replay.
     func firstDelivery(_ key: String) -> Bool {
