@@ -30,7 +30,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
@@ -105,14 +104,11 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        // The Model Context Protocol over stdio and on serve's listener: the only target that
-        // imports the MCP SDK.
+        // The Model Context Protocol (JSON-RPC) over stdio and on serve's listener.
         .target(
             name: "MCPEndpoint",
             dependencies: ["AgentTools", "Server", "Expressions",
-                           .product(name: "MCP", package: "swift-sdk"),
-                           .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         // `jobctl serve` as one value: the scheduler, its services and the HTTP API, wired once.

@@ -35,6 +35,6 @@ struct MCPCommand: AsyncParsableCommand {
             }
         }
         let toolbox = AgentToolbox(.init(root: rootOptions.folder.path, daemon: daemon))
-        try await MCPToolServer.runStdio(toolbox: toolbox, caller: .localUser, version: JobctlVersion.current)
+        await MCPStdio.serve(toolbox: toolbox, caller: .localUser, version: JobctlVersion.current)
     }
 }
