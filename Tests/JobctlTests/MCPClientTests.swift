@@ -116,6 +116,18 @@ struct MCPClientTests {
         let anonymous = OutboundRequest(method: "POST", url: url, headers: [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")],
                                         body: Array(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#.utf8), timeout: .seconds(60))
         #expect(try await anonymous.perform(responseCap: 1 << 16).status == 401)
+        // The transport's own answers: a notification 202, a body that is not JSON 415, an unknown
+        // protocol version 400, another site's Origin 403.
+        func post(_ body: String, _ headers: [(String, String)]) async throws -> Int {
+            try await OutboundRequest(method: "POST", url: url, headers: [("Authorization", "Bearer \(tokens["reader"]!)")] + headers,
+                                      body: Array(body.utf8), timeout: .seconds(60)).perform(responseCap: 1 << 16).status
+        }
+        let json = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")]
+        #expect(try await post(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, json) == 202)
+        #expect(try await post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, [("Content-Type", "text/plain")]) == 415)
+        #expect(try await post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, json + [("MCP-Protocol-Version", "1999-01-01")]) == 400)
+        #expect(try await post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, json + [("Origin", "https://evil.example")]) == 403)
+        #expect(try await post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, json) == 200)
 
         let reader = Self.results(try await Self.client(["http", url, tokens["reader"]!], steps: [
             ["tools": true],
