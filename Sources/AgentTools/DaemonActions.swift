@@ -16,7 +16,7 @@ struct DaemonActions {
         }
         let (method, path, body) = try request(name, input)
         let reply: APIClient.Reply
-        do { reply = try await daemon.send(method, path, body: body.map { Data(JobsRootAccess.jsonText($0).utf8) }) } catch {
+        do { reply = try await daemon.send(method, path, body: body.map { Data($0.description.utf8) }) } catch {
             throw ToolFailure(error.message)
         }
         let json = reply.json
@@ -79,7 +79,7 @@ struct DaemonActions {
         case "job_resume":
             return json["pause"]["by"].string.map { "\(job): resumed (it was paused by \($0))" } ?? "\(job): resumed (it was not paused)"
         case "job_cancel":
-            return "cancel requested: \(JobsRootAccess.jsonText(json))"
+            return "cancel requested: \(json.description)"
         case "job_history":
             let running = json["inProgress"].elements.map { "  \($0["run"].string ?? "") running since \($0["startedAt"].string ?? "")" }
             let records = json["runs"].elements.map { record in
@@ -92,7 +92,7 @@ struct DaemonActions {
                 return "\(fire["weekday"].string ?? "") \(fire["runAt"].string ?? "")\(dst)"
             }.joined(separator: "\n")
         default:
-            return JobsRootAccess.jsonText(json)
+            return json.description
         }
     }
 }

@@ -38,7 +38,7 @@ struct EmbeddingsClient {
         var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
         let request = OutboundRequest(method: "POST", url: endpoint.url, headers: headers,
-                                      body: Array(JobsRootAccess.jsonText(body).utf8), timeout: .seconds(120))
+                                      body: Array(body.description.utf8), timeout: .seconds(120))
         let response: OutboundRequest.Response
         do { response = try await request.perform(responseCap: 64 << 20) } catch {
             throw ToolFailure("the embeddings endpoint \(OutboundRequest.withoutQuery(endpoint.url)) did not answer: \(error.reason)")

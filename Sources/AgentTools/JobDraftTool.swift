@@ -112,7 +112,7 @@ struct JobDraftTool {
         ownPlan.changes = plan.changes.filter { $0.id == id }
         ownPlan.diagnostics = plan.diagnostics.filter { $0.file == path }
         let markdown = PlanFormatter.markdown(ownPlan, targetName: written["branch"].map { _ in "the branch" } ?? "the working tree")
-        let fires = Self.nextFires(of: bytes, path: path, root: root, reconciler: reconciler, now: settings.now())
+        let fires = Self.nextFires(of: bytes, path: path, root: root, now: settings.now())
         let warnings = plan.diagnostics.filter { $0.file == path && $0.severity != .error }
         var structured: [String: Value] = [
             "id": .string(id.rawValue), "file": .string(path), "written": .object(written),
@@ -170,7 +170,7 @@ struct JobDraftTool {
     }
 
     /// The draft's next fire times, with DST marks, in its zone.
-    static func nextFires(of bytes: [UInt8], path: String, root: JobsRoot, reconciler: Reconciler, now: Date) -> (items: [Value], lines: [String], zone: String?) {
+    static func nextFires(of bytes: [UInt8], path: String, root: JobsRoot, now: Date) -> (items: [Value], lines: [String], zone: String?) {
         let configFile = root.folder.flatMap { FileManager.default.contents(atPath: $0 + "/jobctl.yaml") }.map { SourceFile(path: "jobctl.yaml", bytes: [UInt8]($0)) }
         let (config, _) = DefinitionLoader.loadConfig(configFile)
         let parsed = DefinitionLoader.loadJob(SourceFile(path: path, bytes: bytes), config: config)

@@ -127,27 +127,19 @@ enum JobYAML {
         let lowered = text.lowercased()
         if ["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(lowered) { return false }
         if Double(text) != nil || text.first!.isNumber { return false }
-        return text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+        return text.unicodeScalars.allSatisfy { $0.value >= 0x20 && !isUnprintable($0) }
     }
 
-    /// A double-quoted YAML string (JSON's escapes are YAML's).
+    /// A double-quoted YAML string: JSON's string syntax, with the scalars YAML does not allow
+    /// unescaped (DEL, the C1 controls but NEL) escaped too.
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\u%04X", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        Value.writeQuoted(text, to: &out, alsoEscaping: isUnprintable)
+        return out
+    }
+
+    /// Outside YAML's printable set above U+001F: DEL and U+0080–U+009F but NEL (U+0085).
+    static func isUnprintable(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) && scalar.value != 0x85
     }
 }

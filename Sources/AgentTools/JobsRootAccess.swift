@@ -35,12 +35,4 @@ enum JobsRootAccess {
         if case .number(let number) = value { return number }
         return nil
     }
-
-    /// A JSON value as compact JSON text.
-    static func jsonText(_ value: Value) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        guard let data = try? encoder.encode(value) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
-    }
 }

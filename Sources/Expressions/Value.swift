@@ -154,7 +154,9 @@ public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// Writes `string` as a JSON string literal: `"`, `\` and control characters escaped (RFC 8259).
-    public static func writeQuoted(_ string: String, to output: inout String) {
+    /// `alsoEscaping` names more scalars to write as `\uXXXX` (YAML's double-quoted style, the same
+    /// syntax, also wants DEL and the C1 controls escaped).
+    public static func writeQuoted(_ string: String, to output: inout String, alsoEscaping: (Unicode.Scalar) -> Bool = { _ in false }) {
         output += "\""
         for scalar in string.unicodeScalars {
             switch scalar {
@@ -163,7 +165,7 @@ public enum Value: Sendable, Hashable, Codable, CustomStringConvertible {
             case "\n": output += "\\n"
             case "\r": output += "\\r"
             case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
+            case _ where scalar.value < 0x20 || alsoEscaping(scalar):
                 output += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                     + String(scalar.value, radix: 16)
             default: output.unicodeScalars.append(scalar)

@@ -68,7 +68,7 @@ public struct MCPRoutes: Sendable {
 
     static func answer(_ status: HTTPResponse.Status, _ message: Value) -> Response {
         Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: MCPSession.text(message))))
+                 body: .init(byteBuffer: ByteBuffer(string: message.description)))
     }
 
     /// An Origin on loopback, or the host the request was sent to.

@@ -127,11 +127,4 @@ public struct MCPSession: Sendable {
     static func error(id: Value, _ code: Code, _ message: String) -> Value {
         ["jsonrpc": "2.0", "id": id, "error": ["code": .number(Double(code.rawValue)), "message": .string(message)]]
     }
-
-    /// A message as one line of compact JSON (no newline inside: stdio frames by lines).
-    public static func text(_ message: Value) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(message)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-    }
 }

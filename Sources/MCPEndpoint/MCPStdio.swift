@@ -7,6 +7,7 @@ import Foundation
 public enum MCPStdio {
     public static func serve(toolbox: AgentToolbox, caller: ToolCaller, version: String) async {
         let session = MCPSession(toolbox: toolbox, caller: caller, version: version)
+        // An answer is one line: Value's JSON escapes every control character in strings.
         // Lines are read on a thread of their own: a blocking read never holds the cooperative pool.
         let lines = AsyncStream<String> { continuation in
             Thread {
@@ -16,7 +17,7 @@ public enum MCPStdio {
         }
         for await line in lines where !line.allSatisfy(\.isWhitespace) {
             if let answer = await session.handle(bytes: Array(line.utf8)) {
-                FileHandle.standardOutput.write(Data((MCPSession.text(answer) + "\n").utf8))
+                FileHandle.standardOutput.write(Data((answer.description + "\n").utf8))
             }
         }
     }

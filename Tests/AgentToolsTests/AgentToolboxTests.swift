@@ -75,6 +75,15 @@ import TestSupport
         #expect(text.contains("    run:\n      - echo\n      - \"yes\"\n"), "'yes' stays a string: \(text)")
     }
 
+    @Test func charactersYAMLCannotHoldBareAreEscaped() async throws {
+        let repo = try Self.appliedRepository()
+        let job: Value = ["description": "tab\there, DEL \u{7F}, C1 \u{9B} and NEL \u{85}", "steps": [["run": ["true"]]]]
+        let answer = await Self.toolbox(repo).call("job_create", arguments: ["id": "odd/characters", "job": job], caller: .localUser)
+        #expect(!answer.isError, "\(answer.text)")
+        let text = try String(contentsOfFile: repo.path + "/jobs/odd/characters.yaml", encoding: .utf8)
+        #expect(text.contains(#"description: "tab\there, DEL \u007f, C1 \u009b and NEL \#u{85}""#), "\(text)")
+    }
+
     @Test func updateSetsFieldsAndRefusesWhatDoesNotExist() async throws {
         let repo = try Self.appliedRepository()
         let toolbox = Self.toolbox(repo)
