@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
@@ -111,11 +112,31 @@ let package = Package(
                            .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
+        // The web dashboard on serve's listener: pages rendered from Mustache templates (which
+        // HTML-escape; job templates are another engine), sessions signed in with a token, and
+        // report PDFs printed by headless Chromium.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "Server", "Scheduler", "History", "Definitions", "Schedules", "Reconciler", "GitStore", "Reports", "Locks", "Expressions",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            resources: [
+                .embedInCode("Resources/layout.mustache"), .embedInCode("Resources/overview.mustache"),
+                .embedInCode("Resources/job.mustache"), .embedInCode("Resources/run.mustache"),
+                .embedInCode("Resources/calendar.mustache"), .embedInCode("Resources/plan.mustache"),
+                .embedInCode("Resources/signin.mustache"), .embedInCode("Resources/problem.mustache"),
+                .embedInCode("Resources/dashboard.css"), .embedInCode("Resources/dashboard.js"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `jobctl serve` as one value: the scheduler, its services and the HTTP API, wired once.
         .target(
             name: "Daemon",
             dependencies: [
-                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore", "MCPEndpoint", "AgentTools", "Locks",
+                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore", "MCPEndpoint", "AgentTools", "Locks", "Dashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +182,14 @@ let package = Package(
             name: "ServerTests",
             dependencies: ["Server", "Daemon", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Dashboard", "Server", "Daemon", "Reconciler", "Scheduler", "History", "Definitions", "Locks", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            // The browser test script (python3 with selenium and axe-selenium-python from PyPI).
+            exclude: ["Browser"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,6 +12,7 @@ import ServiceLifecycle
 import Locks
 import AgentTools
 import MCPEndpoint
+import Dashboard
 
 /// What `jobctl serve` runs, as values: one place that wires the stores, the tracker, the
 /// scheduler, the HTTP API and the services, for `serve` and for the tests alike (Hummingbird's
@@ -46,6 +47,10 @@ public struct DaemonOptions: Sendable {
     public var remoteTokenSecret: String?
     /// The secret that signs push webhooks (`--push-secret`).
     public var pushSecretName = PushWebhook.defaultSecretName
+    /// Dashboard pages readable without signing in (`--public-dashboard`); acting still needs a token.
+    public var publicDashboard = false
+    /// How long a dashboard session may stay unused before it ends.
+    public var dashboardIdleTimeout: TimeInterval = 30 * 60
     /// jobctl's version, as the MCP endpoint names itself.
     public var version = "dev"
 
@@ -104,8 +109,15 @@ public struct Daemon: Sendable {
                 return AgentToolbox(settings)
             }
             let mcp = MCPRoutes(api: api, version: options.version, toolbox: toolbox)
+            var pages = Dashboard.Options(jobsRoot: options.jobsRoot)
+            pages.publicRead = options.publicDashboard
+            pages.idleTimeout = options.dashboardIdleTimeout
+            let dashboard = Dashboard(api: api, options: pages)
             let app = buildApplication(api: api, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "jobctl"),
-                                       idleTimeout: options.idleTimeout, moreRoutes: mcp.add) { port in
+                                       idleTimeout: options.idleTimeout, moreRoutes: { router in
+                                           mcp.add(to: router)
+                                           dashboard.add(to: router)
+                                       }) { port in
                 selfURL.withLock { $0 = "http://" + ListenAddress.display(host: ListenAddress.loopback(for: address.host), port: port) }
                 log("HTTP API listening on http://\(ListenAddress.display(host: address.host, port: port))")
                 onListening(port)
@@ -139,8 +151,10 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     metrics.seed(from: history)
     let lastRuns = LastRuns()
     lastRuns.seed(from: history)
+    let summaries = RunSummaries()
+    summaries.seed(from: history)
     // Records are synced to disk before an append returns; appends during a sync share the next one.
-    let recorder = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe])
+    let recorder = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe, summaries.observe])
     let notifications = NotificationService(history: history, secrets: options.secrets, root: options.root, log: log)
     // The scheduler's applied notifiers hear of a history fault once per outage.
     let troubles = Locked<(scheduler: Scheduler?, reported: Bool)>((nil, false))
@@ -181,7 +195,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
                       onApplied: { watcher.refreshSoon() })
     }
     let api = JobctlAPI(scheduler: scheduler, history: history, tokens: TokenAuthenticator(store: TokenStore(root: options.root), log: log),
-                        secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, remote: remote, pushSecretName: options.pushSecretName, log: log)
+                        secrets: options.secrets, metrics: metrics, lastRuns: lastRuns, summaries: summaries, remote: remote, pushSecretName: options.pushSecretName, log: log)
     let publishTarget: HistoryPublishService.Target = options.remote.map { .remote(mirror: options.mirrorPath, url: $0.url, credentials: credentials) }
         ?? .local(root: options.root)
     let publisher = HistoryPublishService(scheduler: scheduler, history: history, target: publishTarget, log: log)

@@ -75,6 +75,11 @@ public struct CommitSummary: Sendable, Encodable, Hashable {
     public var summary: String
 
     public var short: String { id.short }
+
+    public init(id: ObjectID, summary: String) {
+        self.id = id
+        self.summary = summary
+    }
 }
 
 /// One job whose definition changes.

@@ -229,6 +229,26 @@ extension Scheduler {
     }
 
     public var jobs: [JobDefinition] { state?.definitions.sortedJobs ?? [] }
+
+    /// One job as lists show it: its definition and what the scheduler knows of it now.
+    public struct JobSnapshot: Sendable {
+        public var job: JobDefinition
+        public var next: DueFire?
+        public var completed: Bool
+        public var running: Bool
+        public var pause: JobPause?
+    }
+
+    /// Every applied job with its next fire, completion, whether a run is in progress and its
+    /// pause, read in one call (one hop onto the actor instead of several per job).
+    public var jobSnapshots: [JobSnapshot] {
+        let running = Set(active.values.map(\.plan.job))
+        let paused = pausedJobs
+        return jobs.map { job in
+            JobSnapshot(job: job, next: queue.fire(for: job.id), completed: completedJobs.contains(job.id),
+                        running: running.contains(job.id), pause: paused[job.id.rawValue])
+        }
+    }
 }
 
 extension Duration {

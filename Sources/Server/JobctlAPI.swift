@@ -16,6 +16,8 @@ public struct JobctlAPI: Sendable {
     public let metrics: RunMetrics
     /// Each job's last record and last run, for job states.
     public let lastRuns: LastRuns
+    /// Each job's recent runs (status strip, success rate, duration percentiles), for the dashboard.
+    public let summaries: RunSummaries
     public let log: @Sendable (String) -> Void
     /// The remote a `serve --remote` daemon follows; nil otherwise.
     public let remote: RemoteWatcher?
@@ -25,7 +27,7 @@ public struct JobctlAPI: Sendable {
     let replays = WebhookReplayGuard()
 
     public init(scheduler: Scheduler, history: HistoryFolder, tokens: TokenAuthenticator, secrets: SecretStore, metrics: RunMetrics,
-                lastRuns: LastRuns, remote: RemoteWatcher? = nil, pushSecretName: String = PushWebhook.defaultSecretName,
+                lastRuns: LastRuns, summaries: RunSummaries = RunSummaries(), remote: RemoteWatcher? = nil, pushSecretName: String = PushWebhook.defaultSecretName,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.remote = remote
         self.pushSecretName = pushSecretName
@@ -35,6 +37,7 @@ public struct JobctlAPI: Sendable {
         self.secrets = secrets
         self.metrics = metrics
         self.lastRuns = lastRuns
+        self.summaries = summaries
         self.log = log
     }
 
@@ -46,7 +49,7 @@ public struct JobctlAPI: Sendable {
 
     /// The caller's token when it allows `scope` (on `job`, when the request is about one job).
     /// - Throws: ``APIError`` 401 without a valid bearer token, 403 when its scope or job glob falls short.
-    func authorize(_ request: Request, _ scope: Scope, job: String? = nil) throws(APIError) -> Token {
+    package func authorize(_ request: Request, _ scope: Scope, job: String? = nil) throws(APIError) -> Token {
         guard let token = tokens.token(forAuthorization: request.headers[.authorization]) else {
             throw APIError.unauthorized
         }

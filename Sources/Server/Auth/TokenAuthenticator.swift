@@ -48,6 +48,12 @@ public final class TokenAuthenticator: Sendable {
     }
 
     /// The token of an `Authorization: Bearer <secret>` header value, or nil.
+    /// The token with this id and hash, when it is still in the token file (not revoked):
+    /// how a dashboard session, which keeps no secret, checks its token on every request.
+    public func token(id: String, sha256: String) -> Token? {
+        current().first { $0.token.id == id && $0.token.sha256 == sha256 }?.token
+    }
+
     public func token(forAuthorization header: String?) -> Token? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

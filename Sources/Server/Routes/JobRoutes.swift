@@ -3,10 +3,10 @@ import Expressions
 import Foundation
 import History
 import Hummingbird
-import Scheduler
+package import Scheduler
 
 /// `GET /api/jobs`, `GET /api/jobs/{id}`, `GET /api/jobs/{id}/fire-times`, `POST /api/jobs/{id}/runs`, `/pause`, `/resume`.
-struct JobRoutes {
+package struct JobRoutes {
     let api: JobctlAPI
 
     struct JobList: Encodable {
@@ -164,7 +164,7 @@ struct JobRoutes {
 
     /// The status of each refusal: 404 unknown job, 400 invalid parameters, 409 concurrency
     /// (naming the run in progress) or not runnable, 429 rate limited, 503 stopping.
-    static func apiError(_ refusal: TriggerRefusal) -> APIError {
+    package static func apiError(_ refusal: TriggerRefusal) -> APIError {
         switch refusal.reason {
         case .unknownJob, .unknownRun: APIError(.notFound, code: "not_found", refusal.message)
         case .invalidParameters: APIError(.badRequest, code: "invalid_params", refusal.message)

@@ -1,53 +1,43 @@
-import Definitions
+package import Definitions
 import Foundation
-import History
-import Scheduler
-import Schedules
+package import History
+package import Scheduler
+package import Schedules
 
 /// A job as the API lists it: identity, schedule, state, next fire and last run.
 ///
 /// `state` is ``JobState``, the rule `jobctl status` follows too.
-struct JobView: Encodable, Sendable {
-    struct ScheduleView: Encodable, Sendable {
-        var kind: String
-        var expression: String
-        var timezone: String
+package struct JobView: Encodable, Sendable {
+    package struct ScheduleView: Encodable, Sendable {
+        package var kind: String
+        package var expression: String
+        package var timezone: String
     }
 
-    struct LastRunView: Encodable, Sendable {
-        var run: String
-        var status: String
-        var finishedAt: String
+    package struct LastRunView: Encodable, Sendable {
+        package var run: String
+        package var status: String
+        package var finishedAt: String
     }
 
-    var id: String
-    var name: String
-    var description: String?
-    var enabled: Bool
-    var state: JobState
-    var schedule: ScheduleView?
-    var events: [String]
-    var nextFire: String?
-    var lastRun: LastRunView?
+    package var id: String
+    package var name: String
+    package var description: String?
+    package var enabled: Bool
+    package var state: JobState
+    package var schedule: ScheduleView?
+    package var events: [String]
+    package var nextFire: String?
+    package var lastRun: LastRunView?
     /// A runtime pause (a drift from git).
-    var pause: JobPause?
+    package var pause: JobPause?
 
     /// Every applied job, in id order.
-    static func all(_ api: JobctlAPI) async -> [JobView] {
-        let scheduler = api.scheduler
-        let jobs = await scheduler.jobs
-        let running = Set(await scheduler.runningRuns.map(\.job))
-        let paused = await scheduler.pausedJobs
-        var views: [JobView] = []
-        views.reserveCapacity(jobs.count)
-        for job in jobs {
-            views.append(make(job, next: await scheduler.nextFire(of: job.id), completed: await scheduler.isCompleted(job.id),
-                              running: running.contains(job.id), lastRuns: api.lastRuns, pause: paused[job.id.rawValue]))
-        }
-        return views
+    package static func all(_ api: JobctlAPI) async -> [JobView] {
+        await api.scheduler.jobSnapshots.map { make($0.job, next: $0.next, completed: $0.completed, running: $0.running, lastRuns: api.lastRuns, pause: $0.pause) }
     }
 
-    static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns, pause: JobPause?) -> JobView {
+    package static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns, pause: JobPause?) -> JobView {
         let last = lastRuns.lastRecord(of: job.id.rawValue)
         let lastRan = lastRuns.lastRun(of: job.id.rawValue)
         let state = JobState(.init(applied: true, enabled: job.enabled && pause == nil, running: running, completed: completed,
@@ -61,14 +51,14 @@ struct JobView: Encodable, Sendable {
 }
 
 /// A job with its definition, next fire times, last runs and runs in progress: `GET /api/jobs/{id}`.
-struct JobDetail: Encodable, Sendable {
-    struct Parameter: Encodable, Sendable {
-        var name: String
-        var type: String
-        var defaultValue: ParameterValue?
-        var allowed: [ParameterValue]?
-        var required: Bool
-        var description: String?
+package struct JobDetail: Encodable, Sendable {
+    package struct Parameter: Encodable, Sendable {
+        package var name: String
+        package var type: String
+        package var defaultValue: ParameterValue?
+        package var allowed: [ParameterValue]?
+        package var required: Bool
+        package var description: String?
 
         enum CodingKeys: String, CodingKey {
             case name, type, allowed, required, description
@@ -76,51 +66,51 @@ struct JobDetail: Encodable, Sendable {
         }
     }
 
-    struct Definition: Encodable, Sendable {
-        struct StepView: Encodable, Sendable {
-            var name: String
-            var kind: String
+    package struct Definition: Encodable, Sendable {
+        package struct StepView: Encodable, Sendable {
+            package var name: String
+            package var kind: String
         }
 
-        struct RateLimitView: Encodable, Sendable {
-            var max: Int
-            var per: String
+        package struct RateLimitView: Encodable, Sendable {
+            package var max: Int
+            package var per: String
         }
 
-        struct RetriesView: Encodable, Sendable {
-            var max: Int
-            var backoff: String
+        package struct RetriesView: Encodable, Sendable {
+            package var max: Int
+            package var backoff: String
         }
 
-        var file: String
-        var filter: String?
-        var until: String?
-        var params: [Parameter]
-        var matrix: [String: [ParameterValue]]
-        var needs: [String]
-        var concurrency: String
-        var rateLimit: RateLimitView?
-        var timeout: String?
-        var retries: RetriesView
-        var steps: [StepView]
+        package var file: String
+        package var filter: String?
+        package var until: String?
+        package var params: [Parameter]
+        package var matrix: [String: [ParameterValue]]
+        package var needs: [String]
+        package var concurrency: String
+        package var rateLimit: RateLimitView?
+        package var timeout: String?
+        package var retries: RetriesView
+        package var steps: [StepView]
     }
 
-    struct InProgress: Encodable, Sendable {
-        var run: String
-        var trigger: String
-        var startedAt: String
-        var fanout: Fanout?
+    package struct InProgress: Encodable, Sendable {
+        package var run: String
+        package var trigger: String
+        package var startedAt: String
+        package var fanout: Fanout?
     }
 
-    var job: JobView
-    var definition: Definition
-    var nextFires: [FireTimeItem]
-    var lastRuns: [RunRecord]
-    var runsInProgress: [InProgress]
+    package var job: JobView
+    package var definition: Definition
+    package var nextFires: [FireTimeItem]
+    package var lastRuns: [RunRecord]
+    package var runsInProgress: [InProgress]
     /// Its fan-outs with runs running or waiting (`maxParallel`).
-    var fanOutsInProgress: [Scheduler.FanOutState]
+    package var fanOutsInProgress: [Scheduler.FanOutState]
 
-    static func make(_ job: JobDefinition, api: JobctlAPI) async -> JobDetail {
+    package static func make(_ job: JobDefinition, api: JobctlAPI) async -> JobDetail {
         let scheduler = api.scheduler
         let running = await scheduler.runningRuns.filter { $0.job == job.id }
         let view = JobView.make(job, next: await scheduler.nextFire(of: job.id), completed: await scheduler.isCompleted(job.id),

@@ -1,12 +1,12 @@
 import Definitions
 import Foundation
-import History
+package import History
 import Hummingbird
 import Reports
 import Scheduler
 
 /// `GET /api/runs`, `GET /api/runs/{run}`, `GET /api/runs/{run}/log`, `GET /api/runs/{run}/event`, `POST /api/runs/{run}/cancel`.
-struct RunRoutes {
+package struct RunRoutes {
     let api: JobctlAPI
 
     struct InProgress: Encodable {
@@ -137,7 +137,7 @@ struct RunRoutes {
         }
     }
 
-    static func runID(_ context: APIRequestContext) throws(APIError) -> String {
+    package static func runID(_ context: APIRequestContext) throws(APIError) -> String {
         let raw = context.parameters.get("run") ?? ""
         let run = raw.removingPercentEncoding ?? raw
         guard RunID.isValid(run) else { throw APIError.notFound("no run '\(run)': not a run id") }
@@ -147,7 +147,7 @@ struct RunRoutes {
     /// The final record of `run`: being appended right now, or in the job whose folder holds its
     /// log, else in any job whose history has it (each file read backwards only as far back as the
     /// run's start time).
-    static func record(of run: String, api: JobctlAPI) -> RunRecord? {
+    package static func record(of run: String, api: JobctlAPI) -> RunRecord? {
         api.scheduler.tracker.finalRecord(of: run) ?? HistoryReader(folder: api.history).record(ofRun: run)
     }
 

@@ -71,6 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Close an HTTP connection that has not sent a whole request (head) for this long.", valueName: "DURATION"))
     var idleTimeout = "30s"
 
+    @Flag(help: "Let anyone who reaches the listener read the dashboard's pages without signing in (acting still needs a token).")
+    var publicDashboard = false
+
+    @Option(help: ArgumentHelp("End a dashboard session unused for this long.", valueName: "DURATION"))
+    var dashboardIdle = "30m"
+
     @Option(help: ArgumentHelp("Run every step as this user (jobctl must run as root), so that steps cannot read the secrets file.", valueName: "USER"))
     var stepUser: String?
 
@@ -78,6 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
         guard (try? JobDuration(grace)) != nil else { throw ValidationError("--grace: '\(grace)' is not a duration (e.g. 10s, 1m)") }
         guard let idle = try? JobDuration(idleTimeout), idle.milliseconds > 0 else { throw ValidationError("--idle-timeout: '\(idleTimeout)' is not a duration (e.g. 30s)") }
+        guard let sessionIdle = try? JobDuration(dashboardIdle), sessionIdle.milliseconds >= 1000 else { throw ValidationError("--dashboard-idle: '\(dashboardIdle)' is not a duration of at least 1s (e.g. 30m)") }
+        if listen == "off" && publicDashboard { throw ValidationError("--public-dashboard needs the HTTP listener: drop --listen off") }
         guard ServeLogFormat.resolve(logFormat) != nil else { throw ValidationError("--log-format: '\(logFormat)' is not one of auto, text, journal, json") }
         if let remote {
             if autoApply { throw ValidationError("--auto-apply applies a working tree's commits; with --remote the remote branch is applied already: drop one") }
@@ -108,6 +116,8 @@ struct ServeCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: options.root, withIntermediateDirectories: true)
         }
         options.pushSecretName = pushSecret
+        options.publicDashboard = publicDashboard
+        options.dashboardIdleTimeout = Double(try JobDuration(dashboardIdle).milliseconds) / 1000
         let format = ServeLogFormat.resolve(logFormat) ?? .text
         let log: @Sendable (String) -> Void = { line in Console.error(format.line(line, at: Date())) }
         do {

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import History
+import Scheduler
+import Server
+
+/// `/`: every job the viewer may see, with its state, next fire, last runs and success rate;
+/// search, a state filter, 50 a page; and whether HEAD or the remote is ahead of what is applied.
+extension Dashboard {
+    struct StripCell { var status: String; var label: String }
+
+    struct JobRow {
+        var id: String
+        var name: String
+        var href: String
+        var state: String
+        var nextFire: String
+        var strip: [StripCell]
+        var successRate: String
+        var schedule: String
+    }
+
+    struct Option { var value: String; var label: String; var selected: Bool }
+
+    struct Pager {
+        var page: Int
+        var pages: Int
+        var previous: String?
+        var next: String?
+        var showing: String
+    }
+
+    struct Heads {
+        var applied: String?
+        var appliedSummary: String?
+        var ahead: String?
+        var remote: String?
+        var problem: String?
+    }
+
+    static let pageSize = 50
+
+    func overview(_ request: Request, viewer: Viewer, frame: Frame) async throws -> Response {
+        var frame = frame
+        frame.title = "Jobs"
+        frame.section = "overview"
+        let query = request.uri.queryParameters
+        let q = query.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let state = query.get("state") ?? ""
+        var views = await JobView.all(api).filter { viewer.sees($0.id) }
+        if !q.isEmpty {
+            let needle = q.lowercased()
+            views = views.filter { $0.id.contains(needle) || $0.name.lowercased().contains(needle) || ($0.description?.lowercased().contains(needle) ?? false) }
+        }
+        if !state.isEmpty { views = views.filter { $0.state.rawValue == state } }
+        let page = max(0, Int(query.get("page") ?? "") ?? 0)
+        let base = "/?q=\(FormBody.encode(q))&state=\(FormBody.encode(state))"
+        let pager = Self.pager(total: views.count, page: page, base: base)
+        let rows = views.dropFirst(page * Self.pageSize).prefix(Self.pageSize).map { view in
+            let summary = api.summaries.summary(of: view.id)
+            return JobRow(
+                id: view.id, name: view.name, href: "/jobs/" + view.id, state: view.state.rawValue,
+                nextFire: view.nextFire.flatMap { RecordTime.parse($0) }.map { PageTime.show($0) } ?? "—",
+                strip: (summary?.recent ?? []).map { StripCell(status: $0.rawValue, label: $0.rawValue.replacingOccurrences(of: "_", with: " ")) },
+                successRate: summary?.successRate.map { String(format: "%.0f%%", $0 * 100) } ?? "—",
+                schedule: view.schedule.map { "\($0.expression) (\($0.timezone))" } ?? (view.events.isEmpty ? "manual" : "on " + view.events.joined(separator: ", ")))
+        }
+        struct Context {
+            var frame: Frame; var rows: [JobRow]; var q: String; var states: [Option]; var pager: Pager; var heads: Heads; var empty: Bool; var total: Int
+        }
+        let states = [Option(value: "", label: "any state", selected: state.isEmpty)]
+            + JobState.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.replacingOccurrences(of: "_", with: " "), selected: $0.rawValue == state) }
+        let context = Context(frame: frame, rows: Array(rows), q: q, states: states, pager: pager, heads: headsLine(), empty: rows.isEmpty, total: views.count)
+        return PageResponse.html(renderer.render("overview", context))
+    }
+
+    static func pager(total: Int, page: Int, base: String) -> Pager {
+        let pages = max(1, (total + pageSize - 1) / pageSize)
+        let first = min(total, page * pageSize + 1), last = min(total, (page + 1) * pageSize)
+        return Pager(page: page + 1, pages: pages, previous: page > 0 ? base + "&page=\(page - 1)" : nil,
+                     next: page + 1 < pages ? base + "&page=\(page + 1)" : nil, showing: total == 0 ? "none" : "\(first)–\(last) of \(total)")
+    }
+
+    /// The applied commit, and whether HEAD (or the followed remote) is ahead of it.
+    func headsLine() -> Heads {
+        var heads = Heads()
+        if let remote = api.remote {
+            let status = remote.status
+            if let head = status.remoteHead, head != status.appliedCommit {
+                heads.remote = "\(status.branch) at \(head.prefix(7)) is not applied" + (status.lastRefusal.map { ": \($0.message)" } ?? "")
+            }
+        }
+        // A followed remote's mirror has no HEAD of its own to compare: the remote's head is what waits.
+        let view = repository.heads(revision: api.remote.flatMap { $0.status.appliedCommit })
+        heads.applied = view.applied?.short
+        heads.appliedSummary = view.applied?.summary
+        heads.problem = view.problem
+        if let pending = view.pending, let head = view.head {
+            heads.ahead = "HEAD (\(head.short) \(head.summary)) is not applied: \(pending.summary)"
+        }
+        return heads
+    }
+}
