@@ -133,7 +133,7 @@ extension Dashboard {
         }
         if !cell.dst.isEmpty { titles.append(contentsOf: Set(cell.dst).sorted()) }
         let failed = cell.ran.keys.contains { ["failed", "timed_out", "interrupted"].contains($0) }
-        let skipped = cell.ran.keys.contains { ["missed", "skipped", "rate_limited", "blocked"].contains($0) }
+        let skipped = cell.ran.keys.contains { ["missed", "skipped", "rate_limited", "blocked", "cancelled"].contains($0) }
         let tone = failed ? "bad" : skipped ? "warn" : !cell.ran.isEmpty ? "good" : cell.due > 0 ? "due" : "empty"
         return CellView(text: parts.joined(separator: " "), cellTitle: titles.joined(separator: "; "), tone: tone, cellLink: parts.isEmpty ? nil : href, dst: !cell.dst.isEmpty)
     }

@@ -53,21 +53,21 @@ extension Dashboard {
             var frame: Frame; var id: String; var name: String; var description: String?; var state: String; var file: String
             var schedule: String?; var events: String?; var definition: String?; var commit: String?; var fires: [FireRow]
             var running: [RunRow]; var runs: [RunRow]; var hasFires: Bool; var hasRunning: Bool; var hasRuns: Bool; var previous: String?; var next: String?; var pageNumber: Int
-            var successRate: String; var p50: String; var p95: String; var window: Int; var pendingHTML: String?
+            var successRate: String; var p50: String; var p95: String; var window: Int?; var pendingHTML: String?
             var mayRun: Bool; var params: [ParamField]; var paused: Bool; var pauseNote: String?; var csrf: String?
             var postBase: String
         }
         let pause = detail.job.pause
         let context = Context(
             frame: frame, id: id.rawValue, name: job.name, description: job.description, state: detail.job.state.rawValue, file: job.file,
-            schedule: detail.job.schedule.map { "\($0.kind) \($0.expression) in \($0.timezone)" },
+            schedule: detail.job.schedule.map { "\($0.kind) \($0.expression) in \(PageTime.zoneName(TimeZone(identifier: $0.timezone) ?? .gmt))" },
             events: job.events.isEmpty ? nil : job.events.joined(separator: ", "),
             definition: file?.text, commit: file.map { "\($0.commit.short) \($0.commit.summary)" }, fires: fires,
             running: running, runs: Array(runs), hasFires: !fires.isEmpty, hasRunning: !running.isEmpty, hasRuns: !runs.isEmpty,
             previous: page > 0 ? "/jobs/\(id.rawValue)?page=\(page - 1)" : nil,
             next: fetched.count == (page + 1) * Self.pageSize ? "/jobs/\(id.rawValue)?page=\(page + 1)" : nil, pageNumber: page + 1,
             successRate: summary?.successRate.map { String(format: "%.1f%%", $0 * 100) } ?? "—",
-            p50: summary?.p50Ms.map { PageTime.duration($0) } ?? "—", p95: summary?.p95Ms.map { PageTime.duration($0) } ?? "—", window: summary?.records ?? 0,
+            p50: summary?.p50Ms.map { PageTime.duration($0) } ?? "—", p95: summary?.p95Ms.map { PageTime.duration($0) } ?? "—", window: summary?.records,
             pendingHTML: pendingHTML, mayRun: viewer.mayRun(id.rawValue), params: detail.definition.params.map(Self.field),
             paused: pause != nil, pauseNote: pause.map { "paused by \($0.by) since \(PageTime.show($0.since))" + ($0.until.map { " until \(PageTime.show($0))" } ?? "") + ($0.reason.map { ": \($0)" } ?? "") },
             csrf: viewer.session?.csrf, postBase: "/jobs/\(id.rawValue)")

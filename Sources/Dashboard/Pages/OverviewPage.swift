@@ -63,7 +63,7 @@ extension Dashboard {
                 nextFire: view.nextFire.flatMap { RecordTime.parse($0) }.map { PageTime.show($0) } ?? "—",
                 strip: (summary?.recent ?? []).map { StripCell(status: $0.rawValue, label: $0.rawValue.replacingOccurrences(of: "_", with: " ")) },
                 successRate: summary?.successRate.map { String(format: "%.0f%%", $0 * 100) } ?? "—",
-                schedule: view.schedule.map { "\($0.expression) (\($0.timezone))" } ?? (view.events.isEmpty ? "manual" : "on " + view.events.joined(separator: ", ")))
+                schedule: view.schedule.map { "\($0.expression) (\(PageTime.zoneName(TimeZone(identifier: $0.timezone) ?? .gmt)))" } ?? (view.events.isEmpty ? "manual" : "on " + view.events.joined(separator: ", ")))
         }
         struct Context {
             var frame: Frame; var rows: [JobRow]; var q: String; var states: [Option]; var pager: Pager; var heads: Heads; var empty: Bool; var total: Int
