@@ -101,7 +101,7 @@ public struct Dashboard: Sendable {
         guard let viewer = viewer(request) else {
             return PageResponse.redirect("/signin?next=" + FormBody.encode(request.uri.path))
         }
-        let notice = request.uri.queryParameters.get("notice")
+        let notice = request.uri.queryParameters.get("notice").flatMap(Notice.message)
         let frame = Frame(title: "jobctl", who: viewer.token?.name, csrf: viewer.session?.csrf, section: "", notice: notice, publicView: viewer.token == nil)
         do {
             return try await body(viewer, frame)

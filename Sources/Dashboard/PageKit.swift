@@ -24,7 +24,33 @@ struct PageRenderer: Sendable {
     }
 
     func render(_ template: String, _ context: Any) -> String {
-        library.render(context, withTemplate: template) ?? ""
+        library.render(Self.fields(context), withTemplate: template) ?? ""
+    }
+
+    /// A page's context as dictionaries, read once: Mustache looks a name up in a dictionary
+    /// directly, but in a struct through `Mirror`, walking every field for every lookup — which
+    /// made rendering most of a page's time (a job page: ~20 ms of ~22). Optionals that are nil
+    /// are left out, as Mustache treats them.
+    static func fields(_ value: Any) -> Any? {
+        switch value {
+        case is String, is Bool, is Int, is Int64, is Double: return value
+        default: break
+        }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .optional:
+            return mirror.children.first.flatMap { fields($0.value) }
+        case .collection, .set:
+            return mirror.children.compactMap { fields($0.value) }
+        case .struct, .class:
+            var dictionary: [String: Any] = [:]
+            for child in mirror.children {
+                if let label = child.label, let converted = fields(child.value) { dictionary[label] = converted }
+            }
+            return dictionary
+        default:
+            return value
+        }
     }
 }
 
@@ -40,6 +66,17 @@ struct Frame {
     var publicView: Bool
     // Stored, not computed: templates see stored properties only (Mirror).
     var isOverview = false, isCalendar = false, isPlan = false
+}
+
+/// The notes an action leaves on the page it redirects to, by code (`?notice=paused`): a link
+/// can only show one of these, never text of its own choosing.
+enum Notice {
+    static let messages = [
+        "paused": "Paused.", "resumed": "Resumed.", "cancelling": "Cancelling: the run is being stopped.",
+        "queued": "Queued behind the run in progress (concurrency: queue).", "matrix": "Started one run per matrix cell; this is the first.",
+    ]
+
+    static func message(_ code: String) -> String? { messages[code] }
 }
 
 /// Who is looking: a signed-in token holder, or an anonymous reader of a public dashboard.

@@ -28,7 +28,7 @@ struct ReportPrinter: Sendable {
         self.timeout = timeout
     }
 
-    var isAvailable: Bool { executable != nil }
+    var isAvailable: Bool { executable.map { access($0, X_OK) == 0 } ?? false }
 
     static func onPath(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
@@ -36,7 +36,7 @@ struct ReportPrinter: Sendable {
     }
 
     func pdf(html: String) async throws -> [UInt8] {
-        guard let executable else { throw Failure(description: "no chromium on PATH") }
+        guard let executable, isAvailable else { throw Failure(description: "no chromium on PATH") }
         await gate.acquire()
         defer { gate.release() }
         var template = Array((NSTemporaryDirectory() + "/jobctl-pdf-XXXXXX").utf8CString)

@@ -73,7 +73,11 @@ public actor Scheduler {
     let log: @Sendable (String) -> Void
     let alarm: Alarm
 
-    var state: AppliedState?
+    var state: AppliedState? {
+        didSet { sortedJobs = state?.definitions.sortedJobs ?? [] }
+    }
+    /// The applied jobs in id order, sorted once per load (lists read it on every request).
+    var sortedJobs: [JobDefinition] = []
     var queue = DueQueue()
     var retries: [(at: Date, plan: RunPlan)] = []
     var active: [String: ActiveRun] = [:]

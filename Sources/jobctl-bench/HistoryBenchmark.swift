@@ -70,7 +70,7 @@ enum HistoryBenchmark {
 
     /// Writes `lines` realistic records (statuses, durations, steps, params, commit, log) with the
     /// product's own encoder, one minute apart.
-    static func generate(lines: Int, to file: String) throws -> Int {
+    static func generate(lines: Int, to file: String, job: String = HistoryBenchmark.job) throws -> Int {
         try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: file, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))

@@ -47,21 +47,8 @@ enum ServerBenchmark {
 
         // jobctl serve on a free port.
         let port = try freePort()
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: BenchmarkSupport.jobctl)
-        serve.arguments = ["serve", "--root", root, "--listen", "127.0.0.1:\(port)"]
-        let log = folder + "/serve.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        serve.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        serve.standardError = serve.standardOutput
-        try serve.run()
+        let serve = try await startServe(root: root, port: port, log: folder + "/serve.log", within: 30)
         defer { if serve.isRunning { kill(serve.processIdentifier, SIGTERM) } }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if text.contains("listening on") && text.contains("running ") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
 
         let eventBody = #"{"type": "bench.event", "payload": {"amount": 250, "status": "ACTIVE", "customer": {"tier": "gold"}}}"#
         let postScript = folder + "/post.lua"
@@ -95,6 +82,25 @@ enum ServerBenchmark {
         print("events vs bare POST floor: \(String(format: "%.2f", floor > 0 ? events / floor : 0))x (goal: at least 0.5x); \(filtered) filtered records appended")
         print("")
         for result in results { print("  \(result.command)") }
+    }
+
+    /// `jobctl serve --root ROOT` on 127.0.0.1:PORT (output to `log`), once it listens and has
+    /// loaded the applied jobs, or `within` seconds have passed.
+    static func startServe(root: String, port: Int, log: String, within seconds: TimeInterval) async throws -> Process {
+        let serve = Process()
+        serve.executableURL = URL(fileURLWithPath: BenchmarkSupport.jobctl)
+        serve.arguments = ["serve", "--root", root, "--listen", "127.0.0.1:\(port)"]
+        FileManager.default.createFile(atPath: log, contents: nil)
+        serve.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        serve.standardError = serve.standardOutput
+        try serve.run()
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if text.contains("listening on") && text.contains("running ") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return serve
     }
 
     static func makeRoot(_ root: String, jobs: Int) throws {

@@ -16,6 +16,7 @@ let suites: [String: ([String]) async throws -> Void] = [
     "server": ServerBenchmark.run,
     "remote": RemoteBenchmark.run,
     "publish": PublishBenchmark.run,
+    "dashboard": DashboardBenchmark.run,
 ]
 guard let name = arguments.first, let suite = suites[name] else {
     let names = suites.keys.sorted().joined(separator: " | ")

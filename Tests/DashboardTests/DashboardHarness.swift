@@ -48,8 +48,15 @@ final class DashboardHarness: Sendable {
             """,
     ]
 
-    init(publicRead: Bool = false, idleTimeout: TimeInterval = 1800, now: @escaping @Sendable () -> Date = { Date() }) async throws {
-        repo = try TemporaryGitRepository(files: Self.jobs.mapValues { $0 + "\n" })
+    /// A job whose agent writes a report (with what must not become markup), and its agent.
+    static let reportJob: [String: String] = [
+        "jobs/weekly.yaml": "steps:\n  - agent: writer\n    prompt: Weekly report",
+        "jobctl.yaml": "agents:\n  writer:\n    run: [sh, -c, 'read prompt; printf \"# %s\\n\\n<script>alert(1)</script>\\n\" \"$prompt\"']",
+    ]
+
+    init(publicRead: Bool = false, idleTimeout: TimeInterval = 1800, extraJobs: [String: String] = [:], chromium: String? = nil,
+         now: @escaping @Sendable () -> Date = { Date() }) async throws {
+        repo = try TemporaryGitRepository(files: Self.jobs.merging(extraJobs, uniquingKeysWith: { $1 }).mapValues { $0 + "\n" })
         let root = try JobsRoot.open(repo.path)
         _ = try Reconciler(root: root).apply()
         var options = DaemonOptions(root: repo.path)
@@ -62,6 +69,7 @@ final class DashboardHarness: Sendable {
         pages.publicRead = publicRead
         pages.idleTimeout = idleTimeout
         pages.now = now
+        pages.chromium = chromium
         dashboard = Dashboard(api: daemon.api, options: pages)
         tokens = TokenStore(root: repo.path)
     }

@@ -180,3 +180,17 @@ struct PageTests {
         await harness.stop()
     }
 }
+
+@Suite("Dashboard notices")
+struct NoticeTests {
+    @Test func aLinkCanShowOnlyTheNoticesActionsLeaveNeverTextOfItsOwn() async throws {
+        let harness = try await DashboardHarness(publicRead: true)
+        try await harness.app.test(.router) { client in
+            let known = try await client.execute(uri: "/?notice=paused", method: .get)
+            #expect(known.text.contains(#"<p class="notice" role="status">Paused.</p>"#))
+            let forged = try await client.execute(uri: "/?notice=Your%20token%20expired%3A%20sign%20in%20at%20evil.example", method: .get)
+            #expect(!forged.text.contains("evil.example") && !forged.text.contains(#"class="notice""#))
+        }
+        await harness.stop()
+    }
+}

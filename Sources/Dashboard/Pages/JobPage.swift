@@ -24,7 +24,7 @@ extension Dashboard {
     }
 
     func jobPage(_ id: JobID, request: Request, viewer: Viewer, frame: Frame) async throws -> Response {
-        guard viewer.sees(id.rawValue), let job = await api.scheduler.jobs.first(where: { $0.id == id }) else {
+        guard viewer.sees(id.rawValue), let job = await api.scheduler.job(id) else {
             throw PageProblem.notFound("no applied job '\(id)' (or your token does not cover it)")
         }
         var frame = frame
@@ -110,8 +110,8 @@ extension Dashboard {
                 runs = try await api.scheduler.trigger(id, trigger: .manual, parameters: parameters, requestedBy: viewer.requestedBy)
             } catch { throw Self.problem(error) }
             api.log("dashboard: \(viewer.requestedBy) started \(runs.joined(separator: ", ")) of \(id)")
-            guard let first = runs.first else { return PageResponse.redirect("/jobs/\(id.rawValue)?notice=" + FormBody.encode("queued behind the run in progress")) }
-            return PageResponse.redirect("/runs/\(first)" + (runs.count > 1 ? "?notice=" + FormBody.encode("\(runs.count) runs started (a matrix)") : ""))
+            guard let first = runs.first else { return PageResponse.redirect("/jobs/\(id.rawValue)?notice=queued") }
+            return PageResponse.redirect("/runs/\(first)" + (runs.count > 1 ? "?notice=matrix" : ""))
         case "pause":
             let reason = form["reason"].flatMap { $0.isEmpty ? nil : $0 }
             var until: Date?

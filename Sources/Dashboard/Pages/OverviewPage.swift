@@ -47,16 +47,33 @@ extension Dashboard {
         let query = request.uri.queryParameters
         let q = query.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
         let state = query.get("state") ?? ""
-        var views = await JobView.all(api).filter { viewer.sees($0.id) }
-        if !q.isEmpty {
-            let needle = q.lowercased()
-            views = views.filter { $0.id.contains(needle) || $0.name.lowercased().contains(needle) || ($0.description?.lowercased().contains(needle) ?? false) }
+        // Filter on the definitions first; a job's state (and its view) is worked out only when
+        // the state filter needs it, or for the 50 rows shown.
+        let (jobs, live) = await api.scheduler.jobSnapshots
+        let needle = q.lowercased()
+        let indices = jobs.indices.filter { index in
+            let job = jobs[index]
+            return viewer.sees(job.id.rawValue) && (needle.isEmpty || job.id.rawValue.contains(needle)
+                || job.name.lowercased().contains(needle) || (job.description?.lowercased().contains(needle) ?? false))
         }
-        if !state.isEmpty { views = views.filter { $0.state.rawValue == state } }
+        func view(_ index: Int) -> JobView {
+            let state = live[index]
+            return JobView.make(jobs[index], next: state.next, completed: state.completed, running: state.running, lastRuns: api.lastRuns, pause: state.pause)
+        }
         let page = max(0, Int(query.get("page") ?? "") ?? 0)
+        let total: Int
+        let shown: [JobView]
+        if state.isEmpty {
+            total = indices.count
+            shown = indices.dropFirst(page * Self.pageSize).prefix(Self.pageSize).map(view)
+        } else {
+            let matching = indices.map(view).filter { $0.state.rawValue == state }
+            total = matching.count
+            shown = Array(matching.dropFirst(page * Self.pageSize).prefix(Self.pageSize))
+        }
         let base = "/?q=\(FormBody.encode(q))&state=\(FormBody.encode(state))"
-        let pager = Self.pager(total: views.count, page: page, base: base)
-        let rows = views.dropFirst(page * Self.pageSize).prefix(Self.pageSize).map { view in
+        let pager = Self.pager(total: total, page: page, base: base)
+        let rows = shown.map { view in
             let summary = api.summaries.summary(of: view.id)
             return JobRow(
                 id: view.id, name: view.name, href: "/jobs/" + view.id, state: view.state.rawValue,
@@ -70,7 +87,7 @@ extension Dashboard {
         }
         let states = [Option(value: "", label: "any state", selected: state.isEmpty)]
             + JobState.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.replacingOccurrences(of: "_", with: " "), selected: $0.rawValue == state) }
-        let context = Context(frame: frame, rows: Array(rows), q: q, states: states, pager: pager, heads: headsLine(), empty: rows.isEmpty, total: views.count)
+        let context = Context(frame: frame, rows: rows, q: q, states: states, pager: pager, heads: headsLine(), empty: rows.isEmpty, total: total)
         return PageResponse.html(renderer.render("overview", context))
     }
 

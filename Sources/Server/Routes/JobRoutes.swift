@@ -38,7 +38,7 @@ package struct JobRoutes {
             }
             let id = try JobPath.jobID(segments)
             _ = try api.authorize(request, .read, job: id.rawValue)
-            guard let job = await api.scheduler.jobs.first(where: { $0.id == id }) else {
+            guard let job = await api.scheduler.job(id) else {
                 throw APIError.notFound("no applied job '\(id)'")
             }
             if fireTimes {
@@ -121,26 +121,39 @@ package struct JobRoutes {
         guard ["id", "name", "state", "nextFire", "lastRun"].contains(sortKey) else {
             throw APIError.badRequest("sort: '\(sortKey)' is not one of id, name, state, nextFire, lastRun (prefix - for descending)", code: "invalid_query")
         }
-        var views = await JobView.all(api).filter { token.covers(job: $0.id) }
-        if let q = query.get("q")?.lowercased(), !q.isEmpty {
-            views = views.filter { $0.id.contains(q) || $0.name.lowercased().contains(q) || ($0.description?.lowercased().contains(q) ?? false) }
+        // Filter and sort on the definitions; a job's view (its state, next fire, last run) is made
+        // for every job only when the sort needs it, else for the page alone.
+        let (jobs, live) = await api.scheduler.jobSnapshots
+        let q = query.get("q")?.lowercased() ?? ""
+        var indices = jobs.indices.filter { index in
+            let job = jobs[index]
+            return token.covers(job: job.id.rawValue) && (q.isEmpty || job.id.rawValue.contains(q)
+                || job.name.lowercased().contains(q) || (job.description?.lowercased().contains(q) ?? false))
         }
-        func key(_ view: JobView) -> String {
+        func view(_ index: Int) -> JobView {
+            JobView.make(jobs[index], next: live[index].next, completed: live[index].completed, running: live[index].running,
+                         lastRuns: api.lastRuns, pause: live[index].pause)
+        }
+        var views: [Int: JobView] = [:]
+        if !["id", "name"].contains(sortKey) {
+            for index in indices { views[index] = view(index) }
+        }
+        func key(_ index: Int) -> String {
             switch sortKey {
-            case "id": view.id
-            case "state": view.state.rawValue
-            case "nextFire": view.nextFire ?? "~"
-            case "lastRun": view.lastRun?.finishedAt ?? ""
-            default: view.name.lowercased()
+            case "id": jobs[index].id.rawValue
+            case "state": views[index]!.state.rawValue
+            case "nextFire": views[index]!.nextFire ?? "~"
+            case "lastRun": views[index]!.lastRun?.finishedAt ?? ""
+            default: jobs[index].name.lowercased()
             }
         }
-        views.sort { a, b in
-            let (ka, kb) = (key(a), key(b))
-            if ka != kb { return descending ? ka > kb : ka < kb }
-            return a.id < b.id
-        }
-        let total = views.count
-        let page = Array(views.dropFirst(start).prefix(limit))
+        // Each key once, not twice per comparison (lowercasing names in the comparator was most of a list's time).
+        indices = indices.map { (key: key($0), index: $0) }.sorted { a, b in
+            if a.key != b.key { return descending ? a.key > b.key : a.key < b.key }
+            return jobs[a.index].id.rawValue < jobs[b.index].id.rawValue
+        }.map(\.index)
+        let total = indices.count
+        let page = indices.dropFirst(start).prefix(limit).map { views[$0] ?? view($0) }
         return JobList(jobs: page, total: total, start: start, limit: limit)
     }
 

@@ -34,7 +34,10 @@ package struct JobView: Encodable, Sendable {
 
     /// Every applied job, in id order.
     package static func all(_ api: JobctlAPI) async -> [JobView] {
-        await api.scheduler.jobSnapshots.map { make($0.job, next: $0.next, completed: $0.completed, running: $0.running, lastRuns: api.lastRuns, pause: $0.pause) }
+        let (jobs, states) = await api.scheduler.jobSnapshots
+        return zip(jobs, states).map { job, state in
+            make(job, next: state.next, completed: state.completed, running: state.running, lastRuns: api.lastRuns, pause: state.pause)
+        }
     }
 
     package static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns, pause: JobPause?) -> JobView {

@@ -164,7 +164,8 @@ try:
         notes["pdfText"] = text[:400]
         check("Weekly report for NL" in text, f"pdftotext finds the report's heading: {text[:200]!r}")
 
-    # The remaining pages, then dark mode.
+    # The remaining pages (the jobs again, now with runs), then dark mode.
+    visit(driver, "overview-runs", "/")
     visit(driver, "calendar-week", "/calendar?view=week&zone=UTC")
     visit(driver, "calendar-day", "/calendar?view=day&zone=UTC")
     visit(driver, "plan", "/plan")
