@@ -27,10 +27,27 @@ public struct FireTimePreview: Sendable {
     /// The whole output in `format`, ending with a newline (empty `iso` output is empty).
     public func render(_ format: Format) -> String {
         switch format {
-        case .iso: return fires.map { RFC3339.string($0.runAt, in: zone) + "\n" }.joined()
+        case .iso: return String(decoding: iso(), as: UTF8.self)
         case .json: return json()
         case .text: return text()
         }
+    }
+
+    /// The whole output in `format` as UTF-8 bytes (what `jobctl fire-times` writes); `iso` is
+    /// written straight into the buffer, one line per fire.
+    public func renderBytes(_ format: Format) -> [UInt8] {
+        format == .iso ? iso() : Array(render(format).utf8)
+    }
+
+    func iso() -> [UInt8] {
+        let rules = ZoneRules.of(zone)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(fires.count * 26)
+        for fire in fires {
+            RFC3339.append(fire.runAt, rules: rules, to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return bytes
     }
 
     struct Row {

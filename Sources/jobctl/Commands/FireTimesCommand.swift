@@ -95,8 +95,8 @@ struct FireTimesCommand: AsyncParsableCommand {
         if let count, count < 0 { throw fail("--count: \(count) must be 0 or more") }
         let fires = schedule.fires(after: after, count: count ?? (limit == nil ? 10 : Int.max), through: limit)
         let chosen = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .iso)
-        let output = FireTimePreview(fires: fires, zone: schedule.zone, now: now).render(FireTimePreview.Format(rawValue: chosen.rawValue)!)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        let output = FireTimePreview(fires: fires, zone: schedule.zone, now: now).renderBytes(FireTimePreview.Format(rawValue: chosen.rawValue)!)
+        FileHandle.standardOutput.write(Data(output))
     }
 
     /// The schedule the flags describe, or the job's (its working-tree version).
