@@ -72,7 +72,12 @@ public struct Dashboard: Sendable {
         }
         router.get("/runs/:run/log") { request, context in
             let run = context.parameters.get("run") ?? ""
-            return await dashboard.page(request) { viewer, _ in try await dashboard.logStream(run, request: request, viewer: viewer) }
+            return await dashboard.page(request) { viewer, _ in
+                // A long stream checks its viewer again as it goes: a revoked token or an ended session stops it.
+                let session = request.cookies[DashboardSessions.cookieName]?.value
+                let sessions = dashboard.sessions, isPublic = viewer.token == nil
+                return try await dashboard.logStream(run, request: request, viewer: viewer) { isPublic || sessions.session(id: session) != nil }
+            }
         }
         router.get("/runs/:run/report.pdf") { request, context in
             let run = context.parameters.get("run") ?? ""
@@ -162,6 +167,11 @@ public struct Dashboard: Sendable {
     }
 
     func signIn(_ request: Request, context: APIRequestContext) async throws -> Response {
+        // A sign-in form posted from another site (which would sign a visitor in as someone else) is refused.
+        if let origin = request.headers[.origin], origin.split(separator: "/").last.map({ $0.lowercased() }) != request.head.authority?.lowercased() {
+            api.log("dashboard: a sign-in posted from another site (\(origin)) was refused")
+            return signInPage(request, problem: "Sign in from this site's own sign-in page.", status: .forbidden)
+        }
         let form = Dictionary(FormBody.parse(try await Self.body(request, context: context)), uniquingKeysWith: { first, _ in first })
         guard let (session, token) = sessions.signIn(secret: form["token"] ?? "") else {
             api.log("dashboard: a sign-in with an unknown token was refused")
@@ -189,7 +199,9 @@ public struct Dashboard: Sendable {
 
     /// Only a path on this site (`/...`, not `//host`) may be where sign-in goes next.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("\r"), !next.contains("\n") else { return "/" }
+        // No control characters either: browsers drop a tab or newline, so "/\t/host" is "//host".
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
+              !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return "/" }
         return next
     }
 

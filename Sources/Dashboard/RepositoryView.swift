@@ -57,6 +57,19 @@ struct RepositoryView {
         let changed = plan.hasChanges
         plan.changes = plan.changes.filter { include($0.id) }
         if changed && plan.changes.isEmpty { return nil }
-        return ReportPage.fragment(markdown: PlanFormatter.markdown(plan, targetName: name))
+        return ReportPage.fragment(markdown: pageMarkdown(PlanFormatter.markdown(plan, targetName: name)))
+    }
+
+    /// The plan's Markdown with its `<details>` blocks (folded in a pull-request comment) opened
+    /// into headings: the sanitiser keeps no raw HTML, and Markdown inside an HTML block is not
+    /// Markdown to Ink.
+    static func pageMarkdown(_ markdown: String) -> String {
+        markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("<details><summary>"), line.hasSuffix("</summary>") {
+                let inner = line.dropFirst("<details><summary>".count).dropLast("</summary>".count)
+                return "#### " + inner.replacingOccurrences(of: "<code>", with: "`").replacingOccurrences(of: "</code>", with: "`")
+            }
+            return line == "</details>" ? "" : String(line)
+        }.joined(separator: "\n")
     }
 }

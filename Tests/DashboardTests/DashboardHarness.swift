@@ -106,6 +106,13 @@ struct Browser {
         return fields
     }
 
+    /// A browser signed in with `token`.
+    static func signedIn(_ client: some TestClientProtocol, token: String) async throws -> Browser {
+        var browser = Browser()
+        _ = try await browser.signIn(client, token: token)
+        return browser
+    }
+
     /// Signs in through the form; returns the response (303 with a cookie when it worked).
     mutating func signIn(_ client: some TestClientProtocol, token: String, next: String = "/") async throws -> TestResponse {
         let response = try await client.execute(uri: "/signin", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],

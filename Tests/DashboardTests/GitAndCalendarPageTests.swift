@@ -13,8 +13,7 @@ struct GitAndCalendarPageTests {
         try harness.repo.write("jobs/reports/daily.yaml", (DashboardHarness.jobs["jobs/reports/daily.yaml"] ?? "").replacingOccurrences(of: "30 7 * * *", with: "45 9 * * *") + "\n")
         try harness.repo.commit("Move the daily report to 09:45")
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: secret)
+            var browser = try await Browser.signedIn(client, token: secret)
             let page = try await browser.get(client, "/jobs/reports/daily").text
             #expect(page.contains("30 7 * * *"), "the definition in force: \(page)")
             #expect(page.contains("Pending change (not applied)"))
@@ -33,8 +32,7 @@ struct GitAndCalendarPageTests {
         let harness = try await DashboardHarness(now: { Date(timeIntervalSince1970: 1_800_000_000) }) // 2027-01-15T08:00:00Z
         let secret = try harness.token(.read)
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: secret)
+            var browser = try await Browser.signedIn(client, token: secret)
             let page = try await browser.get(client, "/calendar?view=day&date=2027-01-15&zone=UTC&q=minutely").text
             // 08:00:00 is now: that fire and every later one is due, 60 an hour from 08 to 23; the hours before are past.
             #expect(page.components(separatedBy: ">60 due</a>").count - 1 == 16, "\(page)")
@@ -54,8 +52,7 @@ struct GitAndCalendarPageTests {
         let harness = try await DashboardHarness(now: { Date(timeIntervalSince1970: 1_800_000_000) })
         let secret = try harness.token(.read)
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: secret)
+            var browser = try await Browser.signedIn(client, token: secret)
             let page = try await browser.get(client, "/calendar?view=day&date=2027-03-28&zone=job&q=dst").text
             #expect(page.contains("Europe/Amsterdam"))
             #expect(page.contains(#"<span class="dst" title="#), "\(page)")

@@ -79,13 +79,11 @@ struct PageTests {
         let limited = try harness.token(.read, jobs: "reports/*")
         let everything = try harness.token(.read)
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: limited)
+            var browser = try await Browser.signedIn(client, token: limited)
             let page = try await browser.get(client, "/").text
             #expect(page.contains("/jobs/reports/daily") && !page.contains("/jobs/slow"), "\(page)")
             #expect(try await browser.get(client, "/jobs/slow").status == .notFound)
-            var all = Browser()
-            _ = try await all.signIn(client, token: everything)
+            var all = try await Browser.signedIn(client, token: everything)
             let full = try await all.get(client, "/").text
             #expect(full.contains("/jobs/slow") && full.contains("/jobs/minutely"))
             #expect(full.contains("&lt;b&gt;Slow&lt;/b&gt; &amp; steady") && !full.contains("<b>Slow</b>"), "a job's name is text, never markup")
@@ -103,8 +101,7 @@ struct PageTests {
         let runner = try harness.token(.run, name: "alice")
         let reader = try harness.token(.read, name: "bob")
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: runner)
+            var browser = try await Browser.signedIn(client, token: runner)
             let page = try await browser.get(client, "/jobs/reports/daily").text
             #expect(page.contains(#"<select id="param-market" name="param.market">"#), "\(page)")
             #expect(page.contains(#"<option value="NL" selected>NL</option><option value="BE">BE</option>"#))
@@ -128,8 +125,7 @@ struct PageTests {
             #expect(invalid.status == .badRequest)
             #expect(invalid.text.contains("FR"))
 
-            var viewer = Browser()
-            _ = try await viewer.signIn(client, token: reader)
+            var viewer = try await Browser.signedIn(client, token: reader)
             let readOnly = try await viewer.get(client, "/jobs/reports/daily").text
             #expect(!readOnly.contains("Run now"))
             #expect(try await viewer.post(client, "/jobs/reports/daily/run").status == .forbidden)
@@ -142,8 +138,7 @@ struct PageTests {
         let harness = try await DashboardHarness()
         let runner = try harness.token(.run, name: "carol")
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: runner)
+            var browser = try await Browser.signedIn(client, token: runner)
             _ = try await browser.get(client, "/jobs/slow")
             let started = try await browser.post(client, "/jobs/slow/run")
             let location = try #require(started.headers[.location])
@@ -170,8 +165,7 @@ struct PageTests {
         let harness = try await DashboardHarness()
         let secret = try harness.token(.read, name: "temp")
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: secret)
+            var browser = try await Browser.signedIn(client, token: secret)
             #expect(try await browser.get(client, "/").status == .ok)
             _ = try harness.tokens.revoke("temp")
             let after = try await browser.get(client, "/")

@@ -11,8 +11,7 @@ struct RunPageTests {
         let harness = try await DashboardHarness()
         let secret = try harness.token(.run)
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: secret)
+            var browser = try await Browser.signedIn(client, token: secret)
             _ = try await browser.get(client, "/jobs/reports/daily")
             let started = try await browser.post(client, "/jobs/reports/daily/run", ["param.note": "line"])
             let location = try #require(started.headers[.location])
@@ -31,8 +30,7 @@ struct RunPageTests {
         let harness = try await DashboardHarness(extraJobs: DashboardHarness.reportJob, chromium: "/nonexistent/chromium")
         let secret = try harness.token(.run)
         try await harness.app.test(.router) { client in
-            var browser = Browser()
-            _ = try await browser.signIn(client, token: secret)
+            var browser = try await Browser.signedIn(client, token: secret)
             _ = try await browser.get(client, "/jobs/weekly")
             let location = try #require(try await browser.post(client, "/jobs/weekly/run").headers[.location])
             #expect(try await eventually { harness.records("weekly").count == 1 })

@@ -30,15 +30,21 @@ extension Dashboard {
         frame.title = "Calendar"
         frame.section = "calendar"
         let query = request.uri.queryParameters
+        guard ["day", "week", nil].contains(query.get("view")) else {
+            throw PageProblem(status: .badRequest, message: "view: '\(query.get("view") ?? "")' is neither day nor week")
+        }
         let week = query.get("view") != "day"
         let zoneName = query.get("zone").flatMap { $0.isEmpty ? nil : $0 } ?? "UTC"
         let ownZones = zoneName == "job"
         guard ownZones || TimeZone(identifier: zoneName) != nil else { throw PageProblem(status: .badRequest, message: "zone: '\(zoneName)' is not a time zone (or 'job' for each job's own)") }
         let viewZone = TimeZone(identifier: ownZones ? "UTC" : zoneName)!
         let now = options.now()
+        if let text = query.get("date"), !text.isEmpty, CivilDay(text: text) == nil {
+            throw PageProblem(status: .badRequest, message: "date: '\(text)' is not a date (2026-12-01)")
+        }
         let day = query.get("date").flatMap { CivilDay(text: $0) } ?? CivilDay(date: now, zone: viewZone)
         let q = query.get("q")?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-        let page = max(0, Int(query.get("page") ?? "") ?? 0)
+        let page = Self.pageIndex(request)
         let expand = query.get("expand")
         let slots = week ? 7 : 24
         let base = "/calendar?view=\(week ? "week" : "day")&zone=\(FormBody.encode(zoneName))&q=\(FormBody.encode(q))"
@@ -85,7 +91,7 @@ extension Dashboard {
             }
             guard job.schedule != nil || cells.contains(where: { !$0.ran.isEmpty }) else { continue }
             rows.append(CalendarRow(id: key, href: "/jobs/" + key, zone: PageTime.zoneName(zone), cells: cells.enumerated().map { index, cell in
-                Self.cellView(cell, href: base + "&date=\(day.text)&page=\(page)&expand=\(FormBody.encode(key))@\(index)#expanded")
+                Self.cellView(cell, href: base + "&date=\(day.text)&page=\(page + 1)&expand=\(FormBody.encode(key))@\(index)#expanded")
             }))
         }
         let headers = (0..<slots).map { index in
@@ -160,6 +166,10 @@ struct CivilDay {
         let parts = text.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]), (1...9999).contains(parts[0]) else { return nil }
         self.init(year: parts[0], month: parts[1], day: parts[2])
+        // 2026-02-30 is not a day (Calendar would roll it into March).
+        let utc = TimeZone(identifier: "UTC")!
+        let roundTrip = CivilDay(date: start(in: utc), zone: utc)
+        guard (roundTrip.year, roundTrip.month, roundTrip.day) == (year, month, day) else { return nil }
     }
 
     init(date: Date, zone: TimeZone) {

@@ -40,7 +40,7 @@ extension Dashboard {
                         dst: item.dst.map { $0.kind == "moved" ? "moved by DST from \($0.from ?? "a skipped time")" : "DST: the repeated hour (one of two)" })
             }
         }
-        let page = max(0, Int(request.uri.queryParameters.get("page") ?? "") ?? 0)
+        let page = Self.pageIndex(request)
         let reader = HistoryReader(folder: api.history)
         let fetched = (try? reader.lastRecords(job: id.rawValue, count: (page + 1) * Self.pageSize).records) ?? []
         let runs = fetched.reversed().dropFirst(page * Self.pageSize).map(Self.runRow)
@@ -64,8 +64,8 @@ extension Dashboard {
             events: job.events.isEmpty ? nil : job.events.joined(separator: ", "),
             definition: file?.text, commit: file.map { "\($0.commit.short) \($0.commit.summary)" }, fires: fires,
             running: running, runs: Array(runs), hasFires: !fires.isEmpty, hasRunning: !running.isEmpty, hasRuns: !runs.isEmpty,
-            previous: page > 0 ? "/jobs/\(id.rawValue)?page=\(page - 1)" : nil,
-            next: fetched.count == (page + 1) * Self.pageSize ? "/jobs/\(id.rawValue)?page=\(page + 1)" : nil, pageNumber: page + 1,
+            previous: page > 0 ? "/jobs/\(id.rawValue)?page=\(page)" : nil,
+            next: fetched.count == (page + 1) * Self.pageSize ? "/jobs/\(id.rawValue)?page=\(page + 2)" : nil, pageNumber: page + 1,
             successRate: summary?.successRate.map { String(format: "%.1f%%", $0 * 100) } ?? "—",
             p50: summary?.p50Ms.map { PageTime.duration($0) } ?? "—", p95: summary?.p95Ms.map { PageTime.duration($0) } ?? "—", window: summary?.records,
             pendingHTML: pendingHTML, mayRun: viewer.mayRun(id.rawValue), params: detail.definition.params.map(Self.field),
@@ -96,14 +96,23 @@ extension Dashboard {
 
     /// Run now, pause and resume from the job page, recorded as `token NAME (dashboard)`.
     func jobAction(_ action: String, _ id: JobID, form: [String: String], viewer: Viewer) async throws -> Response {
+        // A job the token does not cover is not there, as on its page.
+        guard viewer.sees(id.rawValue), let job = await api.scheduler.job(id) else {
+            throw PageProblem.notFound("no applied job '\(id)' (or your token does not cover it)")
+        }
         guard viewer.mayRun(id.rawValue) else {
             throw PageProblem(status: .forbidden, message: "token '\(viewer.token?.name ?? "")' may not run \(id) (it needs the run scope on this job)")
         }
         switch action {
         case "run":
+            // As the API takes them, with one reading of an empty field: a parameter without a
+            // default is left out (its text box starts empty); one with a default was cleared on
+            // purpose and is sent as the empty text, which the parameter's rules then check.
             var parameters: [String: ParameterInput] = [:]
-            for (key, value) in form where key.hasPrefix("param.") && !value.isEmpty {
-                parameters[String(key.dropFirst("param.".count))] = .text(value)
+            for parameter in job.parameters {
+                guard let value = form["param." + parameter.name] else { continue }
+                if value.isEmpty && parameter.defaultValue == nil { continue }
+                parameters[parameter.name] = .text(value)
             }
             let runs: [String]
             do throws(TriggerRefusal) {
@@ -115,8 +124,10 @@ extension Dashboard {
         case "pause":
             let reason = form["reason"].flatMap { $0.isEmpty ? nil : $0 }
             var until: Date?
-            if let text = form["until"], !text.isEmpty {
-                guard let date = RecordTime.parse(text) else { throw PageProblem(status: .badRequest, message: "until: not an RFC 3339 date-time (2026-11-22T18:00:00Z)") }
+            if let text = form["until"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                guard let date = JobPause.end(text, now: options.now()) else {
+                    throw PageProblem(status: .badRequest, message: "until: '\(text)' is neither an RFC 3339 time (2026-11-23T09:00:00Z) nor a duration (4h)")
+                }
                 until = date
             }
             do throws(TriggerRefusal) {

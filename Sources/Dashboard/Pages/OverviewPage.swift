@@ -1,4 +1,5 @@
 import Foundation
+import Reconciler
 import Hummingbird
 import History
 import Scheduler
@@ -22,12 +23,20 @@ extension Dashboard {
 
     struct Option { var value: String; var label: String; var selected: Bool }
 
+    /// Field names of its own (`previousPage`, not `previous`): a nil one would make Mustache
+    /// use an enclosing context's field of that name.
     struct Pager {
         var page: Int
         var pages: Int
-        var previous: String?
-        var next: String?
+        var previousPage: String?
+        var nextPage: String?
         var showing: String
+        var many: Bool
+    }
+
+    /// The page asked for (`?page=N`, counted from 1), as an index from 0.
+    static func pageIndex(_ request: Request) -> Int {
+        max(1, Int(request.uri.queryParameters.get("page") ?? "") ?? 1) - 1
     }
 
     struct Heads {
@@ -60,15 +69,18 @@ extension Dashboard {
             let state = live[index]
             return JobView.make(jobs[index], next: state.next, completed: state.completed, running: state.running, lastRuns: api.lastRuns, pause: state.pause)
         }
-        let page = max(0, Int(query.get("page") ?? "") ?? 0)
-        let total: Int
+        // A page past the end shows the last one.
+        func clamped(_ count: Int) -> Int { min(Self.pageIndex(request), max(0, count - 1) / Self.pageSize) }
+        let total: Int, page: Int
         let shown: [JobView]
         if state.isEmpty {
             total = indices.count
+            page = clamped(total)
             shown = indices.dropFirst(page * Self.pageSize).prefix(Self.pageSize).map(view)
         } else {
             let matching = indices.map(view).filter { $0.state.rawValue == state }
             total = matching.count
+            page = clamped(total)
             shown = Array(matching.dropFirst(page * Self.pageSize).prefix(Self.pageSize))
         }
         let base = "/?q=\(FormBody.encode(q))&state=\(FormBody.encode(state))"
@@ -87,19 +99,20 @@ extension Dashboard {
         }
         let states = [Option(value: "", label: "any state", selected: state.isEmpty)]
             + JobState.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.replacingOccurrences(of: "_", with: " "), selected: $0.rawValue == state) }
-        let context = Context(frame: frame, rows: rows, q: q, states: states, pager: pager, heads: headsLine(), empty: rows.isEmpty, total: total)
+        let context = Context(frame: frame, rows: rows, q: q, states: states, pager: pager, heads: headsLine(sees: viewer.sees), empty: rows.isEmpty, total: total)
         return PageResponse.html(renderer.render("overview", context))
     }
 
     static func pager(total: Int, page: Int, base: String) -> Pager {
         let pages = max(1, (total + pageSize - 1) / pageSize)
         let first = min(total, page * pageSize + 1), last = min(total, (page + 1) * pageSize)
-        return Pager(page: page + 1, pages: pages, previous: page > 0 ? base + "&page=\(page - 1)" : nil,
-                     next: page + 1 < pages ? base + "&page=\(page + 1)" : nil, showing: total == 0 ? "none" : "\(first)–\(last) of \(total)")
+        return Pager(page: page + 1, pages: pages, previousPage: page > 0 ? base + "&page=\(page)" : nil,
+                     nextPage: page + 1 < pages ? base + "&page=\(page + 2)" : nil,
+                     showing: total == 0 || first > total ? "none" : "\(first)–\(last) of \(total)", many: pages > 1)
     }
 
     /// The applied commit, and whether HEAD (or the followed remote) is ahead of it.
-    func headsLine() -> Heads {
+    func headsLine(sees: (String) -> Bool = { _ in true }) -> Heads {
         var heads = Heads()
         if let remote = api.remote {
             let status = remote.status
@@ -113,7 +126,16 @@ extension Dashboard {
         heads.appliedSummary = view.applied?.summary
         heads.problem = view.problem
         if let pending = view.pending, let head = view.head {
-            heads.ahead = "HEAD (\(head.short) \(head.summary)) is not applied: \(pending.summary)"
+            if !pending.isValid {
+                let errors = pending.diagnostics.filter { $0.severity == .error }.count
+                heads.ahead = "HEAD (\(head.short) \(head.summary)) is invalid (\(errors) error\(errors == 1 ? "" : "s")): it cannot be applied; the applied commit stays in force"
+            } else {
+                // Counted over the jobs this viewer may see, as the plan page lists them.
+                let visible = pending.changes.filter { sees($0.id.rawValue) }
+                let count = { (action: JobChange.Action) in visible.filter { $0.action == action }.count }
+                heads.ahead = "HEAD (\(head.short) \(head.summary)) is not applied: "
+                    + (visible.isEmpty ? "no change to your jobs" : "\(count(.create)) to create, \(count(.update)) to update, \(count(.delete)) to delete")
+            }
         }
         return heads
     }

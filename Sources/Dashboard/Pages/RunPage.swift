@@ -77,7 +77,7 @@ extension Dashboard {
 
     /// `GET /runs/<run>/log?offset=N`: the log from byte N as server-sent events while the run
     /// runs (`data:` lines, then `event: end`); the page's script follows it.
-    func logStream(_ run: String, request: Request, viewer: Viewer) async throws -> Response {
+    func logStream(_ run: String, request: Request, viewer: Viewer, stillAllowed: @escaping @Sendable () -> Bool) async throws -> Response {
         guard RunID.isValid(run), let (job, path) = api.history.findLog(run: run), viewer.sees(job) else {
             throw PageProblem.notFound("run '\(run)' has no log")
         }
@@ -86,7 +86,7 @@ extension Dashboard {
         let body = ResponseBody { writer in
             var offset = start
             var pending: [UInt8] = []
-            while true {
+            while stillAllowed() {
                 let running = await scheduler.runningRuns.contains { $0.run == run }
                 if let chunk = Self.readTail(path, from: offset), !chunk.bytes.isEmpty {
                     offset = chunk.end
@@ -138,9 +138,13 @@ extension Dashboard {
     func runAction(_ action: String, _ run: String, viewer: Viewer) async throws -> Response {
         guard RunID.isValid(run) else { throw PageProblem.notFound("'\(run)' is not a run id") }
         if action == "cancel" {
-            guard let running = await api.scheduler.runningRuns.first(where: { $0.run == run }), viewer.sees(running.job.rawValue) else {
-                throw PageProblem(status: .conflict, message: "run '\(run)' is not in progress")
+            guard let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) else {
+                if let record = RunRoutes.record(of: run, api: api), viewer.sees(record.job) {
+                    throw PageProblem(status: .conflict, message: "run '\(run)' is not in progress: it is \(record.status.rawValue)")
+                }
+                throw PageProblem.notFound("no run '\(run)' in progress")
             }
+            guard viewer.sees(running.job.rawValue) else { throw PageProblem.notFound("no run '\(run)' in progress") }
             guard viewer.mayRun(running.job.rawValue) else { throw PageProblem(status: .forbidden, message: "your token may not cancel runs of \(running.job)") }
             _ = await api.scheduler.cancel(run: run, requestedBy: viewer.requestedBy)
             api.log("dashboard: \(viewer.requestedBy) cancelled \(run)")

@@ -1,10 +1,18 @@
 public import Foundation
 public import History
+import Schedules
 
 /// A job paused at run time — a drift from git that `status` and the API show: since when, until
 /// when, why, and who asked. Pauses live in the root's local state, `.jobctl/pauses.json`, so
 /// they survive restarts and an apply does not lift them.
 public struct JobPause: Sendable, Hashable, Codable {
+    /// When a pause given as `until` text ends: an RFC 3339 time (`2026-11-23T09:00:00Z`) or a
+    /// duration from `now` (`4h`); nil when it is neither. The CLI's `--until` and the dashboard's.
+    public static func end(_ until: String, now: Date) -> Date? {
+        if let time = RecordTime.parse(until) { return time }
+        return (try? JobDuration(until)).map { now.addingTimeInterval($0.seconds) }
+    }
+
     public var job: String
     public var since: Date
     /// When it lifts by itself (nil: until `resume`).

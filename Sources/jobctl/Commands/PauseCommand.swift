@@ -36,11 +36,8 @@ struct PauseCommand: ParsableCommand {
         let now = Date()
         var end: Date?
         if let until {
-            if let time = RecordTime.parse(until) {
-                end = time
-            } else if let duration = try? JobDuration(until) {
-                end = now.addingTimeInterval(duration.seconds)
-            } else {
+            end = JobPause.end(until, now: now)
+            if end == nil {
                 throw ValidationError("--until: '\(until)' is neither an RFC 3339 time (2026-11-23T09:00:00Z) nor a duration (4h)")
             }
         }
