@@ -7,6 +7,10 @@ import TestSupport
 /// The SMTP client against a real server (aiosmtpd) on loopback: plain, STARTTLS and implicit
 /// TLS with a CA file, AUTH, refusals and retryable answers.
 @Suite struct SMTPClientTests {
+    /// How long the client waits for each answer here: the product's 30 s is a bound on a real
+    /// server, not on a loaded CI machine running aiosmtpd beside a sanitizer build.
+    static let patient: Duration = .seconds(600)
+
     static func message(subject: String = "Nightly load failed", html: String? = "<p>It <strong>failed</strong>.</p>") -> MailMessage {
         MailMessage(from: MailAddress("jobctl <jobs@example.com>")!, to: [MailAddress("data@example.com")!, MailAddress("ops@example.com")!],
                     subject: subject, text: "It failed.\n.\n..a line that starts with a dot\n", html: html, headers: [("X-Jobctl-Run", "r1")])
@@ -14,7 +18,7 @@ import TestSupport
 
     @Test func plainOnLoopbackDeliversTextAndHTMLParts() async throws {
         let smtp = try await RecordingSMTPServer()
-        try await SMTPClient(server: SMTPServer(host: "127.0.0.1", port: smtp.port, security: .none)).send(Self.message(subject: "Rapport hebdomadaire — échec"))
+        try await SMTPClient(server: SMTPServer(host: "127.0.0.1", port: smtp.port, security: .none, timeout: Self.patient)).send(Self.message(subject: "Rapport hebdomadaire — échec"))
         let mail = try #require(smtp.messages.first)
         #expect(mail.from == "jobs@example.com")
         #expect(mail.to == ["data@example.com", "ops@example.com"])
@@ -28,7 +32,7 @@ import TestSupport
 
     @Test func startTLSWithACAFileAndAuth() async throws {
         let smtp = try await RecordingSMTPServer(security: .startTLS, login: ("jobs", "pa55word"))
-        let server = SMTPServer(host: "127.0.0.1", port: smtp.port, security: .startTLS, caFile: smtp.caFile, username: "jobs", password: "pa55word")
+        let server = SMTPServer(host: "127.0.0.1", port: smtp.port, security: .startTLS, caFile: smtp.caFile, username: "jobs", password: "pa55word", timeout: Self.patient)
         try await SMTPClient(server: server).send(Self.message())
         let mail = try #require(smtp.messages.first)
         #expect(mail.tls)
@@ -37,7 +41,7 @@ import TestSupport
 
     @Test func implicitTLSWithACAFile() async throws {
         let smtp = try await RecordingSMTPServer(security: .implicitTLS, login: ("jobs", "pa55word"))
-        let server = SMTPServer(host: "localhost", port: smtp.port, security: .implicitTLS, caFile: smtp.caFile, username: "jobs", password: "pa55word")
+        let server = SMTPServer(host: "localhost", port: smtp.port, security: .implicitTLS, caFile: smtp.caFile, username: "jobs", password: "pa55word", timeout: Self.patient)
         try await SMTPClient(server: server).send(Self.message(html: nil))
         let mail = try #require(smtp.messages.first)
         #expect(mail.tls)
@@ -47,7 +51,7 @@ import TestSupport
     @Test func aCertificateNotSignedByTheCAFileIsRefused() async throws {
         let smtp = try await RecordingSMTPServer(security: .implicitTLS)
         // The system's roots do not know the throwaway CA.
-        let server = SMTPServer(host: "127.0.0.1", port: smtp.port, security: .implicitTLS)
+        let server = SMTPServer(host: "127.0.0.1", port: smtp.port, security: .implicitTLS, timeout: Self.patient)
         // Usually "the TLS handshake failed (…)"; under load the server's close can be seen first.
         await #expect { try await SMTPClient(server: server).send(Self.message()) } throws: { error in
             guard let error = error as? SMTPError else { return false }
@@ -58,7 +62,7 @@ import TestSupport
 
     @Test func aWrongPasswordIsAPermanentRefusalThatNeverShowsThePassword() async throws {
         let smtp = try await RecordingSMTPServer(security: .startTLS, login: ("jobs", "pa55word"))
-        let server = SMTPServer(host: "127.0.0.1", port: smtp.port, security: .startTLS, caFile: smtp.caFile, username: "jobs", password: "wrong-pw-77")
+        let server = SMTPServer(host: "127.0.0.1", port: smtp.port, security: .startTLS, caFile: smtp.caFile, username: "jobs", password: "wrong-pw-77", timeout: Self.patient)
         do {
             try await SMTPClient(server: server).send(Self.message())
             Issue.record("the wrong password was accepted")
@@ -72,7 +76,7 @@ import TestSupport
 
     @Test func aPasswordIsNeverSentWithoutTLSToAnotherHost() async throws {
         // Refused before any connection is tried (the .invalid name would not resolve anyway).
-        let remote = SMTPServer(host: "mail.example.invalid", security: .none, username: "jobs", password: "x")
+        let remote = SMTPServer(host: "mail.example.invalid", security: .none, username: "jobs", password: "x", timeout: Self.patient)
         do {
             try await SMTPClient(server: remote).send(Self.message())
             Issue.record("sent")
@@ -84,7 +88,7 @@ import TestSupport
 
     @Test func aTemporaryRefusalIsRetryable() async throws {
         let smtp = try await RecordingSMTPServer(replies: [451])
-        let client = SMTPClient(server: SMTPServer(host: "127.0.0.1", port: smtp.port, security: .none))
+        let client = SMTPClient(server: SMTPServer(host: "127.0.0.1", port: smtp.port, security: .none, timeout: Self.patient))
         do {
             try await client.send(Self.message())
             Issue.record("a 451 was taken as delivered")
@@ -100,7 +104,7 @@ import TestSupport
         let closed = try ClosedPort()  // bound, never listening: refused
         defer { withExtendedLifetime(closed) {} }
         do {
-            try await SMTPClient(server: SMTPServer(host: "127.0.0.1", port: closed.port, security: .none)).send(Self.message())
+            try await SMTPClient(server: SMTPServer(host: "127.0.0.1", port: closed.port, security: .none, timeout: Self.patient)).send(Self.message())
             Issue.record("sent to nobody")
         } catch {
             #expect(error.retryable)

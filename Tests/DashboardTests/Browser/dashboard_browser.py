@@ -20,6 +20,7 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, TOKEN, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -52,7 +53,7 @@ def visit(driver, name, path, dark=False):
     """Loads a page; checks console errors and axe's serious or critical violations; saves a screenshot."""
     driver.get_log("browser")  # what earlier pages logged (the CSRF refusal's 403 is meant) is not this page's
     driver.get(BASE + path)
-    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 600).until(lambda d: d.execute_script("return document.readyState") == "complete")
     time.sleep(0.2)  # let the page's script run before reading the console
     errors = console_errors(driver)
     axe = Axe(driver)
@@ -75,11 +76,15 @@ def visit(driver, name, path, dark=False):
     return driver.page_source
 
 
-def wait_text(driver, css, wanted, seconds=90):
+def wait_text(driver, css, wanted, seconds=600):
+    """Waits until the element's text contains `wanted`. The page reloads itself when a run ends,
+    so the element may go stale or be missing for a moment: that is waited through, not failed on."""
     try:
-        WebDriverWait(driver, seconds, poll_frequency=0.5).until(lambda d: wanted in d.find_element(By.CSS_SELECTOR, css).text)
+        WebDriverWait(driver, seconds, poll_frequency=0.5,
+                      ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+            lambda d: wanted in d.find_element(By.CSS_SELECTOR, css).text)
         return True
-    except Exception:
+    except TimeoutException:
         return False
 
 
@@ -102,7 +107,7 @@ try:
     # Sign in with the token: an HttpOnly session cookie, then the overview.
     driver.find_element(By.ID, "token").send_keys(TOKEN)
     driver.find_element(By.CSS_SELECTOR, ".signin button[type=submit]").click()
-    WebDriverWait(driver, 60).until(lambda d: d.current_url.rstrip("/") == BASE)
+    WebDriverWait(driver, 600).until(lambda d: d.current_url.rstrip("/") == BASE)
     cookies = {c["name"]: c for c in driver.get_cookies()}
     check(cookies.get("jobctl_session", {}).get("httpOnly") is True, f"the session cookie is not HttpOnly: {cookies}")
     check(cookies.get("jobctl_session", {}).get("sameSite") == "Strict", f"the session cookie is not SameSite=Strict: {cookies}")
@@ -118,7 +123,7 @@ try:
     market.find_element(By.CSS_SELECTOR, "option[value=BE]").click()
     driver.find_element(By.ID, "param-note").send_keys("from the browser")
     driver.find_element(By.CSS_SELECTOR, ".run-form button[type=submit]").click()
-    WebDriverWait(driver, 60).until(lambda d: "/runs/" in d.current_url)
+    WebDriverWait(driver, 600).until(lambda d: "/runs/" in d.current_url)
     run_now = driver.current_url.rsplit("/runs/", 1)[1].split("?")[0]
     notes["runNow"] = run_now
     check(wait_text(driver, "#run-status", "completed"), "the run started from the form completes on its page")
@@ -128,7 +133,7 @@ try:
     # Cancel a running run from its page; its log is followed live meanwhile.
     driver.get(BASE + "/jobs/slow")
     driver.find_element(By.CSS_SELECTOR, ".run-form button[type=submit]").click()
-    WebDriverWait(driver, 60).until(lambda d: "/runs/" in d.current_url)
+    WebDriverWait(driver, 600).until(lambda d: "/runs/" in d.current_url)
     cancelled = driver.current_url.rsplit("/runs/", 1)[1].split("?")[0]
     notes["cancelled"] = cancelled
     check(driver.find_element(By.ID, "log").get_attribute("data-follow") is not None, "a running run's log is followed")
@@ -140,14 +145,14 @@ try:
     driver.get(BASE + "/jobs/reports/daily")
     driver.execute_script("document.querySelector('.run-form input[name=_csrf]').remove()")
     driver.find_element(By.CSS_SELECTOR, ".run-form button[type=submit]").click()
-    WebDriverWait(driver, 60).until(lambda d: "CSRF" in d.find_element(By.TAG_NAME, "main").text)
+    WebDriverWait(driver, 600).until(lambda d: "CSRF" in d.find_element(By.TAG_NAME, "main").text)
     check("/runs/" not in driver.current_url, "a form without its CSRF token started a run")
     notes["csrfRefusal"] = driver.find_element(By.CSS_SELECTOR, "main .error").text
 
     # A run with a report: rendered on its page, and its PDF made by Chromium on the server.
     driver.get(BASE + "/jobs/reports/weekly")
     driver.find_element(By.CSS_SELECTOR, ".run-form button[type=submit]").click()
-    WebDriverWait(driver, 60).until(lambda d: "/runs/" in d.current_url)
+    WebDriverWait(driver, 600).until(lambda d: "/runs/" in d.current_url)
     reported = driver.current_url.rsplit("/runs/", 1)[1].split("?")[0]
     check(wait_text(driver, "#run-status", "completed"), "the report run completes")
     visit(driver, "report", "/runs/" + reported)
