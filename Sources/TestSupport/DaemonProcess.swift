@@ -45,7 +45,7 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// `http://127.0.0.1:PORT` from "HTTP API listening on http://127.0.0.1:PORT", once the
-    /// applied jobs are loaded too (`running …`). Fails the wait after 90 s.
+    /// applied jobs are loaded too (`running …`). Fails the wait after 600 s.
     public func apiURL() async throws -> String {
         var port: Int?
         _ = try await eventually("the API listens") {

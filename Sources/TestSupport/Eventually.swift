@@ -13,7 +13,7 @@ public struct ConditionTimedOut: Error, CustomStringConvertible {
 /// - Returns: true (so `#expect(try await eventually { ... })` reads naturally).
 /// - Throws: ``ConditionTimedOut`` when `condition` still does not hold after `seconds`.
 @discardableResult
-public func eventually(_ what: @autoclosure () -> String = "a condition", within seconds: TimeInterval = 90,
+public func eventually(_ what: @autoclosure () -> String = "a condition", within seconds: TimeInterval = 600,
                        fileID: String = #fileID, line: Int = #line,
                        _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)

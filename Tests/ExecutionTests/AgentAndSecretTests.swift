@@ -25,7 +25,7 @@ struct AgentAndSecretTests {
                 agents:
                   shouter:
                     run: [sh, -c, 'echo "prompt on stdin:"; tr a-z A-Z']
-                    timeout: 30s
+                    timeout: 10m
                 """#)
         let outcome = await RunExecutor().execute(fixture.request(parameters: ["market": .string("BE")]))
         #expect(outcome.status == .completed, "\(outcome.error ?? "")")
