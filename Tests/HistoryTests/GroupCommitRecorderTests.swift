@@ -62,7 +62,7 @@ struct GroupCommitRecorderTests {
             }
         }
         let watchdog = Thread {
-            if finished.wait(timeout: .now() + 60) == .timedOut { holder.unlock() }
+            if finished.wait(timeout: .now() + 600) == .timedOut { holder.unlock() }
         }
         watchdog.start()
         let clock = ManualClock()
