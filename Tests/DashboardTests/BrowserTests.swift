@@ -37,18 +37,7 @@ struct BrowserTests {
         let repo = try TemporaryGitRepository(files: [
             ".gitignore": "/.jobctl/\n/history/\n",
             "jobctl.yaml": "agents:\n  writer:\n    run: [sh, -c, '\(agent.replacingOccurrences(of: "'", with: "''"))']\n",
-            "jobs/reports/daily.yaml": """
-                name: Daily report
-                description: Revenue per market
-                schedule: {cron: "30 7 * * *", timezone: Europe/Amsterdam}
-                params:
-                  market: {default: NL, allowed: [NL, BE, DE]}
-                  note: {type: string}
-                steps:
-                  - name: report
-                    run: [echo, "{{params.market}}", "{{params.note}}"]
-
-                """,
+            "jobs/reports/daily.yaml": DashboardHarness.jobs["jobs/reports/daily.yaml"]! + "\n",
             "jobs/slow.yaml": "name: Slow\nsteps:\n  - run: [sleep, \"300\"]\n",
             "jobs/heartbeat.yaml": "schedule: \"* * * * *\"\nsteps:\n  - run: [\"true\"]\n",
             "jobs/reports/weekly.yaml": "schedule: {cron: \"0 8 * * 1\", timezone: Europe/Amsterdam}\nsteps:\n  - name: write\n    agent: writer\n    prompt: \"Weekly report for NL\"\n",

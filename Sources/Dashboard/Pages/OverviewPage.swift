@@ -59,16 +59,8 @@ extension Dashboard {
         // Filter on the definitions first; a job's state (and its view) is worked out only when
         // the state filter needs it, or for the 50 rows shown.
         let (jobs, live) = await api.scheduler.jobSnapshots
-        let needle = q.lowercased()
-        let indices = jobs.indices.filter { index in
-            let job = jobs[index]
-            return viewer.sees(job.id.rawValue) && (needle.isEmpty || job.id.rawValue.contains(needle)
-                || job.name.lowercased().contains(needle) || (job.description?.lowercased().contains(needle) ?? false))
-        }
-        func view(_ index: Int) -> JobView {
-            let state = live[index]
-            return JobView.make(jobs[index], next: state.next, completed: state.completed, running: state.running, lastRuns: api.lastRuns, pause: state.pause)
-        }
+        let indices = JobView.matching(jobs, q: q, covers: viewer.sees)
+        func view(_ index: Int) -> JobView { JobView.make(jobs[index], live[index], lastRuns: api.lastRuns) }
         // A page past the end shows the last one.
         func clamped(_ count: Int) -> Int { min(Self.pageIndex(request), max(0, count - 1) / Self.pageSize) }
         let total: Int, page: Int

@@ -124,16 +124,8 @@ package struct JobRoutes {
         // Filter and sort on the definitions; a job's view (its state, next fire, last run) is made
         // for every job only when the sort needs it, else for the page alone.
         let (jobs, live) = await api.scheduler.jobSnapshots
-        let q = query.get("q")?.lowercased() ?? ""
-        var indices = jobs.indices.filter { index in
-            let job = jobs[index]
-            return token.covers(job: job.id.rawValue) && (q.isEmpty || job.id.rawValue.contains(q)
-                || job.name.lowercased().contains(q) || (job.description?.lowercased().contains(q) ?? false))
-        }
-        func view(_ index: Int) -> JobView {
-            JobView.make(jobs[index], next: live[index].next, completed: live[index].completed, running: live[index].running,
-                         lastRuns: api.lastRuns, pause: live[index].pause)
-        }
+        var indices = JobView.matching(jobs, q: query.get("q") ?? "", covers: token.covers(job:))
+        func view(_ index: Int) -> JobView { JobView.make(jobs[index], live[index], lastRuns: api.lastRuns) }
         var views: [Int: JobView] = [:]
         if !["id", "name"].contains(sortKey) {
             for index in indices { views[index] = view(index) }

@@ -35,9 +35,23 @@ package struct JobView: Encodable, Sendable {
     /// Every applied job, in id order.
     package static func all(_ api: JobctlAPI) async -> [JobView] {
         let (jobs, states) = await api.scheduler.jobSnapshots
-        return zip(jobs, states).map { job, state in
-            make(job, next: state.next, completed: state.completed, running: state.running, lastRuns: api.lastRuns, pause: state.pause)
+        return zip(jobs, states).map { make($0, $1, lastRuns: api.lastRuns) }
+    }
+
+    /// The positions of the jobs that `covers` admits and whose id, name or description contains
+    /// `q` (any case): the one search of the API's list and the dashboard's.
+    package static func matching(_ jobs: [JobDefinition], q: String, covers: (String) -> Bool) -> [Int] {
+        let needle = q.lowercased()
+        return jobs.indices.filter { index in
+            let job = jobs[index]
+            return covers(job.id.rawValue) && (needle.isEmpty || job.id.rawValue.contains(needle)
+                || job.name.lowercased().contains(needle) || (job.description?.lowercased().contains(needle) ?? false))
         }
+    }
+
+    /// A job's view from its definition and what the scheduler knows of it now.
+    package static func make(_ job: JobDefinition, _ live: Scheduler.JobLiveState, lastRuns: LastRuns) -> JobView {
+        make(job, next: live.next, completed: live.completed, running: live.running, lastRuns: lastRuns, pause: live.pause)
     }
 
     package static func make(_ job: JobDefinition, next: DueFire?, completed: Bool, running: Bool, lastRuns: LastRuns, pause: JobPause?) -> JobView {
