@@ -35,7 +35,8 @@ let package = Package(
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
         .target(name: "Diagnostics", swiftSettings: swiftSettings),
-        // The one lock type: a pthread mutex that ThreadSanitizer sees (Synchronization's is a futex it cannot).
+        // The one lock type (a pthread mutex that ThreadSanitizer sees; Synchronization's is a futex it
+        // cannot) and the one parallel map.
         .target(name: "Locks", swiftSettings: swiftSettings),
         // The one JSON reader: history lines, request bodies, events.
         .target(name: "JSONText", swiftSettings: swiftSettings),
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "Expressions", dependencies: ["Diagnostics", "JSONText"], swiftSettings: swiftSettings),
         .target(
             name: "Definitions",
-            dependencies: ["Diagnostics", "Schedules", "Expressions", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Diagnostics", "Schedules", "Expressions", "Locks", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // The C library, quarantined: only GitStore imports CGit2.
@@ -53,7 +54,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(name: "GitStore", dependencies: ["CGit2"], swiftSettings: swiftSettings),
-        .target(name: "Reconciler", dependencies: ["Definitions", "Expressions", "GitStore", "Schedules"], swiftSettings: swiftSettings),
+        .target(name: "Reconciler", dependencies: ["Definitions", "Expressions", "GitStore", "Locks", "Schedules"], swiftSettings: swiftSettings),
         .target(name: "History", dependencies: ["JSONText", "Locks"], swiftSettings: swiftSettings),
         // Every request jobctl makes to another machine: HTTP through AsyncHTTPClient, mail
         // through a small SMTP client on SwiftNIO. The only target that imports them.

@@ -1,6 +1,7 @@
 import Definitions
 import Foundation
 import GitStore
+import Locks
 
 /// Reading commits and the working tree for a comparison: summaries, config files, blobs.
 extension Reconciler {

@@ -137,6 +137,30 @@ import Testing
         #expect(failures.successRate == 0)
     }
 
+    /// A file cut into parts scanned on every core gives the stats and warnings (with the file's
+    /// line numbers) of one pass, whatever the cut points.
+    @Test(arguments: [Int64(1), 97, 1000, 1 << 30])
+    func statsOverPartsEqualOnePass(partBytes: Int64) throws {
+        let folder = try TemporaryFolder()
+        let records = try ReadingTests().writeVaried(folder, count: 300)
+        try folder.append("history/a.jsonl", "not json\n\n")
+        for i in 300..<310 { try FileRunRecorder(folder: folder.history, durability: .unsynced).append(record("a", i, status: .timedOut, durationMs: Int64(i))) }
+        try folder.append("history/a.jsonl", "{\"v\":1,\"torn")
+        var reader = HistoryReader(folder: folder.history)
+        reader.forwardPartBytes = partBytes
+        let (stats, warnings) = try reader.stats(job: "a")
+        #expect(stats.total == 310)
+        #expect(stats.count(.failed) == records.filter { $0.status == .failed }.count)
+        #expect(stats.count(.timedOut) == 10)
+        #expect(stats.lastFailure?.run == record("a", 309, status: .timedOut, durationMs: 309).run)
+        #expect(stats.lastSuccess?.run == records.last { $0.status == .completed }?.run)
+        #expect(warnings.map(\.line) == [301, 313])
+        #expect(warnings[1].message.contains("incomplete last line"))
+        if partBytes < 1000 {
+            #expect(try ForwardLineReader.parts(path: reader.folder.file(forJob: "a"), count: 4, minimumBytes: partBytes).count == 4)
+        }
+    }
+
     @Test func emptyHistoryHasNoRates() throws {
         let folder = try TemporaryFolder()
         let stats = try HistoryReader(folder: folder.history).stats(job: "none").stats

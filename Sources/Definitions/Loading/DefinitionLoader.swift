@@ -1,3 +1,5 @@
+import Locks
+
 /// Loads a whole root: `jobctl.yaml` and every job file, then the checks across files.
 ///
 /// ```swift

@@ -11,6 +11,8 @@ public struct HistoryReader: Sendable {
     public let folder: HistoryFolder
     /// Bytes read per step when reading backwards (tests make it small).
     public var backwardChunkSize = 64 * 1024
+    /// The smallest part of a file worth a core of its own when scanning forwards (tests make it small).
+    public var forwardPartBytes: Int64 = 8 << 20
 
     public init(folder: HistoryFolder) {
         self.folder = folder

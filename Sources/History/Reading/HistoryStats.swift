@@ -1,4 +1,5 @@
 import Foundation
+import Locks
 
 /// `jobctl history --stats`: counts per status, success rate, duration percentiles, and the last
 /// success and failure.
@@ -47,8 +48,8 @@ public struct HistoryStats: Sendable, Codable {
 }
 
 /// Gathers stats from line summaries, decoding only the two lines it reports in full.
-struct StatsAccumulator {
-    struct Mark {
+struct StatsAccumulator: Sendable {
+    struct Mark: Sendable {
         var finishedAt: Int64
         var path: String
         var offset: Int64
@@ -147,46 +148,88 @@ struct StatsAccumulator {
 
 extension HistoryReader {
     /// Stats of one job, or of every job when `job` is nil, over the records matching `filter`.
-    /// Reads forward through whole files (backwards, and only as far as needed, with `since`),
-    /// decoding only status, times and duration of each line.
+    /// Reads forward through whole files, on every core (a large file is cut into parts of whole
+    /// lines, scanned at once and merged in order), or backwards and only as far as needed with
+    /// `since`; decodes only status, times and duration of each line.
     public func stats(job: String?, filter: RecordFilter = .all) throws(HistoryError) -> (stats: HistoryStats, warnings: [HistoryWarning]) {
         let jobs = try job.map { (job) throws(HistoryError) in try HistoryFolder.checkJobID(job); return [job] } ?? folder.jobs()
+        let paths = try jobs.map { (job) throws(HistoryError) in try folder.file(forJob: job) }
         var total = StatsAccumulator()
         var warnings: [HistoryWarning] = []
-        for job in jobs {
-            let path = try folder.file(forJob: job)
-            var part = StatsAccumulator()
-            let statuses = filter.statuses
-            let sinceMs = filter.since.map(RecordTime.milliseconds)
-            let untilMs = filter.until.map(RecordTime.milliseconds)
-            func take(_ line: Line) -> Bool {
-                guard let summary = RecordLineDecoder.summary(line.bytes) else {
-                    var reason = "unreadable"
-                    if case .failure(let failure) = RecordLineDecoder.decode(line.bytes) { reason = failure.message }
-                    warnings.append(.unreadable(path, line: line.number, offset: line.offset, reason: reason))
-                    return true
-                }
-                if let sinceMs, summary.finishedAt < sinceMs {
-                    return summary.finishedAt >= sinceMs - RecordFilter.orderSlackMs
-                }
-                if let untilMs, summary.finishedAt >= untilMs { return true }
-                if let statuses, !statuses.contains(summary.status) { return true }
-                part.add(summary, path: path, line: line)
-                return true
-            }
-            if filter.since != nil {
-                var skipped: [HistoryWarning] = []
+        if filter.since != nil {
+            for path in paths {
+                var scan = StatsScan(path: path, filter: filter)
                 try BackwardLineReader.read(path: path, chunkSize: backwardChunkSize, torn: { offset, bytes in
-                    skipped.append(.torn(path, line: nil, offset: offset, bytes: bytes))
-                }) { line in take(line) }
-                warnings += skipped
-            } else {
-                try ForwardLineReader.read(path: path, torn: { offset, bytes, number in
-                    warnings.append(.torn(path, line: number, offset: offset, bytes: bytes))
-                }) { line in take(line) }
+                    scan.warnings.append(.torn(path, line: nil, offset: offset, bytes: bytes))
+                }) { line in scan.take(line) }
+                total.merge(scan.stats)
+                warnings += scan.warnings
             }
-            total.merge(part)
+            return (try total.finish(job: job), warnings)
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var pieces: [(path: String, part: ForwardLineReader.Part)] = []
+        for path in paths {
+            pieces += try ForwardLineReader.parts(path: path, count: cores, minimumBytes: forwardPartBytes).map { (path, $0) }
+        }
+        let scans = ParallelMap.map(pieces, itemsPerChunk: 1) { piece -> Result<(StatsScan, lines: Int), HistoryError> in
+            var scan = StatsScan(path: piece.path, filter: filter)
+            do throws(HistoryError) {
+                let lines = try ForwardLineReader.read(path: piece.path, part: piece.part, torn: { offset, bytes, number in
+                    scan.warnings.append(.torn(piece.path, line: number, offset: offset, bytes: bytes))
+                }) { line in scan.take(line) }
+                return .success((scan, lines))
+            } catch {
+                return .failure(error)
+            }
+        }
+        // Merged in file order; each part's line numbers continue from the parts before it.
+        var linesBefore = 0
+        for (index, result) in scans.enumerated() {
+            let (scan, lines) = try result.get()
+            if pieces[index].part.start == 0 { linesBefore = 0 }
+            total.merge(scan.stats)
+            warnings += scan.warnings.map { warning in
+                var warning = warning
+                warning.line = warning.line.map { $0 + linesBefore }
+                return warning
+            }
+            linesBefore += lines
         }
         return (try total.finish(job: job), warnings)
+    }
+}
+
+/// One file's (or one part's) scan for ``HistoryReader/stats(job:filter:)``.
+private struct StatsScan: Sendable {
+    let path: String
+    let statuses: Set<RunStatus>?
+    let sinceMs: Int64?
+    let untilMs: Int64?
+    var stats = StatsAccumulator()
+    var warnings: [HistoryWarning] = []
+
+    init(path: String, filter: RecordFilter) {
+        self.path = path
+        statuses = filter.statuses
+        sinceMs = filter.since.map(RecordTime.milliseconds)
+        untilMs = filter.until.map(RecordTime.milliseconds)
+    }
+
+    /// Counts one line; false once a backward read has gone far enough before `since`.
+    mutating func take(_ line: Line) -> Bool {
+        guard let summary = RecordLineDecoder.summary(line.bytes) else {
+            var reason = "unreadable"
+            if case .failure(let failure) = RecordLineDecoder.decode(line.bytes) { reason = failure.message }
+            warnings.append(.unreadable(path, line: line.number, offset: line.offset, reason: reason))
+            return true
+        }
+        if let sinceMs, summary.finishedAt < sinceMs {
+            return summary.finishedAt >= sinceMs - RecordFilter.orderSlackMs
+        }
+        if let untilMs, summary.finishedAt >= untilMs { return true }
+        if let statuses, !statuses.contains(summary.status) { return true }
+        stats.add(summary, path: path, line: line)
+        return true
     }
 }

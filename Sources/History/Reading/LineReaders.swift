@@ -112,15 +112,21 @@ enum BackwardLineReader {
 enum ForwardLineReader {
     /// Calls `body` for each complete line in order, until it returns false. Bytes after the
     /// last newline are reported through `torn`. A missing file has no lines.
-    static func read(path: String, chunkSize: Int = 1 << 20, torn: (Int64, Int, Int) -> Void = { _, _, _ in },
-                     _ body: (Line) throws(HistoryError) -> Bool) throws(HistoryError) {
-        guard let fd = try SystemCalls.openForReading(path) else { return }
+    ///
+    /// With `part`, only the lines of that part of the file (see ``parts(path:count:minimumBytes:)``)
+    /// are read, numbered from 1 within it; a part with an end reports no torn line. Returns the
+    /// number of lines seen (newlines, counting empty lines), so that the parts' numbers can be
+    /// made the file's.
+    @discardableResult
+    static func read(path: String, part: Part = Part(start: 0, end: nil), chunkSize: Int = 1 << 20, torn: (Int64, Int, Int) -> Void = { _, _, _ in },
+                     _ body: (Line) throws(HistoryError) -> Bool) throws(HistoryError) -> Int {
+        guard let fd = try SystemCalls.openForReading(path) else { return 0 }
         defer { close(fd) }
         var capacity = chunkSize
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
         var filled = 0            // bytes in buffer
-        var bufferOffset: Int64 = 0 // file offset of buffer[0]
+        var bufferOffset = part.start // file offset of buffer[0]
         var lineNumber = 0
         while true {
             if filled == capacity {
@@ -131,7 +137,11 @@ enum ForwardLineReader {
                 buffer = bigger
                 capacity *= 2
             }
-            let n = try SystemCalls.read(fd, buffer.baseAddress! + filled, capacity - filled, path: path)
+            let position = bufferOffset + Int64(filled)
+            var wanted = capacity - filled
+            if let end = part.end { wanted = Int(min(Int64(wanted), end - position)) }
+            if wanted <= 0 { break }
+            let n = try SystemCalls.pread(fd, buffer.baseAddress! + filled, wanted, position, path: path)
             if n == 0 { break }
             filled += n
             let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -142,7 +152,7 @@ enum ForwardLineReader {
                 lineNumber += 1
                 if end > start {
                     let line = Line(bytes: UnsafeBufferPointer(start: base + start, count: end - start), offset: bufferOffset + Int64(start), number: lineNumber)
-                    if try !body(line) { return }
+                    if try !body(line) { return lineNumber }
                 }
                 start = end + 1
             }
@@ -153,6 +163,48 @@ enum ForwardLineReader {
                 bufferOffset += Int64(start)
             }
         }
-        if filled > 0 { torn(bufferOffset, filled, lineNumber + 1) }
+        if filled > 0, part.end == nil { torn(bufferOffset, filled, lineNumber + 1) }
+        return lineNumber
+    }
+
+    /// A run of whole lines: from `start` (a line's first byte) to `end` (just after a newline),
+    /// or to the end of the file when `end` is nil.
+    struct Part: Sendable, Hashable {
+        var start: Int64
+        var end: Int64?
+    }
+
+    /// Cuts a file into at most `count` parts of whole lines, each at least `minimumBytes` long
+    /// (except the last): the cut points are the first newlines after equal shares. The last part
+    /// runs to the end of the file, so lines appended meanwhile are read as a single read would.
+    static func parts(path: String, count: Int, minimumBytes: Int64 = 8 << 20) throws(HistoryError) -> [Part] {
+        guard count > 1, let fd = try SystemCalls.openForReading(path) else { return [Part(start: 0, end: nil)] }
+        defer { close(fd) }
+        let size = Int64(try SystemCalls.fileStatus(fd, path: path).st_size)
+        let shares = Int(min(Int64(count), max(1, size / max(1, minimumBytes))))
+        guard shares > 1 else { return [Part(start: 0, end: nil)] }
+        var cuts: [Int64] = []
+        let probe = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
+        defer { probe.deallocate() }
+        for share in 1..<shares {
+            var position = max(size * Int64(share) / Int64(shares), cuts.last ?? 0)
+            var cut: Int64?
+            while cut == nil, position < size {
+                let n = try SystemCalls.pread(fd, probe.baseAddress!, probe.count, position, path: path)
+                if n == 0 { break }
+                if let index = probe[0..<n].firstIndex(of: UInt8(ascii: "\n")) { cut = position + Int64(index) + 1 }
+                position += Int64(n)
+            }
+            guard let cut, cut < size else { break }
+            if cut > (cuts.last ?? 0) { cuts.append(cut) }
+        }
+        var parts: [Part] = []
+        var start: Int64 = 0
+        for cut in cuts {
+            parts.append(Part(start: start, end: cut))
+            start = cut
+        }
+        parts.append(Part(start: start, end: nil))
+        return parts
     }
 }

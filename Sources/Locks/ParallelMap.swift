@@ -1,12 +1,17 @@
 import Dispatch
 
 /// Maps an array on every core, keeping order. Loading 10,000 files is CPU-bound parsing;
-/// the reconciler parses changed blobs with it too.
+/// the reconciler parses changed blobs with it too, and `history --stats` scans parts of a file.
 public enum ParallelMap {
-    public static func map<Element: Sendable, Result: Sendable>(_ items: [Element], _ transform: @Sendable (Element) -> Result) -> [Result] {
-        guard items.count > 64 else { return items.map(transform) }
+    /// - Parameter itemsPerChunk: how many items are worth a thread of their own; with fewer than
+    ///   two chunks' worth the map runs on the calling thread. The default suits small items
+    ///   (a job file); pass 1 when each item is large.
+    public static func map<Element: Sendable, Result: Sendable>(_ items: [Element], itemsPerChunk: Int = 32,
+                                                                _ transform: @Sendable (Element) -> Result) -> [Result] {
+        let per = max(1, itemsPerChunk)
+        guard items.count >= 2 * per else { return items.map(transform) }
         let results = ResultBuffer<Result>(count: items.count)
-        let chunks = min(items.count / 32, 64)
+        let chunks = min(items.count / per, 64)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let lower = items.count * chunk / chunks
             let upper = items.count * (chunk + 1) / chunks
