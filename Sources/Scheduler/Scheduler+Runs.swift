@@ -124,7 +124,7 @@ extension Scheduler {
     func keepEvent(_ payload: Value, job: JobDefinition?, run: String) async -> String? {
         if case .null = payload { return nil }
         guard let job else { return nil }
-        return await tracker.keep(EventPayload.contents(payload, job: job, secrets: performer.secrets), as: .event, job: job.id.rawValue, run: run)
+        return await tracker.keepEvent(EventPayload.contents(payload, job: job, secrets: performer.secrets), job: job.id.rawValue, run: run)
     }
 
     // MARK: Running

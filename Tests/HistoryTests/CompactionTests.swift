@@ -22,6 +22,7 @@ import Testing
             let r = record("a/b", i)
             try recorder.append(r)
             for artifact in HistoryFolder.Artifact.allCases { try folder.history.write(Array("x".utf8), as: artifact, job: "a/b", run: r.run) }
+            _ = try EventLog(folder: folder.history).append(Array("{\"n\": \(i)}\n".utf8), job: "a/b", run: r.run)
         }
         let other = "20260101T000000.000Z-zzzzzzzz" // a file of no record stays: only what a removed record names goes
         try folder.history.write(Array("x".utf8), as: .log, job: "a/b", run: other)
@@ -29,7 +30,11 @@ import Testing
         #expect(result.removed == 3)
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/history/a/b").sorted()
         let kept = record("a/b", 3).run
-        #expect(left == ([other + ".log"] + ["event.json", "log", "notify.jsonl", "report.md"].map { kept + "." + $0 }).sorted())
+        #expect(left == ([".events.jsonl", other + ".log"] + ["event.json", "log", "notify.jsonl", "report.md"].map { kept + "." + $0 }).sorted())
+        // The event log keeps the kept run's line only.
+        #expect(folder.read("history/a/b/.events.jsonl") == "{\"run\":\"\(kept)\",\"payload\":{\"n\": 3}}\n")
+        #expect(try EventLog(folder: folder.history).payload(job: "a/b", run: kept) == Array("{\"n\": 3}\n".utf8))
+        #expect(try EventLog(folder: folder.history).payload(job: "a/b", run: record("a/b", 0).run) == nil)
     }
 
     @Test func keepDaysAndKeepRunsTogetherAndTheNewestAlwaysStays() throws {

@@ -7,7 +7,7 @@ import Scheduler
 import Testing
 import TestSupport
 
-@Suite("Event payloads are kept beside the run, redacted and capped")
+@Suite("Event payloads are kept in the job's event log, redacted and capped")
 struct EventPayloadTests {
     static let job = """
         on: {events: [order.paid]}
@@ -31,14 +31,18 @@ struct EventPayloadTests {
         let filtered = try #require(records.first { $0.status == .filtered })
         let ran = try #require(records.first { $0.status == .completed })
         for record in [filtered, ran] {
-            #expect(record.event == "history/orders/\(record.run).event.json")
-            let text = try String(contentsOfFile: harness.root.path + "/" + record.event!, encoding: .utf8)
-            #expect(!text.contains("tok-9f8e7d"))
-            #expect(text.contains("***"))
+            #expect(record.event == "history/orders/.events.jsonl")
         }
-        let kept = try Value(parsingJSON: Array(FileManager.default.contents(atPath: harness.root.path + "/" + filtered.event!)!))
+        // One file for both, a line each; no file per event.
+        let log = try String(contentsOfFile: harness.root.path + "/history/orders/.events.jsonl", encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 2)
+        #expect(!log.contains("tok-9f8e7d"))
+        #expect(log.contains("***"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.root.path + "/history/orders").filter { $0.hasSuffix(".event.json") }.isEmpty)
+        let events = EventLog(folder: HistoryFolder(root: harness.root.path))
+        let kept = try Value(parsingJSON: #require(try events.payload(job: "orders", run: filtered.run)))
         #expect(kept == ["amount": 5, "customer": "A \"quoted\" co", "echo": "key *** leaked"])
-        let keptRun = try Value(parsingJSON: Array(FileManager.default.contents(atPath: harness.root.path + "/" + ran.event!)!))
+        let keptRun = try Value(parsingJSON: #require(try events.payload(job: "orders", run: ran.run)))
         #expect(keptRun == ["amount": 500, "customer": "B", "nested": ["***": ["***"]]])
         await harness.stop()
     }
@@ -48,7 +52,7 @@ struct EventPayloadTests {
         _ = try await harness.scheduler.trigger("plain", trigger: .manual)
         let records = try await harness.waitForRecords("plain", count: 1)
         #expect(records[0].event == nil)
-        #expect(!FileManager.default.fileExists(atPath: harness.root.path + "/history/plain/\(records[0].run).event.json"))
+        #expect(!FileManager.default.fileExists(atPath: harness.root.path + "/history/plain/.events.jsonl"))
         await harness.stop()
     }
 

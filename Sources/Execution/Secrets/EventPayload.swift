@@ -3,7 +3,7 @@ public import Expressions
 import Foundation
 
 /// What jobctl keeps of the event that triggered a run (or that a job's filter refused), as
-/// `history/<job>/<run>.event.json`: the payload as JSON, with the value of every secret the job
+/// a line of the job's event log (`history/<job>/.events.jsonl`): the payload as JSON, with the value of every secret the job
 /// names replaced by `***` wherever it appears in a string, and at most ``limit`` bytes. A payload
 /// larger than that is kept as `{"truncated": true, "bytes": N, "prefix": "<first bytes>"}`, which
 /// can be read but not replayed.

@@ -32,6 +32,9 @@ public final class FileRunRecorder: RunRecorder {
         }
         try HistoryFolder.checkRunID(record.run)
         let path = try folder.file(forJob: record.job)
+        if durability == .synced {
+            for companion in EventLog.companionFiles(of: record, folder: folder) { try SystemCalls.dataSync(path: companion) }
+        }
         guard let repaired = try HistoryFile(path: path).append(RecordLineEncoder.encode(record), durability: durability, waiting: waitingForTheLock) else {
             return false
         }

@@ -36,7 +36,8 @@ public final class GroupCommitRecorder: RunRecorder {
             let writer = self.writer
             try await DedicatedThread.run { () throws(HistoryError) in try writer.append(record) }
         }
-        try await syncer.sync(path: path, folder: isNew ? (path as NSString).deletingLastPathComponent : nil)
+        try await syncer.sync(path: path, folder: isNew ? (path as NSString).deletingLastPathComponent : nil,
+                              companions: EventLog.companionFiles(of: record, folder: folder))
     }
 
     public func contains(run: String, job: String) async throws -> Bool {
@@ -47,12 +48,15 @@ public final class GroupCommitRecorder: RunRecorder {
     actor Syncer {
         private var paths: Set<String> = []
         private var folders: Set<String> = []
+        /// Synced before `paths`: what the records name (their event logs).
+        private var companions: Set<String> = []
         private var waiters: [CheckedContinuation<Void, any Error>] = []
         private var syncing = false
         private let queue = DispatchQueue(label: "jobctl.history.sync")
 
-        func sync(path: String, folder: String?) async throws {
+        func sync(path: String, folder: String?, companions: [String]) async throws {
             paths.insert(path)
+            self.companions.formUnion(companions)
             if let folder { folders.insert(folder) }
             try await withCheckedThrowingContinuation { continuation in
                 waiters.append(continuation)
@@ -62,18 +66,15 @@ public final class GroupCommitRecorder: RunRecorder {
 
         private func startBatch() {
             syncing = true
-            let batch = (paths: paths, folders: folders, waiters: waiters)
+            let batch = (paths: paths, folders: folders, companions: companions, waiters: waiters)
             paths = []
             folders = []
+            companions = []
             waiters = []
             queue.async {
                 var failure: (any Error)?
-                for path in batch.paths.sorted() + batch.folders.sorted() {
-                    let fd = open(path, O_RDONLY | O_CLOEXEC)
-                    if fd < 0 || fdatasync(fd) != 0 {
-                        failure = HistoryError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))")
-                    }
-                    if fd >= 0 { close(fd) }
+                for path in batch.companions.sorted() + batch.paths.sorted() + batch.folders.sorted() {
+                    do throws(HistoryError) { try SystemCalls.dataSync(path: path) } catch { failure = error }
                 }
                 Task { await self.finished(batch.waiters, failure: failure) }
             }

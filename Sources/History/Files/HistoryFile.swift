@@ -92,6 +92,44 @@ struct HistoryFile {
         return repaired
     }
 
+    /// Replaces the file with the lines `keep` keeps, in order — written to a temporary file in
+    /// the same folder, synced, renamed over the file, the folder synced — so a crash leaves the
+    /// old file or the new one. The caller holds the file's lock (``withExclusiveLock``): appends
+    /// that wait for it see the file was replaced and write into the new one. A torn last line
+    /// is dropped.
+    func rewrite(durability: Durability, keep: (Line) throws(HistoryError) -> Bool) throws(HistoryError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let temporary = folder + "/." + (path as NSString).lastPathComponent + ".compact-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let out = try SystemCalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        do throws(HistoryError) {
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20)
+            try ForwardLineReader.read(path: path) { (line) throws(HistoryError) -> Bool in
+                guard try keep(line) else { return true }
+                buffer.append(contentsOf: line.bytes)
+                buffer.append(UInt8(ascii: "\n"))
+                if buffer.count >= 1 << 20 {
+                    try SystemCalls.writeAll(out, buffer, path: temporary)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                return true
+            }
+            try SystemCalls.writeAll(out, buffer, path: temporary)
+            if durability == .synced { try SystemCalls.sync(out, path: temporary) }
+            close(out)
+        } catch {
+            close(out)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = SystemCalls.failure("rename", path)
+            unlink(temporary)
+            throw failure
+        }
+        if durability == .synced { try SystemCalls.syncDirectory(folder) }
+    }
+
     /// Cuts a torn last line (the bytes after the last newline) off an exclusively locked file.
     /// Returns the number of bytes removed.
     func repairTail(_ fd: Int32, size: Int64) throws(HistoryError) -> Int {

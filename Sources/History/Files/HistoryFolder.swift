@@ -53,7 +53,8 @@ public struct HistoryFolder: Sendable, Hashable {
         case log = "log"
         /// `<run>.report.md`: its report (an agent step's output).
         case report = "report.md"
-        /// `<run>.event.json`: the event payload that triggered it (or that its filter refused).
+        /// `<run>.event.json`: the event payload that triggered it (or that its filter refused), as
+        /// earlier versions kept it; payloads are now lines of the job's ``EventLog``.
         case event = "event.json"
         /// `<run>.notify.jsonl`: one line per notification attempt.
         case notifications = "notify.jsonl"

@@ -106,6 +106,13 @@ enum SystemCalls {
         #endif
     }
 
+    /// Opens `path` read-only and syncs its data.
+    static func dataSync(path: String) throws(HistoryError) {
+        let fd = try open(path, O_RDONLY | O_CLOEXEC)
+        defer { close(fd) }
+        try dataSync(fd, path: path)
+    }
+
     static func sync(_ fd: Int32, path: String) throws(HistoryError) {
         while fsync(fd) != 0 {
             if errno != EINTR { throw failure("fsync", path) }

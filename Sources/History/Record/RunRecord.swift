@@ -40,8 +40,10 @@ public struct RunRecord: Sendable, Hashable {
     public var warnings: [String]
     /// The run's log, relative to the root: `history/<job>/<run>.log`.
     public var log: String?
-    /// The payload of the event that triggered it (or that its filter refused), relative to the
-    /// root: `history/<job>/<run>.event.json` (capped, secrets redacted, never published).
+    /// Where the payload of the event that triggered it (or that its filter refused) is kept,
+    /// relative to the root: the job's event log `history/<job>/.events.jsonl`, which holds it
+    /// under the run's id (capped, secrets redacted, never published; see ``EventLog``). Records
+    /// of earlier builds name `history/<job>/<run>.event.json`.
     public var event: String?
     /// The run's report (an agent step's output, Markdown), relative to the root:
     /// `history/<job>/<run>.report.md`.

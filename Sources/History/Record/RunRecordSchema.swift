@@ -46,7 +46,7 @@ public enum RunRecordSchema {
             ("error", .string, "Why the run failed or did not run."),
             ("warnings", .stringList, "Things worth knowing that did not fail the run."),
             ("log", .string, "The run's log file, relative to the root: history/<job>/<run>.log."),
-            ("event", .string, "The triggering event's payload, relative to the root: history/<job>/<run>.event.json (at most 64 KiB, secrets redacted)."),
+            ("event", .string, "Where the triggering event's payload is kept, relative to the root: the job's event log history/<job>/.events.jsonl, a line per run ({\"run\": ..., \"payload\": ...}; at most 64 KiB, secrets redacted); records written by earlier builds name history/<job>/<run>.event.json."),
             ("report", .string, "The run's report (an agent step's output, Markdown), relative to the root: history/<job>/<run>.report.md."),
             ("rerunOf", .string, "The run this one re-runs."),
             ("requestedBy", .string, "Who asked for the run: token NAME (the API) or user NAME (the CLI)."),

@@ -80,40 +80,16 @@ public struct HistoryCompactor: Sendable {
             // Pass 2: write the kept lines to a temporary file, then rename it over the original;
             // note the runs that go, whose log, report, event payload and notifications go too.
             var removedRuns: [String] = []
-            let temporary = (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".compact-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            let out = try SystemCalls.open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-            do throws(HistoryError) {
-                var buffer: [UInt8] = []
-                buffer.reserveCapacity(1 << 20)
-                var number = 0
-                try ForwardLineReader.read(path: path) { (line) throws(HistoryError) -> Bool in
-                    defer { number += 1 }
-                    guard number < keep.count, keep[number] else {
-                        if case .success(let record) = RecordLineDecoder.decode(line.bytes) { removedRuns.append(record.run) }
-                        return true
-                    }
-                    buffer.append(contentsOf: line.bytes)
-                    buffer.append(UInt8(ascii: "\n"))
-                    if buffer.count >= 1 << 20 {
-                        try SystemCalls.writeAll(out, buffer, path: temporary)
-                        buffer.removeAll(keepingCapacity: true)
-                    }
-                    return true
+            var number = 0
+            try file.rewrite(durability: durability) { line in
+                defer { number += 1 }
+                guard number < keep.count, keep[number] else {
+                    if case .success(let record) = RecordLineDecoder.decode(line.bytes) { removedRuns.append(record.run) }
+                    return false
                 }
-                try SystemCalls.writeAll(out, buffer, path: temporary)
-                if durability == .synced { try SystemCalls.sync(out, path: temporary) }
-                close(out)
-            } catch {
-                close(out)
-                unlink(temporary)
-                throw error
+                return true
             }
-            guard rename(temporary, path) == 0 else {
-                let failure = SystemCalls.failure("rename", path)
-                unlink(temporary)
-                throw failure
-            }
-            if durability == .synced { try SystemCalls.syncDirectory((path as NSString).deletingLastPathComponent) }
+            try EventLog(folder: folder).remove(runs: Set(removedRuns), job: job, durability: durability)
             for run in removedRuns {
                 for artifact in HistoryFolder.Artifact.allCases {
                     if let file = try? folder.artifact(artifact, job: job, run: run) { unlink(file) }

@@ -42,8 +42,8 @@ public struct RerunSource: Sendable {
         }
         var event = Value.null
         if original.event != nil {
-            guard let path = try? history.artifact(.event, job: original.job, run: run), let data = FileManager.default.contents(atPath: path),
-                  let payload = try? Value(parsingJSON: Array(data)) else {
+            guard let data = try? EventLog(folder: history).payload(job: original.job, run: run),
+                  let payload = try? Value(parsingJSON: data) else {
                 throw Problem(reason: .notReplayable, message: "run '\(run)' was triggered by an event whose payload is gone (retention removed it)")
             }
             if payload["truncated"] == .bool(true), payload["prefix"].string != nil {

@@ -222,6 +222,13 @@ public final class RunTracker: Sendable {
         await io.run { [history] in try? history.write(contents, as: artifact, job: job, run: run) }
     }
 
+    /// Appends an event payload to the job's ``EventLog`` on the I/O thread; the record that
+    /// names it syncs it. - Returns: the log relative to the root, for the record; nil when it
+    /// could not be written.
+    public func keepEvent(_ payload: [UInt8], job: String, run: String) async -> String? {
+        await io.run { [history] in try? EventLog(folder: history).append(payload, job: job, run: run) }
+    }
+
     /// Appends a run's final record, then removes its marker. When history cannot be written the
     /// record is kept (in the marker, so a restart recovers it) and retried until it lands; the
     /// run counts as ended for admission at once.

@@ -82,11 +82,10 @@ package struct RunRoutes {
                 throw APIError.notFound("no run '\(run)'")
             }
             _ = try api.authorize(request, .read, job: job)
-            guard let path = try? api.history.artifact(.event, job: job, run: run),
-                  let data = FileManager.default.contents(atPath: path) else {
+            guard let payload = try? EventLog(folder: api.history).payload(job: job, run: run) else {
                 throw APIError.notFound("run '\(run)' has no event payload (no event triggered it, or retention removed it)")
             }
-            return JSONResponse.raw(data, contentType: "application/json")
+            return JSONResponse.raw(Data(payload), contentType: "application/json")
         }
         router.get("/api/runs/:run/report") { request, context -> Response in
             let run = try Self.runID(context)

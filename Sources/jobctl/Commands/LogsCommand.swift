@@ -45,14 +45,16 @@ struct LogsCommand: ParsableCommand {
         if event || report {
             // The job: from the run's marker, its log's folder, or the history file that records it.
             let job = inFlight.marker(run: runID)?.job ?? folder.findLog(run: runID)?.job ?? HistoryReader(folder: folder).record(ofRun: runID)?.job
-            let artifact: HistoryFolder.Artifact = event ? .event : .report
-            guard let job, let path = try? folder.artifact(artifact, job: job, run: runID),
-                  let data = FileManager.default.contents(atPath: path) else {
+            let kept: [UInt8]? = job.flatMap { job in
+                event ? try? EventLog(folder: folder).payload(job: job, run: runID)
+                      : (try? folder.artifact(.report, job: job, run: runID)).flatMap { FileManager.default.contents(atPath: $0).map(Array.init) }
+            }
+            guard let data = kept else {
                 let what = event ? "event payload under \(folder.path) (no event triggered it" : "report under \(folder.path) (no agent step completed"
                 Console.error("error: run \(runID) has no \(what), or retention removed it)")
                 throw ExitCode(1)
             }
-            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data(data))
             return
         }
         // A run in flight names its job; otherwise look for the log under every job's folder.
