@@ -14,6 +14,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a token; its secret is printed once, alone on the last line of stdout.",
             discussion: """
             Scopes: read (list and read jobs, runs, logs, fire times, metrics)
@@ -52,7 +53,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the tokens (never their secrets).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the tokens (never their secrets).")
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
@@ -90,7 +91,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by name or id; a running serve refuses it from its next request.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by name or id; a running serve refuses it from its next request.")
 
         @OptionGroup var rootOptions: RootOptions
 
