@@ -29,6 +29,13 @@ public struct JSONScanner {
         public var start: Int
         public var end: Int
         public var escaped: Bool
+
+        @inlinable
+        public init(start: Int, end: Int, escaped: Bool) {
+            self.start = start
+            self.end = end
+            self.escaped = escaped
+        }
     }
 
     /// A number as written: an integer when it has no fraction or exponent and fits 64 bits.
@@ -51,10 +58,13 @@ public struct JSONScanner {
         self.bytes = bytes
     }
 
+    @inlinable
     public var atEnd: Bool { index >= bytes.count }
 
+    @inlinable
     public var current: UInt8 { index < bytes.count ? bytes[index] : 0 }
 
+    @inlinable
     public mutating func skipSpace() {
         while index < bytes.count {
             let c = bytes[index]
@@ -64,6 +74,7 @@ public struct JSONScanner {
     }
 
     /// Skips space, then consumes `c` if it is next.
+    @inlinable
     public mutating func consume(_ c: UInt8) -> Bool {
         skipSpace()
         guard index < bytes.count, bytes[index] == c else { return false }
@@ -72,12 +83,24 @@ public struct JSONScanner {
     }
 
     /// A string at the cursor (after space), or nil when there is none or it is malformed.
+    @inlinable
     public mutating func span() -> Span? {
         skipSpace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
         index += 1
         let start = index
         var escaped = false
+        // Eight bytes at a time while none of them is a quote, a backslash or a control byte
+        // (the usual has-a-zero-byte test on the word XORed with each); then byte by byte.
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let base = UnsafeRawPointer(bytes.baseAddress!)
+        while index + 8 <= bytes.count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if special & highs != 0 { break }
+            index += 8
+        }
         while index < bytes.count {
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
@@ -96,9 +119,13 @@ public struct JSONScanner {
     }
 
     /// Whether a span's raw bytes are exactly `text` (no escapes in either).
+    @inlinable
     public func equals(_ span: Span, _ text: StaticString) -> Bool {
         guard !span.escaped, span.end - span.start == text.utf8CodeUnitCount else { return false }
-        return memcmp(bytes.baseAddress! + span.start, text.utf8Start, text.utf8CodeUnitCount) == 0
+        // Keys are short: a loop beats a call to memcmp.
+        let expected = text.utf8Start, actual = bytes.baseAddress! + span.start
+        for i in 0..<text.utf8CodeUnitCount where actual[i] != expected[i] { return false }
+        return true
     }
 
     /// The decoded text of a span, or nil when it is not valid UTF-8 or an escape is malformed
@@ -171,6 +198,18 @@ public struct JSONScanner {
     /// ([eE] [+-]? [0-9]+)?; nil (with the cursor anywhere) when it does not follow it or is out
     /// of range.
     public mutating func number() -> Number? {
+        guard let (start, isInteger) = scanNumber() else { return nil }
+        let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+        if isInteger, let value = Self.integerValue(raw) { return .integer(value) }
+        let text = String(decoding: raw, as: UTF8.self)
+        if isInteger, let value = Int64(text) { return .integer(value) }
+        guard let value = Double(text), value.isFinite else { return nil }
+        return .double(value)
+    }
+
+    /// Moves the cursor over a number by the JSON grammar; its first byte and whether it has
+    /// neither fraction nor exponent, or nil when it does not follow the grammar.
+    private mutating func scanNumber() -> (start: Int, isInteger: Bool)? {
         skipSpace()
         let start = index
         if current == UInt8(ascii: "-") { index += 1 }
@@ -196,10 +235,22 @@ public struct JSONScanner {
             guard digits() > 0 else { return nil }
             isInteger = false
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if isInteger, let value = Int64(text) { return .integer(value) }
-        guard let value = Double(text), value.isFinite else { return nil }
-        return .double(value)
+        return (start, isInteger)
+    }
+
+    /// An integer's value straight from its digits (no `String` on the way: history scans read
+    /// millions); nil when it has more than 18 digits, left to `Int64(String)` to range-check.
+    private static func integerValue(_ raw: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        let negative = raw.first == UInt8(ascii: "-")
+        if negative { i = 1 }
+        guard raw.count - i <= 18 else { return nil }
+        var value: Int64 = 0
+        while i < raw.count {
+            value = value * 10 + Int64(raw[i] &- 48)
+            i += 1
+        }
+        return negative ? -value : value
     }
 
     /// `true`, `false`, `null` at the cursor.
@@ -240,8 +291,14 @@ public struct JSONScanner {
     }
 
     /// Skips a number without keeping it.
+    /// Accepts and refuses exactly what ``number()`` does (a fraction or exponent out of range
+    /// is refused); a short integer without building its value.
     public mutating func skipNumber() -> Bool {
-        number() != nil
+        let saved = index
+        guard let (start, isInteger) = scanNumber() else { return false }
+        if isInteger, index - start <= 18 { return true }
+        index = saved
+        return number() != nil
     }
 
     /// Whether a span's raw bytes are exactly `text` (an enum raw value; never escaped).

@@ -239,4 +239,23 @@ struct OneJSONReaderTests {
         let leadingZero = line.replacingOccurrences(of: #","error":"\ud800""#, with: #","durationMs":012"#)
         #expect(throws: HistoryError.self) { try RunRecord(jsonLine: leadingZero) }
     }
+
+    /// Integers are read from their digits without a String; at the edges of Int64 and past them
+    /// the reader gives what `Int64(String)` and `Double(String)` give, and the summary scan
+    /// (which skips unknown values) accepts and refuses the same lines as the full decode.
+    @Test(arguments: [
+        ("52791", Int64?(52791)), ("-7", -7), ("0", 0), ("999999999999999999", 999_999_999_999_999_999),
+        ("-999999999999999999", -999_999_999_999_999_999), ("9223372036854775807", Int64.max), ("-9223372036854775808", Int64.min),
+        ("9223372036854775808", nil), ("1e3", nil), ("1e999", nil), ("01", nil), ("-", nil),
+    ])
+    func integersAtTheEdges(text: String, expected: Int64?) {
+        let line = #"{"v":1,"run":"20261122T081500.000Z-aaaaaaaa","job":"a","trigger":"manual","status":"completed","finishedAt":"2026-11-22T08:15:00.000Z","durationMs":"# + text + "}"
+        let record = try? RunRecord(jsonLine: line)
+        #expect(record?.durationMs == expected)
+        let unknown = #"{"v":1,"run":"20261122T081500.000Z-aaaaaaaa","job":"a","trigger":"manual","status":"completed","finishedAt":"2026-11-22T08:15:00.000Z","later":"# + text + "}"
+        let decoded = (try? RunRecord(jsonLine: unknown)) != nil
+        let summarised = Array(unknown.utf8).withUnsafeBufferPointer { RecordLineDecoder.summary($0) } != nil
+        #expect(decoded == summarised, "\(text)")
+        #expect(decoded == !["1e999", "01", "-"].contains(text), "\(text)")
+    }
 }
