@@ -5,7 +5,7 @@ import Foundation
 /// full apply of the root.
 ///
 ///     swift build -c release --product jobctl && swift build -c release --product jobctl-bench
-///     .build/release/jobctl-bench reconcile [--jobs 1000,10000,50000] [--runs 5]
+///     .build/release/jobctl-bench reconcile [--jobs 1000,10000,50000] [--runs 5] [--keep]
 enum ReconcileBenchmark {
     static func run(_ arguments: [String]) async throws {
         let sizes = (BenchmarkSupport.option("--jobs", in: arguments) ?? "1000,10000,50000")
@@ -15,13 +15,13 @@ enum ReconcileBenchmark {
         print("  wall time; [CPU time, user+sys] for jobctl; the floor: `jobctl --version` \(floor())")
         print("  jobs    first apply                 plan (1 file)               apply (1 file)              plan, no cache              git diff --stat       plan/git (wall)")
         for jobs in sizes {
-            try measure(jobs: jobs, runs: runs)
+            try measure(jobs: jobs, runs: runs, keep: arguments.contains("--keep"))
         }
     }
 
-    static func measure(jobs: Int, runs: Int) throws {
+    static func measure(jobs: Int, runs: Int, keep: Bool) throws {
         let folder = try BenchmarkSupport.temporaryFolder("jobctl-bench-reconcile")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        defer { if keep { print("  kept \(folder)") } else { try? FileManager.default.removeItem(atPath: folder) } }
         try git(["init", "--quiet", "--initial-branch=main"], in: folder)
         try ValidateBenchmark.writeRoot(at: folder, jobs: jobs)
         try git(["add", "-A"], in: folder)
