@@ -1,5 +1,6 @@
-/// Writes JSON by hand for the hot paths (the events answer), with the same escaping as
-/// `JSONEncoder` (`/` unescaped).
+/// Writes JSON by hand for the hot paths (the events answer, the jobs list), with the same
+/// escaping as `JSONEncoder` (`/` unescaped); each writer is tested against `JSONEncoder` with
+/// sorted keys.
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
 
@@ -27,6 +28,14 @@ struct JSONWriter {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func integer(_ value: Int) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func bool(_ value: Bool) {
+        if value { raw("true") } else { raw("false") }
     }
 
     mutating func strings(_ values: [String]) {

@@ -14,6 +14,25 @@ package struct JobRoutes {
         var total: Int
         var start: Int
         var limit: Int
+
+        /// The same JSON as `JSONEncoder` with sorted keys writes, written directly: the list is
+        /// the API's most frequent read, and the encoder was most of its time.
+        var json: [UInt8] {
+            var out = JSONWriter(capacity: 512 * jobs.count + 64)
+            out.raw("{\"jobs\":[")
+            for (index, job) in jobs.enumerated() {
+                if index > 0 { out.raw(",") }
+                job.write(to: &out)
+            }
+            out.raw("],\"limit\":")
+            out.integer(limit)
+            out.raw(",\"start\":")
+            out.integer(start)
+            out.raw(",\"total\":")
+            out.integer(total)
+            out.raw("}")
+            return out.bytes
+        }
     }
 
     struct Started: Encodable {
@@ -27,7 +46,7 @@ package struct JobRoutes {
         let api = self.api
         router.get("/api/jobs") { request, _ -> Response in
             let token = try api.authorize(request, .read)
-            return try JSONResponse.make(try await Self.list(api, query: Query(request.uri.query), token: token))
+            return JSONResponse.raw(try await Self.list(api, query: Query(request.uri.query), token: token).json)
         }
         router.get("/api/jobs/**") { request, context -> Response in
             var segments = try JobPath.segments(context.parameters.getCatchAll())

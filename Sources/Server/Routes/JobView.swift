@@ -67,6 +67,68 @@ package struct JobView: Encodable, Sendable {
     }
 }
 
+extension JobView {
+    /// Writes the view as `JSONEncoder` with sorted keys does (absent optionals left out).
+    func write(to out: inout JSONWriter) {
+        out.raw("{")
+        if let description {
+            out.raw("\"description\":")
+            out.string(description)
+            out.raw(",")
+        }
+        out.raw("\"enabled\":")
+        out.bool(enabled)
+        out.raw(",\"events\":")
+        out.strings(events)
+        out.raw(",\"id\":")
+        out.string(id)
+        if let lastRun {
+            out.raw(",\"lastRun\":{\"finishedAt\":")
+            out.string(lastRun.finishedAt)
+            out.raw(",\"run\":")
+            out.string(lastRun.run)
+            out.raw(",\"status\":")
+            out.string(lastRun.status)
+            out.raw("}")
+        }
+        out.raw(",\"name\":")
+        out.string(name)
+        if let nextFire {
+            out.raw(",\"nextFire\":")
+            out.string(nextFire)
+        }
+        if let pause {
+            out.raw(",\"pause\":{\"by\":")
+            out.string(pause.by)
+            out.raw(",\"job\":")
+            out.string(pause.job)
+            if let reason = pause.reason {
+                out.raw(",\"reason\":")
+                out.string(reason)
+            }
+            out.raw(",\"since\":")
+            out.string(RecordTime.string(pause.since))
+            if let until = pause.until {
+                out.raw(",\"until\":")
+                out.string(RecordTime.string(until))
+            }
+            out.raw("}")
+        }
+        if let schedule {
+            out.raw(",\"schedule\":{\"expression\":")
+            out.string(schedule.expression)
+            out.raw(",\"kind\":")
+            out.string(schedule.kind)
+            out.raw(",\"timezone\":")
+            out.string(schedule.timezone)
+            out.raw("}")
+        }
+        out.raw(",\"state\":")
+        out.string(state.rawValue)
+        out.raw("}")
+    }
+}
+
 /// A job with its definition, next fire times, last runs and runs in progress: `GET /api/jobs/{id}`.
 package struct JobDetail: Encodable, Sendable {
     package struct Parameter: Encodable, Sendable {
