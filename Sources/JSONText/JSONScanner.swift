@@ -119,7 +119,7 @@ public struct JSONScanner {
     }
 
     /// Whether a span's raw bytes are exactly `text` (no escapes in either).
-    @inlinable
+    @inlinable @inline(__always)
     public func equals(_ span: Span, _ text: StaticString) -> Bool {
         guard !span.escaped, span.end - span.start == text.utf8CodeUnitCount else { return false }
         // Keys are short: a loop beats a call to memcmp.
