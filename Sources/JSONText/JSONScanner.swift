@@ -90,17 +90,6 @@ public struct JSONScanner {
         index += 1
         let start = index
         var escaped = false
-        // Eight bytes at a time while none of them is a quote, a backslash or a control byte
-        // (the usual has-a-zero-byte test on the word XORed with each); then byte by byte.
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let base = UnsafeRawPointer(bytes.baseAddress!)
-        while index + 8 <= bytes.count {
-            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-            if special & highs != 0 { break }
-            index += 8
-        }
         while index < bytes.count {
             let c = bytes[index]
             if c == UInt8(ascii: "\"") {
