@@ -63,6 +63,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain targets: Foundation only (and the shared text diagnostics).
@@ -165,11 +166,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Cluster mode (`serve --cluster`): fire claims, runs, heartbeats, the leader's lease and
+        // the history export in PostgreSQL. The only target that imports PostgresNIO.
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "Scheduler", "History", "Definitions", "Locks",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // `jobctl serve` as one value: the scheduler, its services and the HTTP API, wired once.
         .target(
             name: "Daemon",
             dependencies: [
-                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore", "MCPEndpoint", "AgentTools", "Locks", "Dashboard",
+                "Definitions", "History", "Execution", "Scheduler", "Server", "Reconciler", "GitStore", "MCPEndpoint", "AgentTools", "Locks", "Dashboard", "Cluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -211,6 +224,7 @@ let package = Package(
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExecutionTests", dependencies: ["Execution", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Scheduler", "History", "Definitions", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentToolsTests", dependencies: ["AgentTools", "Reconciler", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

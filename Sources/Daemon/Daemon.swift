@@ -13,6 +13,7 @@ import Locks
 import AgentTools
 import MCPEndpoint
 import Dashboard
+public import Cluster
 
 /// What `jobctl serve` runs, as values: one place that wires the stores, the tracker, the
 /// scheduler, the HTTP API and the services, for `serve` and for the tests alike (Hummingbird's
@@ -53,6 +54,8 @@ public struct DaemonOptions: Sendable {
     public var dashboardIdleTimeout: TimeInterval = 30 * 60
     /// jobctl's version, as the MCP endpoint names itself.
     public var version = "dev"
+    /// Run as a node of this cluster (`--cluster`); nil: the embedded mode (one process, files).
+    public var cluster: ClusterOptions?
 
     /// The bare mirror of the followed remote: `<root>/.jobctl/remote.git`.
     public var mirrorPath: String { root + "/.jobctl/remote.git" }
@@ -68,6 +71,19 @@ public struct DaemonOptions: Sendable {
     }
 }
 
+/// Cluster mode: where the database is, and the timing of heartbeats and failover.
+public struct ClusterOptions: Sendable {
+    public var url: DatabaseURL
+    /// The password when the URL has none (from the secrets store).
+    public var password: String?
+    public var timing = ClusterService.Timing()
+
+    public init(url: DatabaseURL, password: String? = nil) {
+        self.url = url
+        self.password = password
+    }
+}
+
 /// A built daemon: its parts, and ``run()`` to serve until SIGTERM or SIGINT.
 public struct Daemon: Sendable {
     public let options: DaemonOptions
@@ -80,6 +96,8 @@ public struct Daemon: Sendable {
     let watcher: AppliedStateWatcher
     let publisher: HistoryPublishService
     let lock: RootLock
+    /// The node's cluster work (`--cluster`); nil in the embedded mode.
+    let cluster: ClusterService?
     let log: @Sendable (String) -> Void
     let onListening: @Sendable (Int) -> Void
 
@@ -88,7 +106,17 @@ public struct Daemon: Sendable {
     public func run() async throws {
         var logger = Logger(label: "jobctl")
         logger.logLevel = .warning
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // The cluster's connection pool runs for the daemon's whole life; the node is registered
+        // (and the schema migrated) before anything runs, and its service stops last.
+        let pool = cluster.map { cluster in Task { await cluster.ledger.database.run() } }
+        defer { pool?.cancel() }
+        if let cluster {
+            try await cluster.prepare()
+            log("cluster: node \(cluster.ledger.node) joined \(cluster.ledger.database.url)")
+            services.append(.init(service: cluster))
+        }
+        services += [
             .init(service: SchedulerService(scheduler: scheduler, source: source, grace: options.grace, log: log)),
             .init(service: watcher),
             .init(service: RetentionService(scheduler: scheduler, log: log)),
@@ -154,11 +182,22 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     let summaries = RunSummaries()
     summaries.seed(from: history)
     // Records are synced to disk before an append returns; appends during a sync share the next one.
-    let recorder = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe, summaries.observe])
+    let local = ObservedRecorder(GroupCommitRecorder(folder: history), observers: [metrics.observe, lastRuns.observe, summaries.observe])
+    // In cluster mode the database is the source of truth: records go there (fenced by the
+    // run's lease token), and the leader exports them to its history files.
+    let cluster = options.cluster.map { cluster in
+        let clock = ClusterClock(base: options.clock)
+        let database = ClusterDatabase(url: cluster.url, password: cluster.password)
+        let ledger = ClusterLedger(database: database, node: options.node ?? ProcessInfo.processInfo.hostName, log: log)
+        return ClusterService(ledger: ledger, clock: clock, exporter: HistoryExporter(database: database, recorder: local, deadTime: cluster.timing.deadTime),
+                              timing: cluster.timing, log: log)
+    }
+    let clock: any SchedulerClock = cluster?.clock ?? options.clock
+    let recorder: any RunRecorder = cluster?.ledger ?? local
     let notifications = NotificationService(history: history, secrets: options.secrets, root: options.root, log: log)
     // The scheduler's applied notifiers hear of a history fault once per outage.
     let troubles = Locked<(scheduler: Scheduler?, reported: Bool)>((nil, false))
-    let tracker = RunTracker(root: options.root, history: history, recorder: recorder, clock: options.clock, node: options.node) { fault in
+    let tracker = RunTracker(root: options.root, history: history, recorder: recorder, clock: clock, node: options.node, cluster: cluster?.ledger) { fault in
         if let fault {
             log("error: history cannot be written (\(fault.pending) record\(fault.pending == 1 ? "" : "s") kept, retrying): \(fault.message)")
             let scheduler = troubles.withLock { state -> Scheduler? in
@@ -173,7 +212,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
             log("history is written again; every kept record was appended")
         }
     }
-    let scheduler = Scheduler(root: options.root, clock: options.clock, tracker: tracker,
+    let scheduler = Scheduler(root: options.root, clock: clock, tracker: tracker,
                               performer: ExecutionPerformer(executor: RunExecutor(stepUser: options.stepUser), secrets: options.secrets),
                               options: Scheduler.Options(maxConcurrent: options.maxConcurrent, node: options.node),
                               notifications: notifications, log: log)
@@ -200,5 +239,5 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
         ?? .local(root: options.root)
     let publisher = HistoryPublishService(scheduler: scheduler, history: history, target: publishTarget, log: log)
     return Daemon(options: options, scheduler: scheduler, api: api, history: history, remote: remote, source: source, watcher: watcher,
-                  publisher: publisher, lock: lock, log: log, onListening: onListening)
+                  publisher: publisher, lock: lock, cluster: cluster, log: log, onListening: onListening)
 }

@@ -168,7 +168,7 @@ public actor Scheduler {
     private func catchUp(_ job: JobDefinition, schedule: ScheduleDefinition, appliedAt: Date, now: Date) async {
         let lastFire = await HistoryFacts.lastRecordedFire(of: job.id, tracker: tracker) ?? appliedAt
         let plan = CatchupPlanner.plan(schedule: schedule.jobSchedule(for: job.id), policy: schedule.catchup, window: schedule.catchupWindow, lastFire: lastFire, now: now)
-        if let missed = plan.missed {
+        for missed in await claimed(plan.missed, of: job, schedule: schedule) {
             let record = RunRecord(
                 run: ids.next(at: now), job: job.id.rawValue, trigger: .catchup, status: .missed,
                 scheduledFor: missed.last, finishedAt: now, commit: state?.commit,
@@ -185,6 +185,31 @@ public actor Scheduler {
         } else {
             queue.remove(job.id)
         }
+    }
+
+    /// The missed fires this process records. In cluster mode each fire is claimed first (a
+    /// node that started earlier may have run some), and the summary splits into the runs of
+    /// consecutive fires this node claimed; in file mode, the summary as it is.
+    private func claimed(_ missed: MissedFires?, of job: JobDefinition, schedule: ScheduleDefinition) async -> [MissedFires] {
+        guard let missed else { return [] }
+        guard tracker.cluster != nil else { return [missed] }
+        let fires = schedule.jobSchedule(for: job.id)
+        var ranges: [MissedFires] = []
+        var current: MissedFires?
+        var fire: Date? = missed.first
+        while let instant = fire, instant <= missed.last {
+            if (try? await tracker.claim(job: job.id, scheduledFor: instant)) == true {
+                if current == nil { current = MissedFires(count: 0, first: instant, last: instant) }
+                current?.count += 1
+                current?.last = instant
+            } else if let range = current {
+                ranges.append(range)
+                current = nil
+            }
+            fire = fires.nextFire(after: instant)?.scheduledFor
+        }
+        if let current { ranges.append(current) }
+        return ranges
     }
 
     /// What history says each dependent's needs did since it last ran.

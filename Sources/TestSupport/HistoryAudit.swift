@@ -23,27 +23,35 @@ public struct HistoryAudit {
         public var count: Int?
     }
 
-    public let root: String
+    /// The roots whose histories are read together (a cluster's nodes, where the leader of
+    /// the moment exported each run).
+    public let roots: [String]
     public private(set) var records: [Record] = []
     /// What is wrong; empty when the history accounts for everything.
     public private(set) var problems: [String] = []
 
     public init(root: String, everySecond: [String]) {
-        self.root = root
-        readHistory()
+        self.init(roots: [root], everySecond: everySecond)
+    }
+
+    public init(roots: [String], everySecond: [String]) {
+        self.roots = roots
+        for root in roots { readHistory(of: root) }
         let runs = records.map(\.run)
         for (run, count) in Dictionary(runs.map { ($0, 1) }, uniquingKeysWith: +) where count > 1 {
             problems.append("run \(run) recorded \(count) times")
         }
         for job in everySecond { checkFires(of: job) }
-        let markers = (try? FileManager.default.contentsOfDirectory(atPath: root + "/.jobctl/inflight"))?.filter { $0.hasSuffix(".json") } ?? []
-        if !markers.isEmpty { problems.append("in-flight markers left: \(markers.sorted())") }
+        for root in roots {
+            let markers = (try? FileManager.default.contentsOfDirectory(atPath: root + "/.jobctl/inflight"))?.filter { $0.hasSuffix(".json") } ?? []
+            if !markers.isEmpty { problems.append("in-flight markers left in \(root): \(markers.sorted())") }
+        }
     }
 
     /// The records of `run` (one, when all is well).
     public func records(ofRun run: String) -> [Record] { records.filter { $0.run == run } }
 
-    private mutating func readHistory() {
+    private mutating func readHistory(of root: String) {
         let history = root + "/history"
         guard let walker = FileManager.default.enumerator(atPath: history) else { return }
         for case let path as String in walker where path.hasSuffix(".jsonl") && !path.hasSuffix(".notify.jsonl") {

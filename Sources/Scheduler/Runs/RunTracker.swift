@@ -32,6 +32,8 @@ public final class RunTracker: Sendable {
     public let registry: FileInFlightRegistry
     public let recorder: any RunRecorder
     public let claims: FileFireClaims
+    /// The cluster that claims fires and admits runs in place of the root's files; nil: files.
+    public let cluster: (any ClusterCoordination)?
     public let node: String?
     let io: IOQueue
     private let clock: any SchedulerClock
@@ -58,8 +60,9 @@ public final class RunTracker: Sendable {
     ///   - recorder: where final records go (the daemon's is synced with group commit).
     ///   - onFault: told when history becomes unwritable (with the fault) and writable again (nil).
     public init(root: String, history: HistoryFolder, recorder: any RunRecorder, clock: any SchedulerClock, node: String?,
-                onFault: @escaping @Sendable (Fault?) -> Void = { _ in }) {
+                cluster: (any ClusterCoordination)? = nil, onFault: @escaping @Sendable (Fault?) -> Void = { _ in }) {
         self.history = history
+        self.cluster = cluster
         self.recorder = recorder
         self.clock = clock
         self.node = node
@@ -101,6 +104,7 @@ public final class RunTracker: Sendable {
     /// - Returns: the decision; `.refuse(.failed, …)` when the marker could not be written (the
     ///   run is then not started: nothing of it could be recovered after a crash).
     public func admit(_ request: Request) async -> Admission.Decision {
+        if let cluster { return await admit(request, in: cluster) }
         let recovery = FileRunRecorder(folder: history)
         return await io.run { [self] () -> Admission.Decision in
             let lock = try? FileLock(path: admissionLock)
@@ -132,6 +136,41 @@ public final class RunTracker: Sendable {
             guard let lock else { return body() }
             return lock.withExclusiveLock(body)
         }
+    }
+
+    /// Admission in cluster mode: the job's runs in progress on every node and its recent starts
+    /// come from the cluster, under its lock on the job; the marker is also written here, so
+    /// that a crash of this node can still find the run's child.
+    private func admit(_ request: Request, in cluster: any ClusterCoordination) async -> Admission.Decision {
+        let horizon = request.job.rateLimit.map { request.now.addingTimeInterval(-$0.per.seconds) }
+        let decision: Admission.Decision
+        do {
+            decision = try await cluster.admit(job: request.job.id.rawValue, startsSince: horizon, marker: request.marker) { inFlight, starts in
+                let situation = Admission.Situation(
+                    now: request.now,
+                    inProgress: inFlight.map { Admission.RunInProgress(run: $0.run, group: $0.fanout?.group, local: $0.owner == ProcessIdentity.current) },
+                    unfinishedGroups: request.unfinishedGroups, queueIsFull: request.queueIsFull,
+                    recentStarts: starts + inFlight.compactMap(\.startedAt), running: request.running, maxConcurrent: request.maxConcurrent)
+                let decision = Admission.decide(request.plan, job: request.job, situation: situation)
+                // A run can wait only behind a run this node will see end.
+                if decision == .queue, let foreign = inFlight.first(where: { $0.owner != ProcessIdentity.current }) {
+                    return .refuse(.skipped, "skipped: run \(foreign.run) of \(request.job.id) is in progress on node \(foreign.node ?? "another node"); in cluster mode a run queues only behind a run of its own node (concurrency: queue)", runInProgress: foreign.run)
+                }
+                return decision
+            }
+        } catch {
+            return .refuse(.failed, "cannot reach the cluster's database, so the run was not started: \(error)", runInProgress: nil)
+        }
+        switch decision {
+        case .start, .startReplacing:
+            await io.run { [self] in
+                state.withLock { $0.live[request.marker.run] = request.marker }
+                try? registry.begin(request.marker)
+            }
+        default:
+            break
+        }
+        return decision
     }
 
     /// The job's runs in flight, in every process on this root, and the owner-less markers'
@@ -210,7 +249,8 @@ public final class RunTracker: Sendable {
 
     /// Claims the fire of `job` at `scheduledFor` (see ``FileFireClaims``), on the I/O thread.
     public func claim(job: JobID, scheduledFor: Date) async throws -> Bool {
-        try await io.run { [claims] () throws(HistoryError) -> Bool in try claims.claim(job: job.rawValue, scheduledFor: scheduledFor) }
+        if let cluster { return try await cluster.claim(job: job.rawValue, scheduledFor: scheduledFor) }
+        return try await io.run { [claims] () throws(HistoryError) -> Bool in try claims.claim(job: job.rawValue, scheduledFor: scheduledFor) }
     }
 
     // MARK: Records

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Daemon
 import Execution
 import Foundation
@@ -77,8 +78,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("End a dashboard session unused for this long.", valueName: "DURATION"))
     var dashboardIdle = "30m"
 
+    @Option(help: ArgumentHelp("Run as a node of this cluster: postgres://USER@HOST[:PORT]/DATABASE (default: $JOBCTL_DATABASE_URL when it is set). Fires and runs are then claimed in PostgreSQL, shared by every node.", valueName: "URL"))
+    var cluster: String?
+
+    @Option(help: ArgumentHelp("The secret (in the secrets store) holding the cluster database's password, when the URL has none.", valueName: "NAME"))
+    var clusterPasswordSecret: String?
+
     @Option(help: ArgumentHelp("Run every step as this user (jobctl must run as root), so that steps cannot read the secrets file.", valueName: "USER"))
     var stepUser: String?
+
+    /// The cluster to join: --cluster, else $JOBCTL_DATABASE_URL; nil: the embedded mode.
+    var clusterURL: String? {
+        cluster ?? ProcessInfo.processInfo.environment["JOBCTL_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     func validate() throws {
         guard maxConcurrent >= 1 else { throw ValidationError("--max-concurrent must be at least 1") }
@@ -93,6 +105,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard let every = try? JobDuration(poll), every.milliseconds >= 1000 else { throw ValidationError("--poll: '\(poll)' is not a duration of at least 1s (e.g. 30s, 5m)") }
         } else if allowForcePush || remoteTokenSecret != nil || path != "" || branch != "main" || poll != "30s" {
             throw ValidationError("--branch, --path, --poll, --allow-force-push and --remote-token-secret go with --remote URL")
+        }
+        if let clusterURL {
+            do { _ = try DatabaseURL(clusterURL) } catch { throw ValidationError("\(cluster == nil ? "JOBCTL_DATABASE_URL" : "--cluster"): \(error)") }
+        } else if clusterPasswordSecret != nil {
+            throw ValidationError("--cluster-password-secret goes with --cluster URL")
         }
         if listen != "off" {
             do { _ = try ListenAddress(listen) } catch { throw ValidationError("--listen: \(error)") }
@@ -133,6 +150,9 @@ struct ServeCommand: AsyncParsableCommand {
             let scrub = SecretScrub.apply()
             if !scrub.scrubbed.isEmpty || !scrub.notDumpable {
                 log("secrets: \(scrub.scrubbed.count) from the environment, held in memory only\(scrub.notDumpable ? "" : "; warning: could not mark the process not dumpable, steps of the same user can read its memory")")
+            }
+            if let clusterURL {
+                options.cluster = ClusterOptions(url: try DatabaseURL(clusterURL), password: try clusterPasswordSecret.map { try options.secrets.value(named: $0) })
             }
             try await buildDaemon(options, log: log).run()
         } catch {

@@ -1,0 +1,174 @@
+public import Foundation
+public import History
+public import Scheduler
+import Locks
+import PostgresNIO
+
+/// This node's side of the cluster's shared ledger: fires claimed under the unique key
+/// (job, scheduled time), runs admitted under the job's lock and held with a lease token, and
+/// final records written only by the token's holder (a node that was reaped cannot write over
+/// the run it lost). It is the tracker's ``ClusterCoordination`` and its ``RunRecorder``.
+public final class ClusterLedger: ClusterCoordination, RunRecorder {
+    public let database: ClusterDatabase
+    public let node: String
+    private struct State {
+        var incarnation: UUID
+        /// The lease token of each run this process holds.
+        var tokens: [String: Int64] = [:]
+        /// The incarnation that claimed each fire (job, scheduled time): the run or decision of
+        /// the fire is written as that incarnation, so that one reaped since (paused between
+        /// the claim and the start) is refused even after this node rejoined.
+        var claimedBy: [FireKey: UUID] = [:]
+        var refusedWrites = 0
+        var claims = 0
+    }
+    private let state: Locked<State>
+    private let log: @Sendable (String) -> Void
+
+    public init(database: ClusterDatabase, node: String, incarnation: UUID = UUID(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.database = database
+        self.node = node
+        self.log = log
+        state = Locked(State(incarnation: incarnation))
+    }
+
+    /// This process's incarnation of the node: a new one after the node was reaped.
+    public var incarnation: UUID { state.withLock { $0.incarnation } }
+
+    func renewIncarnation() -> UUID {
+        state.withLock { state in
+            state.incarnation = UUID()
+            state.tokens = [:]
+            return state.incarnation
+        }
+    }
+
+    struct FireKey: Hashable {
+        var job: String
+        var milliseconds: Int64
+        init(_ job: String, _ instant: Date) {
+            self.job = job
+            milliseconds = RecordTime.milliseconds(instant)
+        }
+    }
+
+    /// The incarnation a run or decision of `job`'s fire at `scheduledFor` is written as: the one
+    /// that claimed it, else (a run no fire claimed: manual, API, event) the current one.
+    private func incarnation(writing job: String, scheduledFor: Date?) -> UUID {
+        state.withLock { state in scheduledFor.flatMap { state.claimedBy[FireKey(job, $0)] } ?? state.incarnation }
+    }
+
+    /// Final records this node tried to write for runs it no longer held (refused, not written).
+    public var refusedWrites: Int { state.withLock { $0.refusedWrites } }
+
+    // MARK: Fires
+
+    public func claim(job: String, scheduledFor: Date) async throws -> Bool {
+        let incarnation = self.incarnation
+        for _ in 0..<8 {
+            var wait = -1.0
+            for try await value in try await database.query("SELECT jobctl_claim(\(job), \(scheduledFor), \(node), \(incarnation))").decode(Double.self) {
+                wait = value
+            }
+            if wait == 0 {
+                state.withLock { state in
+                    // Claims are kept for a day, long enough for any fan-out's last run to start.
+                    if state.claimedBy.count >= 100_000 {
+                        let horizon = RecordTime.milliseconds(Date()) - 86_400_000
+                        state.claimedBy = state.claimedBy.filter { $0.key.milliseconds >= horizon }
+                    }
+                    state.claimedBy[FireKey(job, scheduledFor)] = incarnation
+                }
+                return true
+            }
+            if wait < 0 { return false }
+            // This node's clock runs ahead of the database's: the fire is due there a little later.
+            try await Task.sleep(for: .milliseconds(Int(min(wait, 60) * 1000) + 1))
+        }
+        throw ClusterError("the fire of \(job) at \(RecordTime.string(scheduledFor)) stayed in the future by the database's clock")
+    }
+
+    // MARK: Admission
+
+    public func admit(job: String, startsSince: Date?, marker: InFlightRun,
+                      decide: @escaping @Sendable ([InFlightRun], [Date]) -> Admission.Decision) async throws -> Admission.Decision {
+        let incarnation = incarnation(writing: job, scheduledFor: marker.scheduledFor)
+        let node = self.node
+        let markerText = try String(decoding: JSONEncoder().encode(marker), as: UTF8.self)
+        let (decision, token) = try await database.transaction { connection -> (Admission.Decision, Int64?) in
+            var inFlight: [InFlightRun] = []
+            var starts: [Date] = []
+            let rows = try await connection.query("SELECT kind, marker, started_at FROM jobctl_lock_job(\(job), \(startsSince))", logger: database.logger)
+            for try await (kind, text, startedAt) in rows.decode((String, String?, Date).self) {
+                if kind == "start" {
+                    starts.append(startedAt)
+                } else if let text, let run = try? JSONDecoder().decode(InFlightRun.self, from: Data(text.utf8)) {
+                    inFlight.append(run)
+                }
+            }
+            let decision = decide(inFlight, starts)
+            switch decision {
+            case .start, .startReplacing:
+                let startedAt = marker.startedAt ?? Date()
+                var token: Int64?
+                // Only a live incarnation starts a run: one that was reaped meanwhile (paused
+                // between its claim and here) has had its claims settled by the reaper.
+                let inserted = try await connection.query("""
+                    INSERT INTO jobctl_runs (run, job, scheduled_for, state, node, incarnation, started_at, marker)
+                    SELECT \(marker.run), \(job), \(marker.scheduledFor), 'running', \(node), \(incarnation), \(startedAt), \(markerText)
+                    WHERE EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
+                    RETURNING token
+                    """, logger: database.logger)
+                for try await value in inserted.decode(Int64.self) { token = value }
+                guard token != nil else {
+                    throw ClusterError("this node was reaped by the cluster (silent for longer than the dead time); it joins again at its next heartbeat")
+                }
+                return (decision, token)
+            default:
+                return (decision, nil)
+            }
+        }
+        if let token { state.withLock { $0.tokens[marker.run] = token } }
+        return decision
+    }
+
+    // MARK: Records
+
+    /// Writes a final record: a run's, only while this node holds it (its token, or, for a run of
+    /// an earlier incarnation of this node recovered after a restart, the node's name); a
+    /// decision's (skipped, missed…) as a new row. A refused write is logged and counted, never
+    /// retried: the run belongs to whoever reaped it.
+    public func append(_ record: RunRecord) async throws {
+        let incarnation = incarnation(writing: record.job, scheduledFor: record.scheduledFor ?? record.lastScheduledFor)
+        let token = state.withLock { $0.tokens[record.run] } ?? -1
+        let text = record.jsonLine
+        // A decision's row is written only by a live incarnation (a reaped node's claims were
+        // settled by the reaper); a run's row exists already and is updated by its holder.
+        let written = try await database.query("""
+            INSERT INTO jobctl_runs AS r (run, job, scheduled_for, first_scheduled_for, state, node, incarnation, token, started_at, finished_at, record)
+            SELECT \(record.run), \(record.job), \(record.scheduledFor ?? record.lastScheduledFor), \(record.firstScheduledFor ?? record.scheduledFor),
+                   \(record.status.rawValue), \(node), \(incarnation), 0,
+                   \(record.startedAt ?? record.finishedAt), now(), \(text)
+            WHERE EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
+               OR EXISTS (SELECT 1 FROM jobctl_runs WHERE run = \(record.run))
+            ON CONFLICT (run) DO UPDATE SET state = EXCLUDED.state, finished_at = now(), record = EXCLUDED.record
+            WHERE r.state = 'running' AND r.node = \(node) AND (r.token = \(token) OR (\(token) = -1 AND r.incarnation <> \(incarnation)))
+            RETURNING run
+            """)
+        var accepted = false
+        for try await _ in written { accepted = true }
+        state.withLock { state in
+            state.tokens[record.run] = nil
+            if !accepted { state.refusedWrites += 1 }
+        }
+        if !accepted {
+            log("warning: the record of run \(record.run) (\(record.job), \(record.status.rawValue)) was refused by the cluster: this node no longer holds the run (it was reaped as interrupted while this node was silent, or was recorded already)")
+        }
+    }
+
+    public func contains(run: String, job: String) async throws -> Bool {
+        var found = false
+        for try await _ in try await database.query("SELECT 1 FROM jobctl_runs WHERE run = \(run) AND state <> 'running'") { found = true }
+        return found
+    }
+}

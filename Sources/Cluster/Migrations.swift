@@ -1,0 +1,132 @@
+import PostgresNIO
+
+/// The cluster schema, as numbered migrations. ``ClusterDatabase/migrate()`` applies the ones a
+/// database lacks, in one transaction under an advisory lock, so nodes that start at once
+/// neither race nor apply one twice. A database migrated by a newer jobctl is refused.
+enum Migrations {
+    /// The advisory lock every migration holds (an arbitrary constant: "jobctl" in ASCII).
+    static let lock: Int64 = 0x6A_6F_62_63_74_6C
+
+    static let all: [(version: Int, sql: [String])] = [
+        (1, [
+            """
+            CREATE TABLE jobctl_nodes (
+                node text PRIMARY KEY,
+                incarnation uuid NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                heartbeat_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            // The unique key that makes a fire run at most once, whichever node sees it first.
+            """
+            CREATE TABLE jobctl_fires (
+                job text NOT NULL,
+                scheduled_for timestamptz NOT NULL,
+                node text NOT NULL,
+                incarnation uuid NOT NULL,
+                claimed_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (job, scheduled_for)
+            )
+            """,
+            "CREATE SEQUENCE jobctl_tokens",
+            // Every run and decision: `running` with the token of its holder, then final, with
+            // its record; `exported` once the leader wrote it to the history files.
+            """
+            CREATE TABLE jobctl_runs (
+                run text PRIMARY KEY,
+                job text NOT NULL,
+                scheduled_for timestamptz,
+                first_scheduled_for timestamptz,
+                state text NOT NULL,
+                node text NOT NULL,
+                incarnation uuid,
+                token bigint NOT NULL DEFAULT nextval('jobctl_tokens'),
+                started_at timestamptz NOT NULL DEFAULT now(),
+                finished_at timestamptz,
+                marker text,
+                record text,
+                reaped_by text,
+                exported boolean NOT NULL DEFAULT false
+            )
+            """,
+            "CREATE INDEX jobctl_runs_running ON jobctl_runs (job) WHERE state = 'running'",
+            "CREATE INDEX jobctl_runs_starts ON jobctl_runs (job, started_at)",
+            "CREATE INDEX jobctl_runs_fires ON jobctl_runs (job, scheduled_for)",
+            "CREATE INDEX jobctl_fires_incarnation ON jobctl_fires (incarnation)",
+            "CREATE INDEX jobctl_runs_unexported ON jobctl_runs (finished_at, run) WHERE NOT exported AND state <> 'running'",
+            """
+            CREATE TABLE jobctl_leader (
+                id int PRIMARY KEY CHECK (id = 1),
+                node text NOT NULL,
+                incarnation uuid NOT NULL,
+                term bigint NOT NULL,
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            // Claims a fire by the database's clock, for a live incarnation of a node: 0 claimed,
+            // -1 claimed before (by anyone) or the node was reaped, or the seconds until it is due
+            // (the caller's clock is ahead: it tries again then).
+            """
+            CREATE FUNCTION jobctl_claim(p_job text, p_at timestamptz, p_node text, p_incarnation uuid) RETURNS double precision AS $$
+            DECLARE
+                wait double precision := extract(epoch FROM p_at - clock_timestamp());
+            BEGIN
+                IF wait > 0 THEN RETURN wait; END IF;
+                INSERT INTO jobctl_fires (job, scheduled_for, node, incarnation)
+                    SELECT p_job, p_at, p_node, p_incarnation
+                    WHERE EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = p_node AND incarnation = p_incarnation FOR SHARE)
+                    ON CONFLICT DO NOTHING;
+                IF FOUND THEN RETURN 0; END IF;
+                RETURN -1;
+            END
+            $$ LANGUAGE plpgsql
+            """,
+            // Takes the job's lock for the rest of the transaction, and returns what admission
+            // reads under it: the markers of its runs in progress on every node (kind 'run'), and
+            // its starts since the horizon (kind 'start', for the rate limit).
+            """
+            CREATE FUNCTION jobctl_lock_job(p_job text, p_since timestamptz) RETURNS TABLE (kind text, marker text, started_at timestamptz) AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext('jobctl job ' || p_job));
+                RETURN QUERY SELECT 'run'::text, r.marker, r.started_at FROM jobctl_runs r WHERE r.job = p_job AND r.state = 'running';
+                IF p_since IS NOT NULL THEN
+                    RETURN QUERY SELECT 'start'::text, NULL::text, r.started_at FROM jobctl_runs r
+                        WHERE r.job = p_job AND r.started_at > p_since AND r.state <> 'running' AND r.marker IS NOT NULL;
+                END IF;
+            END
+            $$ LANGUAGE plpgsql
+            """,
+        ]),
+    ]
+
+    static var latest: Int { all.map(\.version).max() ?? 0 }
+}
+
+extension ClusterDatabase {
+    /// Brings the schema to this jobctl's version. Safe when several nodes start at once.
+    /// - Returns: the migrations applied (empty when the schema was current).
+    /// - Throws: ``ClusterError`` when the database was migrated by a newer jobctl.
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Migrations.lock))", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS jobctl_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", logger: logger)
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM jobctl_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            if let newest = applied.max(), newest > Migrations.latest {
+                throw ClusterError("the cluster database's schema is version \(newest), newer than this jobctl's (\(Migrations.latest)): upgrade jobctl on this node")
+            }
+            var done: [Int] = []
+            for migration in Migrations.all where !applied.contains(migration.version) {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO jobctl_migrations (version) VALUES (\(migration.version))", logger: logger)
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import History
+import Scheduler
+import TestSupport
+@testable import Cluster
+
+/// The ledger against a real PostgreSQL server: claims, admission under the job's lock, fenced
+/// records, reaping, the leader's lease and the export.
+@Suite("Cluster ledger (PostgreSQL)")
+struct ClusterLedgerTests {
+    /// A running pool on a fresh server for the body, stopped after it.
+    func withDatabase(_ body: (PostgresServer, ClusterDatabase) async throws -> Void) async throws {
+        let server = try PostgresServer()
+        let database = ClusterDatabase(url: try DatabaseURL(server.url))
+        let pool = Task { await database.run() }
+        defer { pool.cancel() }
+        try await database.migrate()
+        try await body(server, database)
+    }
+
+    func marker(_ run: String, job: String = "backup", node: String) -> InFlightRun {
+        InFlightRun(run: run, job: job, trigger: .schedule, status: .pending, startedAt: Date(), node: node, owner: ProcessIdentity.current)
+    }
+
+    @Test("Migrations are applied once, however many nodes start at once")
+    func migrationsOnce() async throws {
+        try await withDatabase { server, _ in
+            // The body's database migrated already; three more at once find nothing to do.
+            let others = (0..<3).map { _ in ClusterDatabase(url: try! DatabaseURL(server.url)) }
+            let pools = others.map { database in Task { await database.run() } }
+            defer { pools.forEach { $0.cancel() } }
+            let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for database in others { group.addTask { try await database.migrate() } }
+                return try await group.reduce(into: [Int]()) { $0 += $1 }
+            }
+            #expect(applied.isEmpty)
+            #expect(try server.psql("SELECT count(*) FROM jobctl_migrations").trimmingCharacters(in: .whitespacesAndNewlines) == "\(Migrations.latest)")
+        }
+    }
+
+    @Test("A fire is claimed by exactly one of several nodes, and never before its time by the database's clock")
+    func oneClaimPerFire() async throws {
+        try await withDatabase { server, database in
+            let ledgers = (0..<4).map { ClusterLedger(database: database, node: "node-\($0)") }
+            for ledger in ledgers { try await database.register(node: ledger.node, incarnation: ledger.incarnation) }
+            let due = Date().addingTimeInterval(1.5)
+            let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for ledger in ledgers { for _ in 0..<3 { group.addTask { try await ledger.claim(job: "backup", scheduledFor: due) } } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(wins == 1)
+            let early = try server.psql("SELECT count(*) FROM jobctl_fires WHERE claimed_at < scheduled_for")
+            #expect(early.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        }
+    }
+
+    @Test("Admission sees the job's runs on every node, under the job's lock")
+    func admissionAcrossNodes() async throws {
+        try await withDatabase { _, database in
+            let a = ClusterLedger(database: database, node: "a")
+            let b = ClusterLedger(database: database, node: "b")
+            try await database.register(node: "a", incarnation: a.incarnation)
+            try await database.register(node: "b", incarnation: b.incarnation)
+            // Many requests for one job with `skip` at once, from two nodes: one starts.
+            let decisions = try await withThrowingTaskGroup(of: Admission.Decision.self) { group in
+                for index in 0..<10 {
+                    let ledger = index % 2 == 0 ? a : b
+                    group.addTask {
+                        try await ledger.admit(job: "backup", startsSince: nil, marker: self.marker("r\(index)", node: ledger.node)) { inFlight, _ in
+                            inFlight.isEmpty ? .start : .refuse(.skipped, "in progress", runInProgress: inFlight[0].run)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Admission.Decision]()) { $0.append($1) }
+            }
+            #expect(decisions.filter { $0 == .start }.count == 1)
+            // Another job is not held up by it.
+            let other = try await b.admit(job: "report", startsSince: nil, marker: marker("x1", job: "report", node: "b")) { inFlight, _ in inFlight.isEmpty ? .start : .queue }
+            #expect(other == .start)
+        }
+    }
+
+    @Test("A reaped node's record is refused; the run stays interrupted and is exported once")
+    func fencedRecords() async throws {
+        try await withDatabase { _, database in
+            let a = ClusterLedger(database: database, node: "a")
+            try await database.register(node: "a", incarnation: a.incarnation)
+            let startA = marker("r1", node: "a")
+            #expect(try await a.admit(job: "backup", startsSince: nil, marker: startA) { _, _ in .start } == .start)
+            let startB = marker("r2", node: "a")
+            #expect(try await a.admit(job: "backup", startsSince: nil, marker: startB) { _, _ in .start } == .start)
+            // r2 ends normally.
+            let done = RunRecord(run: "r2", job: "backup", trigger: .schedule, status: .completed, startedAt: startB.startedAt, finishedAt: Date(), node: "a")
+            try await a.append(done)
+            // Node a goes silent: its row ages past the dead time and is reaped.
+            try await database.query("UPDATE jobctl_nodes SET heartbeat_at = now() - interval '1 minute'")
+            #expect(try await database.reap(deadSeconds: 10, by: "b").interrupted == ["r1"])
+            // The zombie wakes up and reports r1: refused.
+            let late = RunRecord(run: "r1", job: "backup", trigger: .schedule, status: .completed, startedAt: startA.startedAt, finishedAt: Date(), node: "a")
+            try await a.append(late)
+            #expect(a.refusedWrites == 1)
+            #expect(try await a.contains(run: "r1", job: "backup"))
+
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-export-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let history = HistoryFolder(path: folder)
+            let exporter = HistoryExporter(database: database, recorder: FileRunRecorder(folder: history))
+            let leader = ClusterLedger(database: database, node: "b")
+            try await database.register(node: "b", incarnation: leader.incarnation)
+            let term = try #require(try await database.lead(node: "b", incarnation: leader.incarnation, seconds: 10))
+            #expect(try await exporter.export(term: term, node: "b", incarnation: leader.incarnation) == 2)
+            #expect(try await exporter.export(term: term, node: "b", incarnation: leader.incarnation) == 0)
+            let records = try HistoryReader(folder: history).lastRecords(job: "backup", count: 10).records
+            #expect(records.map(\.run).sorted() == ["r1", "r2"])
+            #expect(records.first { $0.run == "r1" }?.status == .interrupted)
+            #expect(records.first { $0.run == "r2" }?.status == .completed)
+        }
+    }
+
+    @Test("A fire claimed by a node that dies before starting it is recorded missed; the node, reaped, can neither claim nor start")
+    func orphanedClaims() async throws {
+        try await withDatabase { _, database in
+            let a = ClusterLedger(database: database, node: "a")
+            try await database.register(node: "a", incarnation: a.incarnation)
+            let fire = Date().addingTimeInterval(-1)
+            #expect(try await a.claim(job: "backup", scheduledFor: fire))
+            try await database.query("UPDATE jobctl_nodes SET heartbeat_at = now() - interval '1 minute'")
+            let settled = try await database.reap(deadSeconds: 10, by: "b")
+            #expect(settled.missed.count == 1 && settled.interrupted.isEmpty)
+            // The zombie wakes up: its admission and its next claim are refused.
+            await #expect(throws: ClusterError.self) {
+                try await a.admit(job: "backup", startsSince: nil, marker: InFlightRun(run: "z1", job: "backup", trigger: .schedule, scheduledFor: fire, node: "a")) { _, _ in .start }
+            }
+            #expect(try await a.claim(job: "backup", scheduledFor: fire.addingTimeInterval(-1)) == false)
+            // A decision it records is refused too (the reaper settled its fire).
+            try await a.append(RunRecord(run: "z2", job: "backup", trigger: .schedule, status: .skipped, scheduledFor: fire, finishedAt: Date(), node: "a"))
+            #expect(a.refusedWrites == 1)
+            // Reaping again settles nothing twice.
+            #expect(try await database.reap(deadSeconds: 10, by: "b").missed.isEmpty)
+        }
+    }
+
+    @Test("The leader's lease: one holder; a new holder gets a new term; a lost lease cannot mark an export")
+    func leadership() async throws {
+        try await withDatabase { _, database in
+            let a = UUID(), b = UUID()
+            let first = try #require(try await database.lead(node: "a", incarnation: a, seconds: 10))
+            #expect(try await database.lead(node: "b", incarnation: b, seconds: 10) == nil)
+            #expect(try await database.lead(node: "a", incarnation: a, seconds: 10) == first)
+            try await database.query("UPDATE jobctl_leader SET expires_at = now() - interval '1 second'")
+            let second = try #require(try await database.lead(node: "b", incarnation: b, seconds: 10))
+            #expect(second == first + 1)
+            #expect(try await database.lead(node: "a", incarnation: a, seconds: 10) == nil)
+
+            let record = RunRecord(run: "d1", job: "backup", trigger: .schedule, status: .skipped, finishedAt: Date(), node: "a")
+            try await database.register(node: "a", incarnation: a)
+            try await ClusterLedger(database: database, node: "a", incarnation: a).append(record)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-export-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let exporter = HistoryExporter(database: database, recorder: FileRunRecorder(folder: HistoryFolder(path: folder)))
+            _ = try await exporter.export(term: first, node: "a", incarnation: a)
+            #expect(try await database.unexported() == ["d1"])
+            _ = try await exporter.export(term: second, node: "b", incarnation: b)
+            #expect(try await database.unexported() == [])
+        }
+    }
+
+    @Test("Database URLs: what is wrong is said, and the password is never shown")
+    func urls() throws {
+        let url = try DatabaseURL("postgres://jobctl:s3cret@db.example:6543/jobs?sslmode=require")
+        #expect(url.port == 6543 && url.database == "jobs" && url.tls == .require && url.password == "s3cret")
+        #expect(!url.description.contains("s3cret"))
+        #expect(throws: ClusterError.self) { try DatabaseURL("mysql://u@h/db") }
+        #expect(throws: ClusterError.self) { try DatabaseURL("postgres://h/db") }
+        #expect(throws: ClusterError.self) { try DatabaseURL("postgres://u@h/") }
+        #expect(throws: ClusterError.self) { try DatabaseURL("postgres://u@h/db?sslmode=maybe") }
+    }
+}
+
+extension ClusterDatabase {
+    func unexported() async throws -> [String] {
+        var runs: [String] = []
+        for try await run in try await query("SELECT run FROM jobctl_runs WHERE NOT exported ORDER BY run").decode(String.self) { runs.append(run) }
+        return runs
+    }
+}
