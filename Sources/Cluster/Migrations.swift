@@ -72,8 +72,8 @@ enum Migrations {
                 wait double precision := extract(epoch FROM p_at - clock_timestamp());
             BEGIN
                 IF wait > 0 THEN RETURN wait; END IF;
-                INSERT INTO jobctl_fires (job, scheduled_for, node, incarnation)
-                    SELECT p_job, p_at, p_node, p_incarnation
+                INSERT INTO jobctl_fires (job, scheduled_for, node, incarnation, claimed_at)
+                    SELECT p_job, p_at, p_node, p_incarnation, clock_timestamp()
                     WHERE EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = p_node AND incarnation = p_incarnation FOR SHARE)
                     ON CONFLICT DO NOTHING;
                 IF FOUND THEN RETURN 0; END IF;

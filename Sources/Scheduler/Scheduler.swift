@@ -80,6 +80,9 @@ public actor Scheduler {
     var sortedJobs: [JobDefinition] = []
     var queue = DueQueue()
     var retries: [(at: Date, plan: RunPlan)] = []
+    /// Fires whose claim could not be made (the cluster's database unreachable, history
+    /// unreadable): tried again every second until the claim is decided, so that none is lost.
+    var unclaimed: [DueFire] = []
     var active: [String: ActiveRun] = [:]
     var fanOuts = FanOutProgress()
     /// Per job, the run (or a fan-out's runs) waiting behind the one in progress (`queue`).
@@ -228,7 +231,8 @@ public actor Scheduler {
         while !Task.isCancelled && !stopping {
             await fireDue()
             let now = clock.now()
-            let deadline = [queue.peek()?.runAt, retries.map(\.at).min()].compactMap { $0 }.min() ?? now.addingTimeInterval(3600)
+            let deadline = [queue.peek()?.runAt, retries.map(\.at).min(), unclaimed.isEmpty ? nil : now.addingTimeInterval(1)]
+                .compactMap { $0 }.min() ?? now.addingTimeInterval(3600)
             if deadline > now { await alarm.sleep(until: deadline) }
         }
     }
@@ -237,19 +241,19 @@ public actor Scheduler {
     public func fireDue() async {
         guard !stopping, let state else { return }
         let now = clock.now()
+        let waiting = unclaimed
+        unclaimed = []
+        for fire in waiting {
+            guard let job = state.definitions.jobs[fire.job] else { continue }
+            await claimAndSubmit(fire, job: job, now: now, retrying: true)
+        }
         for fire in queue.popDue(at: now) {
             guard let job = state.definitions.jobs[fire.job] else { continue }
             // A one-off is completed once its fire comes, whatever that fire's outcome.
             if case .at = job.schedule?.kind { completedJobs.insert(job.id) }
             scheduleNext(job, after: fire.scheduledFor)
             if await heldByPause(job.id, fire: fire.scheduledFor, now: now) { continue }
-            do {
-                guard try await tracker.claim(job: fire.job, scheduledFor: fire.scheduledFor) else { continue }
-            } catch {
-                log("error: cannot claim the fire of \(fire.job) at \(RecordTime.string(fire.scheduledFor)): \(error)")
-                continue
-            }
-            await submit(FanOut.plans(job, trigger: .schedule, scheduledFor: fire.scheduledFor, parameters: [:], group: ids.next(at: now)), job: job)
+            await claimAndSubmit(fire, job: job, now: now)
         }
         let due = retries.filter { $0.at <= now }
         retries.removeAll { $0.at <= now }
@@ -257,6 +261,23 @@ public actor Scheduler {
             guard let job = retry.plan.definitionOverride ?? state.definitions.jobs[retry.plan.job] else { continue }
             _ = await request(retry.plan, job: job)
         }
+    }
+}
+
+extension Scheduler {
+    /// Claims a due fire and submits its runs; a claim that fails (rather than being refused) is
+    /// kept and tried again a second later, and the fire then runs late.
+    private func claimAndSubmit(_ fire: DueFire, job: JobDefinition, now: Date, retrying: Bool = false) async {
+        do {
+            guard try await tracker.claim(job: fire.job, scheduledFor: fire.scheduledFor) else { return }
+        } catch {
+            if !retrying {
+                log("error: cannot claim the fire of \(fire.job) at \(RecordTime.string(fire.scheduledFor)), trying again: \(error)")
+            }
+            unclaimed.append(fire)
+            return
+        }
+        await submit(FanOut.plans(job, trigger: .schedule, scheduledFor: fire.scheduledFor, parameters: [:], group: ids.next(at: now)), job: job)
     }
 }
 

@@ -11,6 +11,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Creates the data folder and starts the server.

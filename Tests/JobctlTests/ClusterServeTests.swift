@@ -2,22 +2,90 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Three `jobctl serve --cluster` nodes on one real PostgreSQL server and per-second jobs: the
-/// leader is killed with SIGKILL and comes back later. Every fire runs once (whichever node
-/// claims it), the killed node's run in flight is reaped `interrupted`, no run of a `skip` job
-/// overlaps another, and the history files of the nodes together hold every run exactly once.
+/// Three `jobctl serve --cluster` nodes on one real PostgreSQL server and per-second jobs, through
+/// faults: every fire runs once (whichever node claims it), runs of dead or paused nodes are
+/// reaped `interrupted`, no run of a `skip` job overlaps another, and the history files of the
+/// nodes together hold every run exactly once.
 @Suite("cluster serve", .serialized)
 struct ClusterServeTests {
+    static let jobs = [
+        "jobs/tick.yaml": "schedule:\n  cron: \"* * * * * *\"\n  catchup: none\nsteps:\n  - run: [\"true\"]\n",
+        // Longer than a second, concurrency skip: at most one run at once across the cluster.
+        "jobs/slow.yaml": "schedule:\n  cron: \"* * * * * *\"\n  catchup: none\nconcurrency: skip\nsteps:\n  - run: [sh, -c, 'sleep 1.5']\n",
+    ]
+
     @Test func threeNodesAccountForEveryFireOnceThroughAKilledLeader() async throws {
-        let server = try PostgresServer()
-        let repo = try TemporaryGitRepository(files: [
-            "jobs/tick.yaml": "schedule:\n  cron: \"* * * * * *\"\n  catchup: none\nsteps:\n  - run: [\"true\"]\n",
-            // Longer than a second, concurrency skip: at most one run at once across the cluster.
-            "jobs/slow.yaml": "schedule:\n  cron: \"* * * * * *\"\n  catchup: none\nconcurrency: skip\nsteps:\n  - run: [sh, -c, 'sleep 1.5']\n",
-        ])
-        let container = try TemporaryRoot()
-        var roots: [String] = []
-        for index in 0..<3 {
+        let cluster = try await Cluster()
+        try await cluster.startAll()
+        try await cluster.waitForCompletedTicks(5)
+        let leader = try await cluster.leader()
+        cluster.nodes[leader].signal(SIGKILL)
+        _ = try await cluster.nodes[leader].waitForExit(within: 600)
+        try await eventually("another node leads") { try await cluster.leader(orNil: true).map { $0 != leader } ?? false }
+        try await eventually("the dead node's runs are reaped") {
+            try cluster.count("SELECT count(*) FROM jobctl_runs WHERE state = 'running' AND node = 'n\(leader)'") == 0
+        }
+        // The killed node comes back (a new incarnation) and fires again.
+        try await cluster.restart(leader)
+        try await cluster.stopAll()
+        try cluster.checkEveryFireOnce()
+    }
+
+    /// The faults of issue 16 in turn: one node runs 30 s ahead and another 30 s behind; a node
+    /// is stopped (SIGSTOP) until the cluster reaps it, then resumed; the leader is killed;
+    /// PostgreSQL restarts; every backend is terminated. Prints the failover time.
+    @Test func faultsLeaveEveryFireAccountedForOnce() async throws {
+        let cluster = try await Cluster(clockOffsets: [0, -30, 30])
+        try await cluster.startAll()
+        try await cluster.waitForCompletedTicks(5)
+
+        // A paused node: reaped while stopped, then a zombie whose writes are refused; it rejoins.
+        let paused = 1
+        cluster.nodes[paused].signal(SIGSTOP)
+        try await eventually("the stopped node is reaped") { try cluster.count("SELECT count(*) FROM jobctl_nodes WHERE node = 'n\(paused)'") == 0 }
+        cluster.nodes[paused].signal(SIGCONT)
+        try await eventually("the resumed node rejoins") { cluster.nodes[paused].output.contains("joins again as a new incarnation") }
+
+        // The leader dies.
+        let leader = try await cluster.leader()
+        let killed = Date()
+        cluster.nodes[leader].signal(SIGKILL)
+        _ = try await cluster.nodes[leader].waitForExit(within: 600)
+        try await eventually("another node leads") { try await cluster.leader(orNil: true).map { $0 != leader } ?? false }
+        print("cluster failover: a new leader \(String(format: "%.1f", Date().timeIntervalSince(killed))) s after the leader was killed")
+
+        // PostgreSQL restarts; then every backend is terminated.
+        let before = try cluster.count("SELECT count(*) FROM jobctl_runs")
+        try cluster.server.stop()
+        try cluster.server.start()
+        try await eventually("fires run again after PostgreSQL restarted") { try cluster.count("SELECT count(*) FROM jobctl_runs") > before + 3 }
+        let beforeTermination = try cluster.count("SELECT count(*) FROM jobctl_runs")
+        try cluster.server.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        try await eventually("fires run again after the backends were terminated") { try cluster.count("SELECT count(*) FROM jobctl_runs") > beforeTermination + 3 }
+
+        try await cluster.restart(leader)
+        try await cluster.stopAll()
+        try cluster.checkEveryFireOnce()
+        // Nothing of a skewed node fired early by the database's clock.
+        #expect(try cluster.count("SELECT count(*) FROM jobctl_fires WHERE claimed_at < scheduled_for") == 0)
+    }
+}
+
+/// Three nodes, each with its own clone of one jobs repository (applied), on one PostgreSQL.
+final class Cluster: @unchecked Sendable {
+    let server: PostgresServer
+    let repo: TemporaryGitRepository
+    let container: TemporaryRoot
+    let offsets: [Double]
+    var roots: [String] = []
+    var nodes: [DaemonProcess] = []
+
+    init(clockOffsets: [Double] = [0, 0, 0]) async throws {
+        server = try PostgresServer()
+        repo = try TemporaryGitRepository(files: ClusterServeTests.jobs)
+        container = try TemporaryRoot()
+        offsets = clockOffsets
+        for index in offsets.indices {
             let root = container.path + "/node\(index)"
             let clone = try await JobctlProcess.run(program: "/usr/bin/git", ["clone", "-q", repo.path, root])
             #expect(clone.status == 0, "\(clone.stderr)")
@@ -25,61 +93,84 @@ struct ClusterServeTests {
             #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
             roots.append(root)
         }
-        func start(_ index: Int) throws -> DaemonProcess {
-            try DaemonProcess(["serve", "--root", roots[index], "--cluster", server.url, "--node", "n\(index)", "--listen", "off", "--grace", "5s"])
-        }
-        var nodes = try (0..<3).map(start)
+    }
+
+    func start(_ index: Int) throws -> DaemonProcess {
+        try DaemonProcess(["serve", "--root", roots[index], "--cluster", server.url, "--node", "n\(index)", "--listen", "off", "--grace", "5s",
+                           "--clock-offset=\(offsets[index])"])
+    }
+
+    func startAll() async throws {
+        nodes = try offsets.indices.map(start)
         for (index, node) in nodes.enumerated() {
-            try await eventually("node \(index) joins and loads the jobs") { node.output.contains("running 2 applied jobs") }
+            try await eventually("node \(index) joins and loads the jobs") { try Cluster.running(node, index).output.contains("running 2 applied jobs") }
         }
-        var leader = -1
-        try await eventually("a node leads") {
-            leader = Int(try server.psql("SELECT node FROM jobctl_leader").trimmingCharacters(in: .whitespacesAndNewlines).dropFirst()) ?? -1
-            return leader >= 0
-        }
-        // Fires run for a while, then the leader dies with a run of the slow job likely in flight.
-        try await eventually("fires run on the cluster") { try count(server, "SELECT count(*) FROM jobctl_runs WHERE job = 'tick' AND state = 'completed'") >= 5 }
-        nodes[leader].signal(SIGKILL)
-        _ = try await nodes[leader].waitForExit(within: 600)
-        // Another node takes the lease, reaps the silent node's runs, and exports.
-        try await eventually("another node leads") {
-            let node = try server.psql("SELECT node FROM jobctl_leader").trimmingCharacters(in: .whitespacesAndNewlines)
-            return !node.isEmpty && node != "n\(leader)"
-        }
-        try await eventually("the dead node's runs are reaped") { try count(server, "SELECT count(*) FROM jobctl_runs WHERE state = 'running' AND node = 'n\(leader)'") == 0 }
-        // The killed node comes back (a new incarnation) and fires again.
-        nodes[leader] = try start(leader)
-        try await eventually("the killed node rejoins") { nodes[leader].output.contains("running 2 applied jobs") }
+    }
+
+    /// Starts a node again and waits until it has run a fire.
+    func restart(_ index: Int) async throws {
+        nodes[index] = try start(index)
+        try await eventually("node \(index) rejoins") { try Cluster.running(nodes[index], index).output.contains("running 2 applied jobs") }
         let rejoined = Date()
-        try await eventually("the rejoined node runs fires") {
-            try count(server, "SELECT count(*) FROM jobctl_runs WHERE node = 'n\(leader)' AND started_at > to_timestamp(\(rejoined.timeIntervalSince1970)) AND state = 'completed'") >= 1
+        try await eventually("node \(index) runs fires again") {
+            try count("SELECT count(*) FROM jobctl_runs WHERE node = 'n\(index)' AND started_at > to_timestamp(\(rejoined.timeIntervalSince1970)) AND state = 'completed'") >= 1
         }
+    }
+
+    /// The node, or an error with its output if it exited.
+    static func running(_ node: DaemonProcess, _ index: Int) throws -> DaemonProcess {
+        guard node.process.isRunning else { throw PostgresServer.Failure(description: "node \(index) exited: \(node.output)") }
+        return node
+    }
+
+    func stopAll() async throws {
         for node in nodes { node.signal(SIGTERM) }
         for (index, node) in nodes.enumerated() {
             #expect(try await node.waitForExit(within: 600) == 0, "node \(index): \(node.output)")
         }
+    }
 
-        #expect(try count(server, "SELECT count(*) FROM jobctl_runs WHERE state = 'running'") == 0)
-        #expect(try count(server, "SELECT count(*) FROM jobctl_runs WHERE NOT exported") == 0, "every run exported")
-        // Fires: one row per (job, second) by the key; one run or decision per fire.
-        #expect(try count(server, "SELECT count(*) FROM (SELECT marker::json->>'scheduledFor' AS s, job FROM jobctl_runs WHERE marker IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d") == 0)
+    func waitForCompletedTicks(_ count: Int) async throws {
+        try await eventually("fires run on the cluster") { try self.count("SELECT count(*) FROM jobctl_runs WHERE job = 'tick' AND state = 'completed'") >= count }
+    }
+
+    /// The index of the node holding the leader's lease.
+    func leader(orNil: Bool = false) async throws -> Int? {
+        var leader: Int?
+        try await eventually("a node leads") {
+            leader = Int(try server.psql("SELECT node FROM jobctl_leader WHERE expires_at > now()").trimmingCharacters(in: .whitespacesAndNewlines).dropFirst())
+            return leader != nil || orNil
+        }
+        return leader
+    }
+
+    func leader() async throws -> Int {
+        try #require(try await leader(orNil: false))
+    }
+
+    func count(_ sql: String) throws -> Int {
+        Int(try server.psql(sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// After every node stopped: the database and the nodes' history files together account for
+    /// every scheduled second once.
+    func checkEveryFireOnce() throws {
+        #expect(try count("SELECT count(*) FROM jobctl_runs WHERE state = 'running'") == 0)
+        #expect(try count("SELECT count(*) FROM jobctl_runs WHERE NOT exported") == 0, "every run exported")
+        // One run or decision per fire.
+        #expect(try count("SELECT count(*) FROM (SELECT job, scheduled_for FROM jobctl_runs WHERE scheduled_for IS NOT NULL AND first_scheduled_for IS NOT DISTINCT FROM scheduled_for GROUP BY 1, 2 HAVING count(*) > 1) d") == 0)
         // A skip job never overlaps itself, whichever nodes ran it.
-        #expect(try count(server, """
+        #expect(try count("""
             SELECT count(*) FROM jobctl_runs a JOIN jobctl_runs b ON a.job = b.job AND a.run < b.run
             WHERE a.job = 'slow' AND a.marker IS NOT NULL AND b.marker IS NOT NULL
             AND a.started_at < b.finished_at AND b.started_at < a.finished_at
             """) == 0)
         let audit = HistoryAudit(roots: roots, everySecond: ["tick", "slow"])
         #expect(audit.problems.isEmpty, "\(audit.problems.joined(separator: "\n"))")
-        let rows = try count(server, "SELECT count(*) FROM jobctl_runs")
-        #expect(audit.records.count == rows)
-        // The runs reaped from the killed node are in the history, interrupted.
-        let reaped = try count(server, "SELECT count(*) FROM jobctl_runs WHERE state = 'interrupted'")
+        #expect(audit.records.count == (try count("SELECT count(*) FROM jobctl_runs")))
+        // The runs reaped from dead or paused nodes are in the history, interrupted.
+        let reaped = try count("SELECT count(*) FROM jobctl_runs WHERE state = 'interrupted'")
         #expect(audit.records.filter { $0.status == "interrupted" }.count == reaped)
         #expect(Set(audit.records.compactMap { $0.job == "tick" && $0.status == "completed" ? $0.run : nil }).count >= 5)
-    }
-
-    private func count(_ server: PostgresServer, _ sql: String) throws -> Int {
-        Int(try server.psql(sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 }

@@ -31,3 +31,21 @@ public struct SystemClock: SchedulerClock {
         }
     }
 }
+
+/// A clock `offset` seconds off another: a node whose clock is wrong, for fault tests
+/// (`serve --clock-offset`, hidden) and for what cluster mode must survive.
+public struct OffsetClock: SchedulerClock {
+    public var base: any SchedulerClock
+    public var offset: TimeInterval
+
+    public init(base: any SchedulerClock = SystemClock(), offset: TimeInterval) {
+        self.base = base
+        self.offset = offset
+    }
+
+    public func now() -> Date { base.now().addingTimeInterval(offset) }
+
+    public func sleep(until deadline: Date) async throws {
+        try await base.sleep(until: deadline.addingTimeInterval(-offset))
+    }
+}

@@ -6,6 +6,7 @@ import Foundation
 import History
 import Reconciler
 import Schedules
+import Scheduler
 import Server
 
 struct ServeCommand: AsyncParsableCommand {
@@ -84,6 +85,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The secret (in the secrets store) holding the cluster database's password, when the URL has none.", valueName: "NAME"))
     var clusterPasswordSecret: String?
 
+    /// A wrong clock on purpose (seconds, may be negative): for fault tests of cluster mode.
+    @Option(help: ArgumentHelp("Run with the clock this many seconds off (fault tests).", visibility: .hidden))
+    var clockOffset: Double = 0
+
     @Option(help: ArgumentHelp("Run every step as this user (jobctl must run as root), so that steps cannot read the secrets file.", valueName: "USER"))
     var stepUser: String?
 
@@ -126,6 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.version = JobctlVersion.current
         options.listen = listen == "off" ? nil : try ListenAddress(listen)
         options.idleTimeout = .milliseconds(try JobDuration(idleTimeout).milliseconds)
+        if clockOffset != 0 { options.clock = OffsetClock(offset: clockOffset) }
         if let remote {
             options.remote = RemoteSource(url: remote, branch: branch, path: path, allowForcePush: allowForcePush)
             options.remotePoll = .milliseconds(try JobDuration(poll).milliseconds)
