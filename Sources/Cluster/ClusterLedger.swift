@@ -25,8 +25,13 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
     private let state: Locked<State>
     private let log: @Sendable (String) -> Void
 
-    public init(database: ClusterDatabase, node: String, incarnation: UUID = UUID(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+    /// The offset of this node's clock to the database's (``ClusterClock``), for its status.
+    let clockOffset: @Sendable () -> Double
+
+    public init(database: ClusterDatabase, node: String, incarnation: UUID = UUID(), clockOffset: @escaping @Sendable () -> Double = { 0 },
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.database = database
+        self.clockOffset = clockOffset
         self.node = node
         self.log = log
         state = Locked(State(incarnation: incarnation))
@@ -164,6 +169,13 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         if !accepted {
             log("warning: the record of run \(record.run) (\(record.job), \(record.status.rawValue)) was refused by the cluster: this node no longer holds the run (it was reaped as interrupted while this node was silent, or was recorded already)")
         }
+    }
+
+    public func status() async throws -> ClusterStatus {
+        var status = try await database.status(node: node)
+        status.refusedWrites = refusedWrites
+        status.clockOffset = clockOffset()
+        return status
     }
 
     public func contains(run: String, job: String) async throws -> Bool {

@@ -1,6 +1,7 @@
 import Foundation
 import History
 import PostgresNIO
+import Scheduler
 
 /// The nodes' heartbeats, the leader's lease, and the reaping of silent nodes: the statements
 /// behind ``ClusterService``'s loop, one round trip each.
@@ -45,6 +46,19 @@ extension ClusterDatabase {
             """)
         for try await value in rows.decode(Int64.self) { term = value }
         return term
+    }
+
+    /// The live nodes with the age of their heartbeats, the leader, the runs in progress.
+    func status(node: String) async throws -> ClusterStatus {
+        var status = ClusterStatus(node: node)
+        let rows = try await query("SELECT node, extract(epoch FROM clock_timestamp() - heartbeat_at)::float8 FROM jobctl_nodes ORDER BY node")
+        for try await (name, age) in rows.decode((String, Double).self) { status.nodes.append(.init(node: name, heartbeatAge: age)) }
+        let leader = try await query("SELECT node, term FROM jobctl_leader WHERE expires_at > now()")
+        for try await (name, term) in leader.decode((String, Int64).self) { (status.leader, status.term) = (name, term) }
+        for try await count in try await query("SELECT count(*) FROM jobctl_runs WHERE state = 'running'").decode(Int64.self) {
+            status.runsInProgress = Int(count)
+        }
+        return status
     }
 
     /// A node's graceful exit, in one transaction: its lease if it led, its row, and what it

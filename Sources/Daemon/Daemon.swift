@@ -188,7 +188,8 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     let cluster = options.cluster.map { cluster in
         let clock = ClusterClock(base: options.clock)
         let database = ClusterDatabase(url: cluster.url, password: cluster.password)
-        let ledger = ClusterLedger(database: database, node: options.node ?? ProcessInfo.processInfo.hostName, log: log)
+        let ledger = ClusterLedger(database: database, node: options.node ?? ProcessInfo.processInfo.hostName,
+                                   clockOffset: { clock.databaseOffset }, log: log)
         return ClusterService(ledger: ledger, clock: clock, exporter: HistoryExporter(database: database, recorder: local, deadTime: cluster.timing.deadTime),
                               timing: cluster.timing, log: log)
     }

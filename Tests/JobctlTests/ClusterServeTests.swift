@@ -18,6 +18,20 @@ struct ClusterServeTests {
         let cluster = try await Cluster()
         try await cluster.startAll()
         try await cluster.waitForCompletedTicks(5)
+        // /healthz shows the cluster as node 0 sees it: three live nodes and a leader.
+        let url = try await cluster.nodes[0].apiURL()
+        try await eventually("node 0's /healthz shows the cluster") {
+            let health = try await JobctlProcess.run(program: "/usr/bin/curl", ["-s", url + "/healthz"]).stdout
+            return health.contains("\"node\":\"n0\"") && health.contains("\"leader\":\"n") && ["n0", "n1", "n2"].allSatisfy { health.contains("{\"heartbeatAgeSeconds\":") && health.contains("\"node\":\"\($0)\"") }
+        }
+        // /metrics and `jobctl status --server` with a read token.
+        let token = try await JobctlProcess.run(["token", "create", "--root", cluster.roots[0], "--scope", "read"])
+        let secret = token.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let metrics = try await JobctlProcess.run(program: "/usr/bin/curl", ["-s", "-H", "Authorization: Bearer \(secret)", url + "/metrics"]).stdout
+        #expect(metrics.contains("jobctl_cluster_up 1") && metrics.contains("jobctl_cluster_nodes 3") && metrics.contains("jobctl_cluster_heartbeat_age_seconds{node=\"n2\"}"), "\(metrics)")
+        let status = try await JobctlProcess.run(["status", "--server", url], environment: ["JOBCTL_TOKEN": secret])
+        #expect(status.stdout.contains("Cluster: node n0 of 3 live nodes, leader n"), "\(status.stdout)\(status.stderr)")
+
         let leader = try await cluster.leader()
         cluster.nodes[leader].signal(SIGKILL)
         _ = try await cluster.nodes[leader].waitForExit(within: 600)
@@ -96,7 +110,8 @@ final class Cluster: @unchecked Sendable {
     }
 
     func start(_ index: Int) throws -> DaemonProcess {
-        try DaemonProcess(["serve", "--root", roots[index], "--cluster", server.url, "--node", "n\(index)", "--listen", "off", "--grace", "5s",
+        // Node 0 serves the HTTP API (its /healthz and /metrics show the cluster).
+        try DaemonProcess(["serve", "--root", roots[index], "--cluster", server.url, "--node", "n\(index)", "--listen", index == 0 ? "127.0.0.1:0" : "off", "--grace", "5s",
                            "--clock-offset=\(offsets[index])"])
     }
 

@@ -16,4 +16,36 @@ public protocol ClusterCoordination: Sendable {
     /// before the lock goes.
     func admit(job: String, startsSince: Date?, marker: InFlightRun,
                decide: @escaping @Sendable (_ inProgress: [InFlightRun], _ recentStarts: [Date]) -> Admission.Decision) async throws -> Admission.Decision
+
+    /// The cluster as this node sees it, for `/healthz` and `/metrics`.
+    func status() async throws -> ClusterStatus
+}
+
+/// The cluster's state: its live nodes, its leader, its runs in progress.
+public struct ClusterStatus: Sendable, Equatable {
+    public struct Node: Sendable, Equatable {
+        public var node: String
+        /// Seconds since its last heartbeat, by the database's clock.
+        public var heartbeatAge: Double
+        public init(node: String, heartbeatAge: Double) {
+            self.node = node
+            self.heartbeatAge = heartbeatAge
+        }
+    }
+    /// This node's name.
+    public var node: String
+    public var nodes: [Node] = []
+    /// The node holding the leader's lease, and the lease's term.
+    public var leader: String?
+    public var term: Int64?
+    /// Runs in progress on every node.
+    public var runsInProgress = 0
+    /// Records this node wrote for runs it no longer held (refused).
+    public var refusedWrites = 0
+    /// Seconds this node's clock is behind the database's (negative: ahead).
+    public var clockOffset: Double = 0
+
+    public init(node: String) {
+        self.node = node
+    }
 }

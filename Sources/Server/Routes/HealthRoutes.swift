@@ -14,6 +14,47 @@ struct HealthRoutes {
         var jobs: Int
         var runsInProgress: Int
         var history: HistoryFault?
+        var cluster: ClusterHealth?
+    }
+
+    /// `serve --cluster`: the cluster as this node sees it, or why it cannot see it.
+    struct ClusterHealth: Encodable {
+        struct Node: Encodable {
+            var node: String
+            var heartbeatAgeSeconds: Double
+        }
+        var node: String
+        var nodes: [Node]?
+        var leader: String?
+        var term: Int64?
+        var runsInProgress: Int?
+        var refusedWrites: Int?
+        var clockOffsetSeconds: Double?
+        var error: String?
+
+        init(_ status: ClusterStatus) {
+            node = status.node
+            nodes = status.nodes.map { Node(node: $0.node, heartbeatAgeSeconds: ($0.heartbeatAge * 1000).rounded() / 1000) }
+            leader = status.leader
+            term = status.term
+            runsInProgress = status.runsInProgress
+            refusedWrites = status.refusedWrites
+            clockOffsetSeconds = (status.clockOffset * 1000).rounded() / 1000
+        }
+
+        init(node: String, error: String) {
+            self.node = node
+            self.error = error
+        }
+
+        static func read(_ api: JobctlAPI) async -> ClusterHealth? {
+            guard let cluster = api.scheduler.tracker.cluster else { return nil }
+            do {
+                return ClusterHealth(try await cluster.status())
+            } catch {
+                return ClusterHealth(node: api.scheduler.options.node ?? "", error: "\(error)")
+            }
+        }
     }
 
     struct HistoryFault: Encodable {
@@ -29,7 +70,8 @@ struct HealthRoutes {
             let fault = scheduler.tracker.fault
             return try JSONResponse.make(Health(status: fault == nil ? "ok" : "degraded", commit: await scheduler.appliedCommit,
                                                 jobs: await scheduler.jobs.count, runsInProgress: await scheduler.runningRuns.count,
-                                                history: fault.map { HistoryFault(failingSince: $0.since, error: $0.message, recordsWaiting: $0.pending) }))
+                                                history: fault.map { HistoryFault(failingSince: $0.since, error: $0.message, recordsWaiting: $0.pending) },
+                                                cluster: await ClusterHealth.read(api)))
         }
         router.get("/metrics") { request, _ -> Response in
             _ = try api.authorize(request, .read)
@@ -69,6 +111,24 @@ struct HealthRoutes {
         out.sample("jobctl_history_write_failing", [], fault == nil ? 0 : 1)
         out.family("jobctl_history_records_waiting", type: "gauge", help: "Finished runs whose records wait to be appended to history.")
         out.sample("jobctl_history_records_waiting", [], Double(fault?.pending ?? 0))
+        if let cluster = await ClusterHealth.read(api) {
+            out.family("jobctl_cluster_up", type: "gauge", help: "1 while this node reaches the cluster's database (serve --cluster), else 0.")
+            out.sample("jobctl_cluster_up", [], cluster.error == nil ? 1 : 0)
+            if let nodes = cluster.nodes {
+                out.family("jobctl_cluster_nodes", type: "gauge", help: "Live nodes of the cluster.")
+                out.sample("jobctl_cluster_nodes", [], Double(nodes.count))
+                out.family("jobctl_cluster_heartbeat_age_seconds", type: "gauge", help: "Seconds since each live node's last heartbeat, by the database's clock.")
+                for node in nodes { out.sample("jobctl_cluster_heartbeat_age_seconds", [("node", node.node)], node.heartbeatAgeSeconds) }
+                out.family("jobctl_cluster_leader", type: "gauge", help: "1 while this node holds the leader's lease, else 0.")
+                out.sample("jobctl_cluster_leader", [], cluster.leader == cluster.node ? 1 : 0)
+                out.family("jobctl_cluster_runs_in_progress", type: "gauge", help: "Runs in progress on every node of the cluster.")
+                out.sample("jobctl_cluster_runs_in_progress", [], Double(cluster.runsInProgress ?? 0))
+                out.family("jobctl_cluster_refused_writes_total", type: "counter", help: "Records of this node refused by the cluster: runs it no longer held (reaped while it was silent).")
+                out.sample("jobctl_cluster_refused_writes_total", [], Double(cluster.refusedWrites ?? 0))
+                out.family("jobctl_cluster_clock_offset_seconds", type: "gauge", help: "The database's clock minus this node's.")
+                out.sample("jobctl_cluster_clock_offset_seconds", [], cluster.clockOffsetSeconds ?? 0)
+            }
+        }
         out.family("jobctl_applied_commit_info", type: "gauge", help: "The applied commit the daemon runs.")
         if let commit { out.sample("jobctl_applied_commit_info", [("commit", commit)], 1) }
         if let remote = api.remote?.status {

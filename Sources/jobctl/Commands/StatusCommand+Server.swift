@@ -24,6 +24,27 @@ enum ServerStatus {
         if case .object = h[["history"]] {
             Swift.print("warning: history cannot be written since \(text(h[["history", "failingSince"]]) ?? "?"): \(text(h[["history", "error"]]) ?? "")")
         }
+        if case .object = h[["cluster"]] {
+            let c = h[["cluster"]]
+            if let error = text(c[["error"]]) {
+                Swift.print("Cluster: node \(text(c[["node"]]) ?? "?") cannot reach the cluster's database: \(error)")
+            } else {
+                var nodes: [String] = []
+                if case .array(let list) = c[["nodes"]] {
+                    nodes = list.map { node in
+                        var age = "?"
+                        if case .number(let seconds) = node[["heartbeatAgeSeconds"]] { age = String(format: "%.1f s", seconds) }
+                        return "\(text(node[["node"]]) ?? "?") (heartbeat \(age) ago)"
+                    }
+                }
+                let leader = text(c[["leader"]]).map { "leader \($0) (term \(int(c[["term"]]) ?? 0))" } ?? "no leader"
+                Swift.print("Cluster: node \(text(c[["node"]]) ?? "?") of \(plural(nodes.count, "live node")), \(leader), \(plural(int(c[["runsInProgress"]]) ?? 0, "run")) in progress across the cluster")
+                if !nodes.isEmpty { Swift.print("  nodes: \(nodes.joined(separator: ", "))") }
+                if let refused = int(c[["refusedWrites"]]), refused > 0 {
+                    Swift.print("  warning: \(plural(refused, "record")) of this node refused (runs reaped while it was silent)")
+                }
+            }
+        }
         if remote.status != 404 {
             let r = remote.json
             let behind = r[["behind"]] == .bool(true) ? ", behind" : ""
