@@ -17,7 +17,10 @@
  *                    live: inserts f's fire row (ON CONFLICT DO NOTHING), nothing else. Tried
  *                    once n's own clock says f is due; too early by the database's clock: no-op
  *                    (n tries again later).
- *   A  admit(n)      ClusterLedger.admit, one transaction under the job's lock: reads the job's
+ *   A  admit(n)      ClusterLedger.admit: reads the job's running runs on every node, decides,
+ *                    and writes a start with jobctl_start, under the job's lock, only if what it
+ *                    read still holds (else it reads and decides again): the same as one
+ *                    transaction under the lock, which is how it is modelled. It reads the job's
  *                    running runs on every node; if one is running (concurrency skip, limit 1)
  *                    the decision is `skipped`, written by D; else, only if the incarnation that
  *                    claimed the fire is live, inserts the run `running` owned by it, with a

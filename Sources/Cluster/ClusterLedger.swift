@@ -69,41 +69,68 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
     // MARK: Fires
 
     public func claim(job: String, scheduledFor: Date) async throws -> Bool {
+        try await claim([(job, scheduledFor)])[0]
+    }
+
+    /// Claims every fire in one round trip. A fire still in the future by the database's clock
+    /// (this node's clock ran ahead) is claimed again when it is due.
+    public func claim(_ fires: [(job: String, scheduledFor: Date)]) async throws -> [Bool] {
         let incarnation = self.incarnation
+        var results = [Bool](repeating: false, count: fires.count)
+        var pending = Array(fires.indices)
         for _ in 0..<8 {
-            var wait = -1.0
-            for try await value in try await database.query("SELECT jobctl_claim(\(job), \(scheduledFor), \(node), \(incarnation))").decode(Double.self) {
-                wait = value
-            }
-            if wait == 0 {
-                state.withLock { state in
-                    // Claims are kept for a day, long enough for any fan-out's last run to start.
-                    if state.claimedBy.count >= 100_000 {
-                        let horizon = RecordTime.milliseconds(Date()) - 86_400_000
-                        state.claimedBy = state.claimedBy.filter { $0.key.milliseconds >= horizon }
-                    }
-                    state.claimedBy[FireKey(job, scheduledFor)] = incarnation
+            let jobs = pending.map { fires[$0].job }
+            let times = pending.map { fires[$0].scheduledFor }
+            var answers: [Double] = []
+            let rows = try await database.query("""
+                SELECT w FROM jobctl_claim_all(\(jobs), \(times), \(node), \(incarnation)) WITH ORDINALITY AS t(w, i) ORDER BY i
+                """)
+            for try await value in rows.decode(Double.self) { answers.append(value) }
+            guard answers.count == pending.count else { throw ClusterError("the cluster's database answered \(answers.count) claims for \(pending.count)") }
+            var early: [Int] = []
+            var longest = 0.0
+            for (index, answer) in zip(pending, answers) {
+                if answer == 0 {
+                    results[index] = true
+                    remember(fires[index].job, fires[index].scheduledFor, claimedBy: incarnation)
+                } else if answer > 0 {
+                    early.append(index)
+                    longest = max(longest, answer)
                 }
-                return true
             }
-            if wait < 0 { return false }
-            // This node's clock runs ahead of the database's: the fire is due there a little later.
-            try await Task.sleep(for: .milliseconds(Int(min(wait, 60) * 1000) + 1))
+            if early.isEmpty { return results }
+            pending = early
+            // This node's clock runs ahead of the database's: the fires are due there a little later.
+            try await Task.sleep(for: .milliseconds(Int(min(longest, 60) * 1000) + 1))
         }
-        throw ClusterError("the fire of \(job) at \(RecordTime.string(scheduledFor)) stayed in the future by the database's clock")
+        throw ClusterError("\(pending.count) fire(s), first \(fires[pending[0]].job) at \(RecordTime.string(fires[pending[0]].scheduledFor)), stayed in the future by the database's clock")
+    }
+
+    private func remember(_ job: String, _ scheduledFor: Date, claimedBy incarnation: UUID) {
+        state.withLock { state in
+            // Claims are kept for a day, long enough for any fan-out's last run to start.
+            if state.claimedBy.count >= 100_000 {
+                let horizon = RecordTime.milliseconds(Date()) - 86_400_000
+                state.claimedBy = state.claimedBy.filter { $0.key.milliseconds >= horizon }
+            }
+            state.claimedBy[FireKey(job, scheduledFor)] = incarnation
+        }
     }
 
     // MARK: Admission
 
+    /// Two round trips: what the job has in progress on every node (and its recent starts) is
+    /// read, `decide` rules on it, and a start is written by `jobctl_start` under the job's lock
+    /// only if what was read still holds — else the decision is taken again on a new reading.
     public func admit(job: String, startsSince: Date?, marker: InFlightRun,
                       decide: @escaping @Sendable ([InFlightRun], [Date]) -> Admission.Decision) async throws -> Admission.Decision {
         let incarnation = incarnation(writing: job, scheduledFor: marker.scheduledFor)
-        let node = self.node
-        let markerText = try String(decoding: JSONEncoder().encode(marker), as: UTF8.self)
-        let (decision, token) = try await database.transaction { connection -> (Admission.Decision, Int64?) in
+        let markerText = String(decoding: try JSONEncoder().encode(marker), as: UTF8.self)
+        let startedAt = marker.startedAt ?? Date()
+        for _ in 0..<16 {
             var inFlight: [InFlightRun] = []
             var starts: [Date] = []
-            let rows = try await connection.query("SELECT kind, marker, started_at FROM jobctl_lock_job(\(job), \(startsSince))", logger: database.logger)
+            let rows = try await database.query("SELECT kind, marker, started_at FROM jobctl_lock_job(\(job), \(startsSince))")
             for try await (kind, text, startedAt) in rows.decode((String, String?, Date).self) {
                 if kind == "start" {
                     starts.append(startedAt)
@@ -114,27 +141,24 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
             let decision = decide(inFlight, starts)
             switch decision {
             case .start, .startReplacing:
-                let startedAt = marker.startedAt ?? Date()
-                var token: Int64?
-                // Only a live incarnation starts a run: one that was reaped meanwhile (paused
-                // between its claim and here) has had its claims settled by the reaper.
-                let inserted = try await connection.query("""
-                    INSERT INTO jobctl_runs (run, job, scheduled_for, state, node, incarnation, started_at, marker)
-                    SELECT \(marker.run), \(job), \(marker.scheduledFor), 'running', \(node), \(incarnation), \(startedAt), \(markerText)
-                    WHERE EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
-                    RETURNING token
-                    """, logger: database.logger)
-                for try await value in inserted.decode(Int64.self) { token = value }
-                guard token != nil else {
+                var token: Int64?? = .none
+                let started = try await database.query("""
+                    SELECT jobctl_start(\(job), \(startsSince), \(inFlight.map(\.run)), \(Int64(starts.count)), \(marker.run), \(marker.scheduledFor),
+                                        \(node), \(incarnation), \(startedAt), \(markerText))
+                    """)
+                for try await value in started.decode(Int64?.self) { token = .some(value) }
+                guard case .some(let answer) = token else { throw ClusterError("the cluster's database did not answer a start") }
+                guard let answer else { continue }  // the job's situation changed meanwhile: decide again
+                guard answer >= 0 else {
                     throw ClusterError("this node was reaped by the cluster (silent for longer than the dead time); it joins again at its next heartbeat")
                 }
-                return (decision, token)
+                state.withLock { $0.tokens[marker.run] = answer }
+                return decision
             default:
-                return (decision, nil)
+                return decision
             }
         }
-        if let token { state.withLock { $0.tokens[marker.run] = token } }
-        return decision
+        throw ClusterError("the runs in progress of \(job) kept changing while this node decided whether to start one")
     }
 
     // MARK: Records

@@ -81,6 +81,44 @@ enum Migrations {
             END
             $$ LANGUAGE plpgsql
             """,
+            // Claims several fires in one round trip: jobctl_claim's answer for each, in order.
+            """
+            CREATE FUNCTION jobctl_claim_all(p_jobs text[], p_times timestamptz[], p_node text, p_incarnation uuid) RETURNS SETOF double precision AS $$
+            BEGIN
+                FOR i IN 1 .. coalesce(array_length(p_jobs, 1), 0) LOOP
+                    RETURN NEXT jobctl_claim(p_jobs[i], p_times[i], p_node, p_incarnation);
+                END LOOP;
+            END
+            $$ LANGUAGE plpgsql
+            """,
+            // Starts a run that admission decided on what jobctl_lock_job returned: under the
+            // job's lock, only if the job's runs in progress and its counted starts are still
+            // what the decision saw (else NULL: decide again), and only for a live incarnation
+            // (else -1). Returns the run's lease token.
+            """
+            CREATE FUNCTION jobctl_start(p_job text, p_since timestamptz, p_expected text[], p_starts bigint, p_run text, p_scheduled timestamptz,
+                                         p_node text, p_incarnation uuid, p_started timestamptz, p_marker text) RETURNS bigint AS $$
+            DECLARE
+                running text[];
+                starts bigint;
+                token bigint;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(hashtext('jobctl job ' || p_job));
+                SELECT coalesce(array_agg(r.run ORDER BY r.run), '{}') INTO running FROM jobctl_runs r WHERE r.job = p_job AND r.state = 'running';
+                IF running <> (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM unnest(p_expected) x) THEN RETURN NULL; END IF;
+                IF p_since IS NOT NULL THEN
+                    SELECT count(*) INTO starts FROM jobctl_runs r
+                        WHERE r.job = p_job AND r.started_at > p_since AND r.state <> 'running' AND r.marker IS NOT NULL;
+                    IF starts <> p_starts THEN RETURN NULL; END IF;
+                END IF;
+                IF NOT EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = p_node AND incarnation = p_incarnation FOR SHARE) THEN RETURN -1; END IF;
+                INSERT INTO jobctl_runs (run, job, scheduled_for, state, node, incarnation, started_at, marker)
+                    VALUES (p_run, p_job, p_scheduled, 'running', p_node, p_incarnation, p_started, p_marker)
+                    RETURNING jobctl_runs.token INTO token;
+                RETURN token;
+            END
+            $$ LANGUAGE plpgsql
+            """,
             // Takes the job's lock for the rest of the transaction, and returns what admission
             // reads under it: the markers of its runs in progress on every node (kind 'run'), and
             // its starts since the horizon (kind 'start', for the rate limit).

@@ -241,20 +241,18 @@ public actor Scheduler {
     public func fireDue() async {
         guard !stopping, let state else { return }
         let now = clock.now()
-        let waiting = unclaimed
+        let retrying = unclaimed.filter { state.definitions.jobs[$0.job] != nil }
         unclaimed = []
-        for fire in waiting {
-            guard let job = state.definitions.jobs[fire.job] else { continue }
-            await claimAndSubmit(fire, job: job, now: now, retrying: true)
-        }
+        var fires: [DueFire] = []
         for fire in queue.popDue(at: now) {
             guard let job = state.definitions.jobs[fire.job] else { continue }
             // A one-off is completed once its fire comes, whatever that fire's outcome.
             if case .at = job.schedule?.kind { completedJobs.insert(job.id) }
             scheduleNext(job, after: fire.scheduledFor)
             if await heldByPause(job.id, fire: fire.scheduledFor, now: now) { continue }
-            await claimAndSubmit(fire, job: job, now: now)
+            fires.append(fire)
         }
+        await claimAndSubmit(retrying + fires, retrying: retrying.count, now: now)
         let due = retries.filter { $0.at <= now }
         retries.removeAll { $0.at <= now }
         for retry in due {
@@ -265,19 +263,25 @@ public actor Scheduler {
 }
 
 extension Scheduler {
-    /// Claims a due fire and submits its runs; a claim that fails (rather than being refused) is
-    /// kept and tried again a second later, and the fire then runs late.
-    private func claimAndSubmit(_ fire: DueFire, job: JobDefinition, now: Date, retrying: Bool = false) async {
+    /// Claims the due fires (at once) and submits the runs of those this process owns. Claims
+    /// that fail (rather than being refused) are kept and tried again a second later, and their
+    /// fires then run late. The first `retrying` fires are such retries (their failure was logged).
+    private func claimAndSubmit(_ fires: [DueFire], retrying: Int, now: Date) async {
+        guard !fires.isEmpty else { return }
+        let owned: [Bool]
         do {
-            guard try await tracker.claim(job: fire.job, scheduledFor: fire.scheduledFor) else { return }
+            owned = try await tracker.claim(fires)
         } catch {
-            if !retrying {
+            for fire in fires.dropFirst(retrying) {
                 log("error: cannot claim the fire of \(fire.job) at \(RecordTime.string(fire.scheduledFor)), trying again: \(error)")
             }
-            unclaimed.append(fire)
+            unclaimed = fires
             return
         }
-        await submit(FanOut.plans(job, trigger: .schedule, scheduledFor: fire.scheduledFor, parameters: [:], group: ids.next(at: now)), job: job)
+        for (fire, mine) in zip(fires, owned) where mine {
+            guard let job = state?.definitions.jobs[fire.job] else { continue }
+            await submit(FanOut.plans(job, trigger: .schedule, scheduledFor: fire.scheduledFor, parameters: [:], group: ids.next(at: now)), job: job)
+        }
     }
 }
 

@@ -10,6 +10,9 @@ public protocol ClusterCoordination: Sendable {
     /// claimed it before.
     func claim(job: String, scheduledFor: Date) async throws -> Bool
 
+    /// Claims several fires at once (one round trip): whether this node owns each, in order.
+    func claim(_ fires: [(job: String, scheduledFor: Date)]) async throws -> [Bool]
+
     /// Under the cluster's lock on `job`: reads the job's runs in progress on every node and its
     /// starts since `startsSince` (nil: not needed), lets `decide` rule with them, and when it
     /// rules a start, registers `marker` as running on this node (with a fresh lease token)

@@ -247,6 +247,17 @@ public final class RunTracker: Sendable {
         state.withLock { Array($0.live.values) }.filter { $0.final == nil }.sorted { $0.run < $1.run }
     }
 
+    /// Claims the due fires of one turn of the scheduler at once (in cluster mode, one round
+    /// trip): whether this process owns each, in order.
+    public func claim(_ fires: [DueFire]) async throws -> [Bool] {
+        if let cluster { return try await cluster.claim(fires.map { ($0.job.rawValue, $0.scheduledFor) }) }
+        return try await io.run { [claims] () throws(HistoryError) -> [Bool] in
+            var owned: [Bool] = []
+            for fire in fires { owned.append(try claims.claim(job: fire.job.rawValue, scheduledFor: fire.scheduledFor)) }
+            return owned
+        }
+    }
+
     /// Claims the fire of `job` at `scheduledFor` (see ``FileFireClaims``), on the I/O thread.
     public func claim(job: JobID, scheduledFor: Date) async throws -> Bool {
         if let cluster { return try await cluster.claim(job: job.rawValue, scheduledFor: scheduledFor) }
