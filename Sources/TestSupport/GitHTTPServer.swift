@@ -19,7 +19,6 @@ public final class GitHTTPServer: @unchecked Sendable {
     static let script = #"""
         import base64, os, subprocess, sys, threading, time
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        os.closerange(3, 65536)  # pipes of other tests' children, inherited at the spawn: a reader would wait for ever
         folder, user, password, portfile = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
         parent = os.getppid()
         def orphaned():

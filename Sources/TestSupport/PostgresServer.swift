@@ -64,7 +64,8 @@ public final class PostgresServer: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         // Nothing else of this process reaches the server, which outlives the spawn: another
-        // test's pipe held open there would keep its reader waiting for ever.
+        // test's pipe held open there would keep its reader waiting for ever, and a Process's
+        // socket its waitUntilExit (Foundation sees a child's exit when that socket closes).
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
             if let fd = Int32(name), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         }

@@ -25,7 +25,6 @@ public final class RecordingHTTPServer: @unchecked Sendable {
 
     static let script = #"""
         import http.server, json, os, sys, threading, time
-        os.closerange(3, 65536)  # pipes of other tests' children, inherited at the spawn: a reader would wait for ever
         parent = os.getppid()
         def orphaned():  # the test process is gone (crashed, killed): go too, releasing its pipes
             while os.getppid() == parent: time.sleep(0.5)

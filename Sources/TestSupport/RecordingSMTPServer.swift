@@ -35,7 +35,6 @@ public final class RecordingSMTPServer: @unchecked Sendable {
 
     static let script = #"""
         import asyncio, email, email.policy, json, os, socket, ssl, subprocess, sys, threading, time
-        os.closerange(3, 65536)  # pipes of other tests' children, inherited at the spawn: a reader would wait for ever
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
         folder, log, security, user, password, replies, fixed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], json.loads(sys.argv[6]), int(sys.argv[7])
