@@ -34,12 +34,23 @@ public struct HistoryAudit {
         self.init(roots: [root], everySecond: everySecond)
     }
 
+    /// Several roots are read as their records merged by run id: a run in two roots' files is one
+    /// run (cluster mode: a leader that died between appending a batch and marking it exported
+    /// leaves it to the next leader, on another node). Within one root, a run recorded twice is a
+    /// problem.
     public init(roots: [String], everySecond: [String]) {
         self.roots = roots
-        for root in roots { readHistory(of: root) }
-        let runs = records.map(\.run)
-        for (run, count) in Dictionary(runs.map { ($0, 1) }, uniquingKeysWith: +) where count > 1 {
-            problems.append("run \(run) recorded \(count) times")
+        var seen: Set<String> = []
+        for root in roots {
+            let before = records.count
+            readHistory(of: root)
+            let added = Array(records[before...])
+            records.removeSubrange(before...)
+            for (run, count) in Dictionary(added.map { ($0.run, 1) }, uniquingKeysWith: +) where count > 1 {
+                problems.append("run \(run) recorded \(count) times in \(root)")
+            }
+            records += added.filter { !seen.contains($0.run) }
+            seen.formUnion(added.map(\.run))
         }
         for job in everySecond { checkFires(of: job) }
         for root in roots {
