@@ -54,8 +54,8 @@ public struct HistoryAudit {
         }
         for job in everySecond { checkFires(of: job) }
         for root in roots {
-            let markers = (try? FileManager.default.contentsOfDirectory(atPath: root + "/.jobctl/inflight"))?.filter { $0.hasSuffix(".json") } ?? []
-            if !markers.isEmpty { problems.append("in-flight markers left in \(root): \(markers.sorted())") }
+            let markers = ((try? FileInFlightRegistry(root: root).list()) ?? []).map(\.run)
+            if !markers.isEmpty { problems.append("in-flight markers left in \(root): \(markers)") }
         }
     }
 

@@ -77,10 +77,65 @@ import TestSupport
         #expect(try registry.list() == [run])
         #expect(registry.marker(run: run.run) == run)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path + "/.jobctl/inflight")
-        #expect(names == ["\(run.run).json"]) // no temporary files left behind
+        #expect(names.count == 1 && names[0].hasSuffix(".jsonl"), "\(names)") // one journal, no temporary files
+        // Another instance (another process) reads the journal.
+        #expect(try FileInFlightRegistry(root: folder.path).list() == [run])
         try registry.finish(run: run.run)
         try registry.finish(run: run.run) // twice is fine
         #expect(try registry.list().isEmpty)
+        #expect(try FileInFlightRegistry(root: folder.path).list().isEmpty)
+    }
+
+    func run(_ index: Int) -> InFlightRun {
+        InFlightRun(run: RunID.make(milliseconds: RecordTime.milliseconds(at(Double(index))), random: 9), job: "j", trigger: .schedule, startedAt: at(Double(index)))
+    }
+
+    @Test func anotherInstanceReadsOnlyWhatWasAddedAndSeesAReplacedJournal() throws {
+        let folder = try TemporaryFolder()
+        let writer = FileInFlightRegistry(root: folder.path)
+        let reader = FileInFlightRegistry(root: folder.path)
+        try writer.begin(run(1))
+        #expect(reader.othersInFlight().map(\.run) == [run(1).run])
+        try writer.begin(run(2))
+        try writer.finish(run: run(1).run)
+        #expect(reader.othersInFlight().map(\.run) == [run(2).run])
+        // Enough ends to compact: the journal is rewritten (a new inode) with run 2 alone.
+        for index in 3..<(3 + FileInFlightRegistry.compactionFloor) {
+            try writer.begin(run(index))
+            try writer.finish(run: run(index).run)
+        }
+        let lines = try String(contentsOfFile: folder.path + "/.jobctl/inflight/" + (FileManager.default.contentsOfDirectory(atPath: folder.path + "/.jobctl/inflight").first ?? ""), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(lines.count < FileInFlightRegistry.compactionFloor, "not compacted: \(lines.count) lines")
+        try writer.begin(run(5000))
+        #expect(Set(reader.othersInFlight().map(\.run)) == [run(2).run, run(5000).run])
+        // No run in flight at compaction: the journal is removed.
+        try writer.finish(run: run(2).run)
+        try writer.finish(run: run(5000).run)
+        #expect(try writer.list().isEmpty && reader.othersInFlight().isEmpty)
+    }
+
+    @Test func aGoneWritersJournalIsReadWithoutItsCutLineFinishedByRecoveryAndRemoved() throws {
+        let folder = try TemporaryFolder()
+        let inflight = folder.path + "/.jobctl/inflight"
+        try FileManager.default.createDirectory(atPath: inflight, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        let whole = try encoder.encode(run(1)) + Data("\n".utf8) + encoder.encode(run(2)) + Data("\n".utf8)
+        let cut = try encoder.encode(run(3)).prefix(20)
+        // pid 2^22 + 1 is above Linux's pid limit: no such process runs.
+        let journal = inflight + "/4194305-77-1.jsonl"
+        try (whole + cut).write(to: URL(fileURLWithPath: journal))
+        // A marker of an earlier version, one file per run.
+        try (encoder.encode(run(4)) + Data("\n".utf8)).write(to: URL(fileURLWithPath: inflight + "/\(run(4).run).json"))
+        let registry = FileInFlightRegistry(root: folder.path)
+        #expect(try registry.list().map(\.run) == [run(1).run, run(2).run, run(4).run])
+        try registry.finish(run: run(1).run)
+        // The ended line follows the cut one on a line of its own.
+        #expect(try FileInFlightRegistry(root: folder.path).list().map(\.run) == [run(2).run, run(4).run])
+        try registry.finish(run: run(2).run)
+        try registry.finish(run: run(4).run)
+        #expect(try registry.list().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: journal) && !FileManager.default.fileExists(atPath: inflight + "/\(run(4).run).json"))
     }
 }
 

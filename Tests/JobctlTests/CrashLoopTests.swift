@@ -1,4 +1,5 @@
 import Foundation
+import History
 import Testing
 import TestSupport
 
@@ -82,12 +83,6 @@ struct CrashLoopTests {
 
     /// The runs the in-flight markers name.
     func inFlightRuns(_ repo: TemporaryGitRepository) -> [String] {
-        let folder = repo.path + "/.jobctl/inflight"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
-            FileManager.default.contents(atPath: folder + "/" + name)
-                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-                .flatMap { $0["run"] as? String }
-        }
+        ((try? FileInFlightRegistry(root: repo.path).list()) ?? []).map(\.run)
     }
 }

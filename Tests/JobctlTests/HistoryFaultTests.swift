@@ -1,4 +1,5 @@
 import Foundation
+import History
 import Outbound
 import Testing
 import TestSupport
@@ -46,8 +47,8 @@ import TestSupport
         let dates = seconds.compactMap { formatter.date(from: $0) }.sorted()
         let span = Int((dates.last!.timeIntervalSince(dates.first!)).rounded()) + 1
         #expect(dates.count == span, "\(span - dates.count) fire(s) missing between \(seconds.first!) and \(seconds.last!)")
-        let markers = (try? FileManager.default.contentsOfDirectory(atPath: repo.path + "/.jobctl/inflight")) ?? []
-        #expect(markers.filter { $0.hasSuffix(".json") }.isEmpty, "markers left: \(markers)")
+        let markers = ((try? FileInFlightRegistry(root: repo.path).list()) ?? []).map(\.run)
+        #expect(markers.isEmpty, "markers left: \(markers)")
     }
 
     func whileHistoryFails(_ name: String, break breakIt: (String) throws -> Void, mend: (String) throws -> Void) async throws {

@@ -24,10 +24,9 @@ struct ServeTests {
     }
 
     func inFlightMarkers(_ repo: TemporaryGitRepository) -> [[String: Any]] {
-        let folder = repo.path + "/.jobctl/inflight"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.compactMap { name in
-            FileManager.default.contents(atPath: folder + "/" + name).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        let encoder = JSONEncoder()
+        return ((try? FileInFlightRegistry(root: repo.path).list()) ?? []).compactMap { marker in
+            (try? encoder.encode(marker)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
         }
     }
 
@@ -253,11 +252,7 @@ struct ServeTests {
         // A run that ended meanwhile keeps its record in its marker: `logs --follow` ends on it.
         var kept: String?
         #expect(try await eventually {
-            let folder = repo.path + "/.jobctl/inflight"
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".json") {
-                let data = FileManager.default.contents(atPath: folder + "/" + name) ?? Data()
-                if let marker = try? JSONSerialization.jsonObject(with: data) as? [String: Any], marker["final"] != nil { kept = marker["run"] as? String }
-            }
+            for marker in (try? FileInFlightRegistry(root: repo.path).list()) ?? [] where marker.final != nil { kept = marker.run }
             return kept != nil
         })
         let follow = try await JobctlProcess.run(["logs", try #require(kept), "--root", repo.path, "--follow"])

@@ -124,7 +124,7 @@ struct ChildProcess: Sendable {
         let captured = await pipes.finish()
         var leftBehind = false
         if let pid = started.withLock({ $0 }) {
-            leftBehind = await ProcessGroup(id: pid).terminate(grace: killGrace)
+            leftBehind = await ProcessGroup(id: pid, cgroup: cgroup?.path).terminate(grace: killGrace)
             ChildProcess.liveLeaders.withLock { _ = $0.remove(pid) }
         }
         var result = Result(end: end, standardOutput: captured, leftBehind: leftBehind, hadCgroup: cgroup != nil)

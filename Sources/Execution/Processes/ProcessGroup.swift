@@ -1,5 +1,6 @@
 import Foundation
 import History
+import Locks
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,17 +10,37 @@ import Darwin
 /// The session a step's child leads (its process group too, with the same id): every process
 /// the step starts stays in it unless it calls `setsid`. `kill(-id, ...)` reaches the group; the
 /// members that moved to a process group of their own (`timeout`, `setpgid`, Python's
-/// `process_group=0`) are found by their session id in `/proc` and signalled one by one.
+/// `process_group=0`) are found by their session id — among the step's cgroup's processes when
+/// the step has one (a few), else in all of `/proc`.
 struct ProcessGroup: Sendable {
     let id: pid_t
+    /// The step's cgroup (``StepCgroup``), which holds every live process of the session: where
+    /// the session's members are looked for instead of all of `/proc`.
+    var cgroup: String?
 
-    /// Whether any process of the session is still there. Zombies that this process is the
-    /// parent of (orphans handed to it as the subreaper) are reaped first, so a dead session reads
-    /// as dead.
+    init(id: pid_t, cgroup: String? = nil) {
+        self.id = id
+        self.cgroup = cgroup
+    }
+
+    /// Whether any process of the session is still there. The group's exited processes that this
+    /// process is the parent of (orphans handed to it as the subreaper) are reaped first, so a
+    /// dead group reads as dead; orphans of the session's other groups are reaped by
+    /// ``OrphanReaper``.
     func isAlive() -> Bool {
-        reapOrphans()
+        var status: Int32 = 0
+        while waitpid(-id, &status, WNOHANG) > 0 {}
+        OrphanReaper.reapIfDue()
         if kill(-id, 0) == 0 || errno == EPERM { return true }
-        return !ProcessTable.members(ofSession: id).isEmpty
+        return !members().isEmpty
+    }
+
+    /// The session's live processes outside its own group (the group itself is reached with
+    /// `kill(-id, …)`).
+    private func members() -> [pid_t] {
+        guard let cgroup else { return ProcessTable.members(ofSession: id).map(\.pid) }
+        // Zombies are not listed in cgroup.procs.
+        return StepCgroupFolder.members(of: cgroup).filter { ProcStat(pid: $0).map { $0.session == id && !$0.isZombie } ?? false }
     }
 
     /// Ends whatever of the session is still running: SIGTERM, then SIGKILL after `grace`,
@@ -43,7 +64,7 @@ struct ProcessGroup: Sendable {
     /// `signal` to the group and to each member of the session in another group.
     private func signal(_ signal: Int32) {
         kill(-id, signal)
-        for member in ProcessTable.members(ofSession: id) { kill(member.pid, signal) }
+        for member in members() { kill(member, signal) }
     }
 
     /// Polls until the session has no process left, or `limit` passes. Returns whether it is gone.
@@ -65,14 +86,28 @@ struct ProcessGroup: Sendable {
         return condition()
     }
 
-    /// Reaps the session's exited processes that are this process's children: orphans handed to
-    /// it as the subreaper, by pid. The leader is never waited for here (Subprocess collects its
-    /// status) and no other pid is.
-    private func reapOrphans() {
+}
+
+/// Reaps this process's exited children that are not session leaders: orphans a step left
+/// behind in a process group of their own, handed to jobctl as the subreaper, that exited after
+/// their step's group was swept. (Session leaders are steps' children, which Subprocess waits
+/// for, or processes that left their session, which ``SessionEscapes`` and the cgroup sweep end
+/// and reap.) It reads every child's `/proc` entry, so it runs at most once a second.
+enum OrphanReaper {
+    private static let last = Locked<ContinuousClock.Instant?>(nil)
+
+    static func reapIfDue() {
+        let now = ContinuousClock.now
+        let due = last.withLock { last -> Bool in
+            if let previous = last, previous.duration(to: now) < .seconds(1) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
         var status: Int32 = 0
-        while waitpid(-id, &status, WNOHANG) > 0 {}
-        for member in ProcessTable.members(ofSession: id, includingZombies: true) where member.isZombie && member.pid != id && member.parent == getpid() {
-            waitpid(member.pid, &status, WNOHANG)
+        for child in ProcessTable.children() {
+            guard let entry = ProcStat(pid: child), entry.isZombie, entry.session != child, entry.parent == getpid() else { continue }
+            waitpid(child, &status, WNOHANG)
         }
     }
 }

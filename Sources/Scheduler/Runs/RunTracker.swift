@@ -43,8 +43,6 @@ public final class RunTracker: Sendable {
     private struct State {
         /// This process's runs in flight, by run id.
         var live: [String: InFlightRun] = [:]
-        /// Other processes' markers, parsed once, by file name (nil: not a marker we can read).
-        var foreign: [String: InFlightRun?] = [:]
         /// Final records handed to ``finish(_:)`` and not appended yet, by run id.
         var finishing: [String: RunRecord] = [:]
         /// Records waiting to be appended after a failed append, by run id.
@@ -176,28 +174,15 @@ public final class RunTracker: Sendable {
     /// The job's runs in flight, in every process on this root, and the owner-less markers'
     /// recovery: called on the I/O thread, under the admission lock.
     private func runsInFlight(of job: String, recovering recorder: FileRunRecorder, now: Date) -> [InFlightRun] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: registry.path))?.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") } ?? []
-        let (own, known) = state.withLock { ($0.live, $0.foreign) }
-        var foreign: [String: InFlightRun?] = [:]
-        var result: [InFlightRun] = []
-        for name in names {
-            let run = String(name.dropLast(5))
-            if let marker = own[run] {
-                if marker.job == job && marker.final == nil { result.append(marker) }
-                continue
-            }
-            let marker = known[name] ?? registry.marker(run: run)
-            foreign[name] = marker
-            guard let marker, marker.job == job, marker.final == nil else { continue }
+        var result = state.withLock { $0.live.values.filter { $0.job == job && $0.final == nil } }
+        for marker in registry.othersInFlight() where marker.job == job && marker.final == nil {
             if let owner = marker.owner, !owner.isRunning, owner != ProcessIdentity.current, node == nil || marker.node == nil || marker.node == node {
                 recover(marker, recorder: recorder, now: now)
-                foreign[name] = nil
                 continue
             }
             result.append(marker)
         }
-        state.withLock { $0.foreign = foreign }
-        return result
+        return result.sorted { $0.run < $1.run }
     }
 
     /// Records a marker whose process is gone, as restart recovery would.
