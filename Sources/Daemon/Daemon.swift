@@ -155,6 +155,7 @@ public struct Daemon: Sendable {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let following = options.remote.map { ", following \(GitRepository.redacted($0.url)) \($0.branch)\($0.path.isEmpty ? "" : " (jobs root \($0.path))")" } ?? ""
         log("jobctl serve: root \(options.root), history \(history.path)\(options.autoApply ? ", auto-apply" : "")\(following)")
+        if let note = StepCgroup.slowMigrationNote { log(note) }
         defer { withExtendedLifetime(lock) {} }
         try await group.run()
         log("stopped")

@@ -94,3 +94,22 @@ import TestSupport
         #expect(Self.running(["sleep", seconds]).isEmpty)
     }
 }
+
+@Suite struct StepCgroupCostTests {
+    /// The start-up note names the missing mount option exactly when step cgroups are in use and
+    /// the cgroup2 hierarchy lacks `favordynmods` (read here from mountinfo on its own).
+    @Test func theSlowMigrationNoteAppearsExactlyWhenFavordynmodsIsMissing() throws {
+        let mountinfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let line = mountinfo.split(separator: "\n").first { $0.contains(" - cgroup2 ") }
+        let usable = StepCgroup.make().map { cgroup in
+            cgroup.remove()
+            return true
+        } ?? false
+        let note = StepCgroup.slowMigrationNote
+        if usable, let line, !line.contains("favordynmods") {
+            #expect(note?.contains("mounted without favordynmods") == true, "\(String(describing: note))")
+        } else {
+            #expect(note == nil, "\(String(describing: note))")
+        }
+    }
+}
