@@ -20,7 +20,9 @@
  *   A  admit(n)      ClusterLedger.admit: reads the job's running runs on every node, decides,
  *                    and writes a start with jobctl_start, under the job's lock, only if what it
  *                    read still holds (else it reads and decides again): the same as one
- *                    transaction under the lock, which is how it is modelled. It reads the job's
+ *                    transaction under the lock, which is how it is modelled. (A start tried
+ *                    first on what the node last knew, with no reading, is the same check on an
+ *                    older reading, and a refusal is never taken on one.) It reads the job's
  *                    running runs on every node; if one is running (concurrency skip, limit 1)
  *                    the decision is `skipped`, written by D; else, only if the incarnation that
  *                    claimed the fire is live, inserts the run `running` owned by it, with a

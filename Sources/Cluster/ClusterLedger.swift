@@ -21,6 +21,20 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         var claimedBy: [FireKey: UUID] = [:]
         var refusedWrites = 0
         var claims = 0
+        /// What this node last knew of each job's runs in progress and recent starts: the
+        /// expectation its next start is tried with before anything is read (``admit``).
+        var known: [String: JobReading] = [:]
+        /// Admissions settled by their first statement, and those that read first (for tests and
+        /// the benchmark's account of round trips).
+        var admissionsWithoutReading = 0
+        var admissionsWithReading = 0
+    }
+
+    /// A job's runs in progress and its finished runs' starts, as last read or since written here.
+    private struct JobReading {
+        var inFlight: [InFlightRun]
+        /// nil: the job's starts were not asked for (it has no rate limit).
+        var starts: [Date]?
     }
     private let state: Locked<State>
     private let log: @Sendable (String) -> Void
@@ -119,14 +133,35 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
 
     // MARK: Admission
 
-    /// Two round trips: what the job has in progress on every node (and its recent starts) is
-    /// read, `decide` rules on it, and a start is written by `jobctl_start` under the job's lock
-    /// only if what was read still holds — else the decision is taken again on a new reading.
+    /// One round trip when this node's last knowledge of the job still holds, else two per try.
+    ///
+    /// `decide` rules on what this node last knew of the job (its last reading, with its own
+    /// starts and ends since); when that is a start, `jobctl_start` writes it under the job's
+    /// lock only if the job's runs in progress and recent starts are still exactly those — the
+    /// same check as after a reading, so an old expectation is no weaker than a fresh one, only
+    /// likelier to fail. A decision not to start is never taken on old knowledge. Otherwise, or
+    /// when the expectation fails: what the job has in progress on every node (and its recent
+    /// starts) is read, `decide` rules on it, and the start is written the same way.
     public func admit(job: String, startsSince: Date?, marker: InFlightRun,
                       decide: @escaping @Sendable ([InFlightRun], [Date]) -> Admission.Decision) async throws -> Admission.Decision {
         let incarnation = incarnation(writing: job, scheduledFor: marker.scheduledFor)
         let markerText = String(decoding: try JSONEncoder().encode(marker), as: UTF8.self)
         let startedAt = marker.startedAt ?? Date()
+        if let known = state.withLock({ $0.known[job] }), startsSince == nil || known.starts != nil {
+            let starts = startsSince.map { horizon in (known.starts ?? []).filter { $0 > horizon } } ?? []
+            let decision = decide(known.inFlight, starts)
+            switch decision {
+            case .start, .startReplacing:
+                if try await start(job: job, startsSince: startsSince, inFlight: known.inFlight, starts: starts, marker: marker,
+                                   incarnation: incarnation, startedAt: startedAt, markerText: markerText) {
+                    state.withLock { $0.admissionsWithoutReading += 1 }
+                    return decision
+                }
+            default:
+                break
+            }
+        }
+        state.withLock { $0.admissionsWithReading += 1 }
         for _ in 0..<16 {
             var inFlight: [InFlightRun] = []
             var starts: [Date] = []
@@ -138,27 +173,51 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
                     inFlight.append(run)
                 }
             }
+            let reading = JobReading(inFlight: inFlight, starts: startsSince == nil ? nil : starts)
+            state.withLock { $0.known[job] = reading }
             let decision = decide(inFlight, starts)
             switch decision {
             case .start, .startReplacing:
-                var token: Int64?? = .none
-                let started = try await database.query("""
-                    SELECT jobctl_start(\(job), \(startsSince), \(inFlight.map(\.run)), \(Int64(starts.count)), \(marker.run), \(marker.scheduledFor),
-                                        \(node), \(incarnation), \(startedAt), \(markerText))
-                    """)
-                for try await value in started.decode(Int64?.self) { token = .some(value) }
-                guard case .some(let answer) = token else { throw ClusterError("the cluster's database did not answer a start") }
-                guard let answer else { continue }  // the job's situation changed meanwhile: decide again
-                guard answer >= 0 else {
-                    throw ClusterError("this node was reaped by the cluster (silent for longer than the dead time); it joins again at its next heartbeat")
+                if try await start(job: job, startsSince: startsSince, inFlight: inFlight, starts: starts, marker: marker,
+                                   incarnation: incarnation, startedAt: startedAt, markerText: markerText) {
+                    return decision
                 }
-                state.withLock { $0.tokens[marker.run] = answer }
-                return decision
+                // The job's situation changed meanwhile: decide again.
             default:
                 return decision
             }
         }
         throw ClusterError("the runs in progress of \(job) kept changing while this node decided whether to start one")
+    }
+
+    /// `jobctl_start`: true when the run was started (the job's runs in progress and recent
+    /// starts were those expected), false when they were not.
+    private func start(job: String, startsSince: Date?, inFlight: [InFlightRun], starts: [Date], marker: InFlightRun,
+                       incarnation: UUID, startedAt: Date, markerText: String) async throws -> Bool {
+        var token: Int64?? = .none
+        let started = try await database.query("""
+            SELECT jobctl_start(\(job), \(startsSince), \(inFlight.map(\.run)), \(Int64(starts.count)), \(marker.run), \(marker.scheduledFor),
+                                \(node), \(incarnation), \(startedAt), \(markerText))
+            """)
+        for try await value in started.decode(Int64?.self) { token = .some(value) }
+        guard case .some(let answer) = token else { throw ClusterError("the cluster's database did not answer a start") }
+        guard let answer else {
+            state.withLock { _ = $0.known.removeValue(forKey: job) }
+            return false
+        }
+        guard answer >= 0 else {
+            throw ClusterError("this node was reaped by the cluster (silent for longer than the dead time); it joins again at its next heartbeat")
+        }
+        state.withLock { state in
+            state.tokens[marker.run] = answer
+            state.known[job] = JobReading(inFlight: inFlight + [marker], starts: startsSince == nil ? nil : starts)
+        }
+        return true
+    }
+
+    /// How many admissions were settled without reading first, and how many read.
+    public var admissionCounts: (withoutReading: Int, withReading: Int) {
+        state.withLock { ($0.admissionsWithoutReading, $0.admissionsWithReading) }
     }
 
     // MARK: Records
@@ -189,6 +248,13 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         state.withLock { state in
             state.tokens[record.run] = nil
             if !accepted { state.refusedWrites += 1 }
+            // The run is no longer in progress; its start counts for the rate limit.
+            if var known = state.known[record.job], let index = known.inFlight.firstIndex(where: { $0.run == record.run }) {
+                // The database counts the start the run was admitted with (its marker's).
+                let started = known.inFlight.remove(at: index).startedAt
+                if let started, accepted { known.starts?.append(started) }
+                state.known[record.job] = known
+            }
         }
         if !accepted {
             log("warning: the record of run \(record.run) (\(record.job), \(record.status.rawValue)) was refused by the cluster: this node no longer holds the run (it was reaped as interrupted while this node was silent, or was recorded already)")

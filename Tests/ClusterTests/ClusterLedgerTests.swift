@@ -81,6 +81,53 @@ struct ClusterLedgerTests {
         }
     }
 
+    @Test("A node admits on what it last knew in one statement, and reads when another node changed the job")
+    func admissionOnWhatWasLastKnown() async throws {
+        try await withDatabase { _, database in
+            let a = ClusterLedger(database: database, node: "a")
+            let b = ClusterLedger(database: database, node: "b")
+            try await database.register(node: "a", incarnation: a.incarnation)
+            try await database.register(node: "b", incarnation: b.incarnation)
+            let skip: @Sendable ([InFlightRun], [Date]) -> Admission.Decision = { inFlight, _ in
+                inFlight.isEmpty ? .start : .refuse(.skipped, "in progress", runInProgress: inFlight[0].run)
+            }
+            func finish(_ ledger: ClusterLedger, _ run: InFlightRun) async throws {
+                try await ledger.append(RunRecord(run: run.run, job: run.job, trigger: .schedule, status: .completed, startedAt: run.startedAt, finishedAt: Date(), node: ledger.node))
+            }
+            let first = marker("t1", job: "tick", node: "a")
+            #expect(try await a.admit(job: "tick", startsSince: nil, marker: first, decide: skip) == .start)
+            #expect(a.admissionCounts == (0, 1))
+            // Its own run in progress is known: a second request is refused only after a reading.
+            #expect(try await a.admit(job: "tick", startsSince: nil, marker: marker("t2", job: "tick", node: "a"), decide: skip) != .start)
+            #expect(a.admissionCounts == (0, 2))
+            try await finish(a, first)
+            // Nothing changed elsewhere: one statement.
+            let third = marker("t3", job: "tick", node: "a")
+            #expect(try await a.admit(job: "tick", startsSince: nil, marker: third, decide: skip) == .start)
+            #expect(a.admissionCounts == (1, 2))
+            try await finish(a, third)
+            // Node b starts a run: a's expectation (nothing in progress) fails, a reads and skips.
+            let other = marker("u1", job: "tick", node: "b")
+            #expect(try await b.admit(job: "tick", startsSince: nil, marker: other, decide: skip) == .start)
+            #expect(try await a.admit(job: "tick", startsSince: nil, marker: marker("t4", job: "tick", node: "a"), decide: skip) == .refuse(.skipped, "in progress", runInProgress: "u1"))
+            #expect(a.admissionCounts == (1, 3))
+            // A rate limit of 2 starts per hour, counted across nodes: b's finished run counts.
+            try await finish(b, other)
+            let hour = Date().addingTimeInterval(-3600)
+            let limit: @Sendable ([InFlightRun], [Date]) -> Admission.Decision = { inFlight, starts in
+                starts.count + inFlight.count < 2 ? .start : .refuse(.rateLimited, "limit", runInProgress: nil)
+            }
+            let a5 = marker("t5", job: "limited", node: "a")
+            #expect(try await a.admit(job: "limited", startsSince: hour, marker: a5, decide: limit) == .start)
+            try await finish(a, a5)
+            let b1 = marker("u2", job: "limited", node: "b")
+            #expect(try await b.admit(job: "limited", startsSince: hour, marker: b1, decide: limit) == .start)
+            try await finish(b, b1)
+            // a knew of one start; the database has two: its expectation fails and it reads.
+            #expect(try await a.admit(job: "limited", startsSince: hour, marker: marker("t6", job: "limited", node: "a"), decide: limit) == .refuse(.rateLimited, "limit", runInProgress: nil))
+        }
+    }
+
     @Test("A reaped node's record is refused; the run stays interrupted and is exported once")
     func fencedRecords() async throws {
         try await withDatabase { _, database in
