@@ -55,13 +55,19 @@ struct ClusterLedgerTests {
         }
     }
 
+    /// Nodes `a` and `b`, registered.
+    func twoNodes(_ database: ClusterDatabase) async throws -> (ClusterLedger, ClusterLedger) {
+        let a = ClusterLedger(database: database, node: "a")
+        let b = ClusterLedger(database: database, node: "b")
+        try await database.register(node: "a", incarnation: a.incarnation)
+        try await database.register(node: "b", incarnation: b.incarnation)
+        return (a, b)
+    }
+
     @Test("Admission sees the job's runs on every node, under the job's lock")
     func admissionAcrossNodes() async throws {
         try await withDatabase { _, database in
-            let a = ClusterLedger(database: database, node: "a")
-            let b = ClusterLedger(database: database, node: "b")
-            try await database.register(node: "a", incarnation: a.incarnation)
-            try await database.register(node: "b", incarnation: b.incarnation)
+            let (a, b) = try await twoNodes(database)
             // Many requests for one job with `skip` at once, from two nodes: one starts.
             let decisions = try await withThrowingTaskGroup(of: Admission.Decision.self) { group in
                 for index in 0..<10 {
@@ -84,10 +90,7 @@ struct ClusterLedgerTests {
     @Test("A node admits on what it last knew in one statement, and reads when another node changed the job")
     func admissionOnWhatWasLastKnown() async throws {
         try await withDatabase { _, database in
-            let a = ClusterLedger(database: database, node: "a")
-            let b = ClusterLedger(database: database, node: "b")
-            try await database.register(node: "a", incarnation: a.incarnation)
-            try await database.register(node: "b", incarnation: b.incarnation)
+            let (a, b) = try await twoNodes(database)
             let skip: @Sendable ([InFlightRun], [Date]) -> Admission.Decision = { inFlight, _ in
                 inFlight.isEmpty ? .start : .refuse(.skipped, "in progress", runInProgress: inFlight[0].run)
             }
