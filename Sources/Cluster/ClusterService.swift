@@ -95,7 +95,3 @@ public struct ClusterService: Service {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-

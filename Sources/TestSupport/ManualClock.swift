@@ -104,10 +104,3 @@ public final class ManualClock: Sendable {
         advance(by: duration.seconds)
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var seconds: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

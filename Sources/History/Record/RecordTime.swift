@@ -187,3 +187,10 @@ extension KeyedDecodingContainer {
         return date
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval` (for `Date` arithmetic and printing).
+    public var seconds: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
