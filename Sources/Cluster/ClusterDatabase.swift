@@ -85,6 +85,37 @@ public final class ClusterDatabase: Sendable {
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let secret = url.password ?? password
+        if let folder = url.socketFolder {
+            connection = .init(unixSocketPath: "\(folder)/.s.PGSQL.\(url.port)", username: url.user, password: secret, database: url.database)
+        } else if url.tls == .disable {
+            connection = .init(host: url.host, port: url.port, username: url.user, password: secret, database: url.database, tls: .disable)
+        } else if let context = try? NIOSSLContext(configuration: .makeClientConfiguration()) {
+            connection = .init(host: url.host, port: url.port, username: url.user, password: secret, database: url.database,
+                               tls: url.tls == .require ? .require(context) : .prefer(context))
+        } else {
+            connection = nil
+        }
+    }
+
+    /// One connection's settings, for ``checkConnection()`` (nil: no TLS context could be made;
+    /// the pool then reports what it can).
+    private let connection: PostgresConnection.Configuration?
+
+    /// Connects once, outside the pool, and reports what the server says when it refuses (a
+    /// wrong password, a missing database or role): the pool only retries, and ends with a
+    /// circuit breaker's error that names none of it.
+    public func checkConnection() async throws {
+        guard let connection else { return }
+        do {
+            let connection = try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
+            try await connection.close()
+        } catch let error as PSQLError {
+            if let message = error.serverInfo?[.message] {
+                throw ClusterError("the cluster's database at \(url) refused the connection: \(message)")
+            }
+            throw ClusterError("cannot connect to the cluster's database at \(url): \(error.code)")
+        }
     }
 
     /// Runs the connection pool until the task is cancelled; queries wait for it.

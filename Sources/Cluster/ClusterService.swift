@@ -38,6 +38,7 @@ public struct ClusterService: Service {
     /// Before anything else of the node runs: the schema is brought up to date and the node
     /// registered, with a first reading of the database's clock.
     public func prepare() async throws {
+        try await database.checkConnection()
         let applied = try await database.migrate()
         if !applied.isEmpty { log("cluster: migrated the database's schema to version \(applied.max()!)") }
         try await database.register(node: ledger.node, incarnation: ledger.incarnation)

@@ -40,8 +40,8 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Runs SQL through `psql` (as the trusted `jobctl` user): e.g. terminating backends.
     @discardableResult
-    public func psql(_ sql: String) throws -> String {
-        try run(binaries + "/psql", ["-h", folder, "-U", "jobctl", "-d", "postgres", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
+    public func psql(_ sql: String, database: String = "postgres") throws -> String {
+        try run(binaries + "/psql", ["-h", folder, "-U", "jobctl", "-d", database, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql])
     }
 
     deinit {
