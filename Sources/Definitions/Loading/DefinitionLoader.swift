@@ -51,12 +51,16 @@ public enum DefinitionLoader {
     /// Puts parsed files together and runs the checks across files (duplicate ids, `needs`, cycles).
     public static func assemble(config: RepositoryConfig, configDiagnostics: [Diagnostic], parsed: [ParsedJob], ignoredFiles: [String]) -> DefinitionSet {
         var diagnostics = configDiagnostics
-        var jobs: [JobID: JobDefinition] = [:]
+        // Sized once (a definition is a few hundred bytes held inline: growing the table by
+        // doubling held every size at once), and the files taken in path order by index rather
+        // than through a sorted copy of every parsed definition.
+        var jobs: [JobID: JobDefinition] = Dictionary(minimumCapacity: parsed.count)
         var invalid = Set<JobID>()
-        var files: [JobID: String] = [:]
-        var needsLocations: [JobID: [JobID: SourceLocation]] = [:]
-        var needs: [JobID: (file: String, needs: [JobID])] = [:]
-        for job in parsed.sorted(by: { $0.path < $1.path }) {
+        var files: [JobID: String] = Dictionary(minimumCapacity: parsed.count)
+        var needsLocations: [JobID: [JobID: SourceLocation]] = Dictionary(minimumCapacity: parsed.count)
+        var needs: [JobID: (file: String, needs: [JobID])] = Dictionary(minimumCapacity: parsed.count)
+        for index in parsed.indices.sorted(by: { parsed[$0].path < parsed[$1].path }) {
+            let job = parsed[index]
             diagnostics.append(contentsOf: job.diagnostics)
             guard let id = job.id else { continue }
             if let other = files[id] {
