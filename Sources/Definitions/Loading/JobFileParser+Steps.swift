@@ -68,7 +68,7 @@ extension JobFileParser {
                     return nil
                 }
                 // `${VAR}` is ordinary shell; only Mustache templates and secret references are refused.
-                if text.contains("{{") || text.contains("${secrets.") {
+                if text.firstRange(of: "{{") != nil || text.firstRange(of: "${secrets.") != nil {
                     context.error("'\(path).run' is a shell command and is not templated; pass values through 'env' (e.g. env: {MARKET: \"{{params.market}}\"}) and use \"$MARKET\", or write 'run' as an argv list", at: node)
                     return nil
                 }

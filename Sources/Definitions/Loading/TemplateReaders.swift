@@ -136,7 +136,8 @@ enum TemplateCheck {
         Template.walk(template.nodes) { node, _ in
             guard case .text(let text) = node else { return }
             var rest = Substring(text)
-            while let start = rest.range(of: "${") {
+            // The standard library's search (Foundation's `range(of:)` bridges to NSString).
+            while let start = rest.firstRange(of: "${") {
                 let tail = rest[start.lowerBound...]
                 let end = tail.firstIndex(of: "}").map { tail.index(after: $0) } ?? tail.endIndex
                 found.append(String(tail[..<end]))

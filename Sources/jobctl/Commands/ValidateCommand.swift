@@ -30,6 +30,7 @@ struct ValidateCommand: ParsableCommand {
         let set: DefinitionSet
         do {
             set = try folder.load()
+            KeptUntilExit.keep(set)
         } catch {
             Console.error("error: \(error.description)")
             throw ExitCode(1)
