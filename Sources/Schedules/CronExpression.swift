@@ -1,3 +1,4 @@
+import Synchronization
 public import Foundation
 
 /// A parsed cron expression: the dialect of DESIGN.md §3, parsed once, then
@@ -32,13 +33,26 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``CronParseError`` with the 1-based column of the problem inside `text`, also
     ///   for an expression that can never fire (`0 0 30 2 *`).
     public init(_ text: String) throws(CronParseError) {
-        let parsed = try CronParser.parse(text)
+        // Many jobs share an expression (`0 * * * *`): each distinct one is parsed once.
+        let parsed: CronParser.Result
+        if let known = Self.parsed.withLock({ $0[text] }) {
+            parsed = try known.get()
+        } else {
+            let result = Result { () throws(CronParseError) in try CronParser.parse(text) }
+            Self.parsed.withLock { cache in
+                if cache.count >= 4_096 { cache.removeAll(keepingCapacity: true) }
+                cache[text] = result
+            }
+            parsed = try result.get()
+        }
         source = text
         hasSecondsField = parsed.hasSecondsField
         isFixedTime = parsed.isFixedTime
         interval = parsed.interval
         fields = parsed.fields
     }
+
+    private static let parsed = Mutex<[String: Result<CronParser.Result, CronParseError>]>([:])
 
     public var description: String { source }
 
