@@ -3,27 +3,150 @@ public import Schedules
 public import Expressions
 
 /// A job as applied: every field of DESIGN.md §2, with the defaults of `jobctl.yaml` filled in.
+///
+/// A value, stored behind one reference and copied on write: a definition is ~570 bytes of
+/// fields, and the scheduler, the API and the tables of jobs pass and hold it by value, so a copy
+/// of each was most of answering `GET /api/jobs` (`perf record`), and a table of 10,000 held every
+/// slot's worth inline.
 public struct JobDefinition: Sendable {
-    public var id: JobID
+    /// The fields themselves.
+    private struct Fields: Sendable {
+        var id: JobID
+        var file: String
+        var name: String
+        var description: String?
+        var enabled: Bool
+        var schedule: ScheduleDefinition?
+        var events: [String]
+        var filter: Condition?
+        var parameters: [ParameterDefinition]
+        var matrix: [MatrixAxis]
+        var maxParallel: Int?
+        var needs: [JobID]
+        var concurrency: ConcurrencyPolicy
+        var rateLimit: RateLimit?
+        var timeout: JobDuration?
+        var retries: RetryPolicy
+        var until: Condition?
+        var steps: [Step]
+        var notifications: [Notification]
+    }
+
+    /// Written only through ``mutate(_:)``, which copies it first unless this value holds the only
+    /// reference: the same discipline as the standard library's arrays.
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    private mutating func mutate(_ body: (inout Fields) -> Void) {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+        body(&storage.fields)
+    }
+
+    public init(
+        id: JobID,
+        file: String,
+        name: String,
+        description: String?,
+        enabled: Bool,
+        schedule: ScheduleDefinition?,
+        events: [String],
+        filter: Condition?,
+        parameters: [ParameterDefinition],
+        matrix: [MatrixAxis],
+        maxParallel: Int?,
+        needs: [JobID],
+        concurrency: ConcurrencyPolicy,
+        rateLimit: RateLimit?,
+        timeout: JobDuration?,
+        retries: RetryPolicy,
+        until: Condition?,
+        steps: [Step],
+        notifications: [Notification]
+    ) {
+        storage = Storage(Fields(id: id, file: file, name: name, description: description, enabled: enabled, schedule: schedule, events: events, filter: filter, parameters: parameters, matrix: matrix, maxParallel: maxParallel, needs: needs, concurrency: concurrency, rateLimit: rateLimit, timeout: timeout, retries: retries, until: until, steps: steps, notifications: notifications))
+    }
+
+    public var id: JobID {
+        get { storage.fields.id }
+        set { mutate { $0.id = newValue } }
+    }
     /// The file it was read from, relative to the root (`jobs/reports/x.yaml`).
-    public var file: String
-    public var name: String
-    public var description: String?
-    public var enabled: Bool
-    public var schedule: ScheduleDefinition?
-    public var events: [String]
-    public var filter: Condition?
-    public var parameters: [ParameterDefinition]
-    public var matrix: [MatrixAxis]
-    public var maxParallel: Int?
-    public var needs: [JobID]
-    public var concurrency: ConcurrencyPolicy
-    public var rateLimit: RateLimit?
-    public var timeout: JobDuration?
-    public var retries: RetryPolicy
-    public var until: Condition?
-    public var steps: [Step]
-    public var notifications: [Notification]
+    public var file: String {
+        get { storage.fields.file }
+        set { mutate { $0.file = newValue } }
+    }
+    public var name: String {
+        get { storage.fields.name }
+        set { mutate { $0.name = newValue } }
+    }
+    public var description: String? {
+        get { storage.fields.description }
+        set { mutate { $0.description = newValue } }
+    }
+    public var enabled: Bool {
+        get { storage.fields.enabled }
+        set { mutate { $0.enabled = newValue } }
+    }
+    public var schedule: ScheduleDefinition? {
+        get { storage.fields.schedule }
+        set { mutate { $0.schedule = newValue } }
+    }
+    public var events: [String] {
+        get { storage.fields.events }
+        set { mutate { $0.events = newValue } }
+    }
+    public var filter: Condition? {
+        get { storage.fields.filter }
+        set { mutate { $0.filter = newValue } }
+    }
+    public var parameters: [ParameterDefinition] {
+        get { storage.fields.parameters }
+        set { mutate { $0.parameters = newValue } }
+    }
+    public var matrix: [MatrixAxis] {
+        get { storage.fields.matrix }
+        set { mutate { $0.matrix = newValue } }
+    }
+    public var maxParallel: Int? {
+        get { storage.fields.maxParallel }
+        set { mutate { $0.maxParallel = newValue } }
+    }
+    public var needs: [JobID] {
+        get { storage.fields.needs }
+        set { mutate { $0.needs = newValue } }
+    }
+    public var concurrency: ConcurrencyPolicy {
+        get { storage.fields.concurrency }
+        set { mutate { $0.concurrency = newValue } }
+    }
+    public var rateLimit: RateLimit? {
+        get { storage.fields.rateLimit }
+        set { mutate { $0.rateLimit = newValue } }
+    }
+    public var timeout: JobDuration? {
+        get { storage.fields.timeout }
+        set { mutate { $0.timeout = newValue } }
+    }
+    public var retries: RetryPolicy {
+        get { storage.fields.retries }
+        set { mutate { $0.retries = newValue } }
+    }
+    public var until: Condition? {
+        get { storage.fields.until }
+        set { mutate { $0.until = newValue } }
+    }
+    public var steps: [Step] {
+        get { storage.fields.steps }
+        set { mutate { $0.steps = newValue } }
+    }
+    public var notifications: [Notification] {
+        get { storage.fields.notifications }
+        set { mutate { $0.notifications = newValue } }
+    }
 
     public func parameter(named name: String) -> ParameterDefinition? {
         parameters.first { $0.name == name }
