@@ -50,10 +50,10 @@ struct BrowserTests {
         let url = try await daemon.apiURL()
 
         let result = try await JobctlProcess.run(program: "/usr/bin/env", ["python3", Self.script, url, token, Self.screenshots])
-        let answer = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-                                  "the browser script printed no JSON: \(result.stderr.suffix(3000))")
+        let answer = try #require((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any],
+                                  "the browser script printed no JSON (exit \(result.status)): \(result.stdout.suffix(2000))\n\(result.stderr.suffix(3000))\n\(daemon.output.suffix(3000))")
         let failures = answer["failures"] as? [String] ?? ["no failures list"]
-        #expect(failures.isEmpty, "\(failures)\n\(result.stderr.suffix(2000))")
+        #expect(failures.isEmpty, "\(failures)\nnotes: \(answer["notes"] ?? "")\n\(result.stderr.suffix(2000))\n\(daemon.output.suffix(3000))")
         #expect(result.status == 0)
         let pages = answer["pages"] as? [String: Any] ?? [:]
         #expect(Set(pages.keys).isSuperset(of: ["signin", "overview", "job", "run", "run-live", "report", "calendar-week", "calendar-day", "plan", "overview-dark", "overview-phone"]), "\(pages.keys)")

@@ -126,6 +126,7 @@ struct ChildProcess: Sendable {
         if let pid = started.withLock({ $0 }) {
             leftBehind = await ProcessGroup(id: pid, cgroup: cgroup?.path).terminate(grace: killGrace)
             ChildProcess.liveLeaders.withLock { _ = $0.remove(pid) }
+            OrphanReaper.sessionEnded(pid)
         }
         var result = Result(end: end, standardOutput: captured, leftBehind: leftBehind, hadCgroup: cgroup != nil)
         if let cgroup {

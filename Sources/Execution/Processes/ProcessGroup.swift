@@ -88,25 +88,44 @@ struct ProcessGroup: Sendable {
 
 }
 
-/// Reaps this process's exited children that are not session leaders: orphans a step left
-/// behind in a process group of their own, handed to jobctl as the subreaper, that exited after
-/// their step's group was swept. (Session leaders are steps' children, which Subprocess waits
-/// for, or processes that left their session, which ``SessionEscapes`` and the cgroup sweep end
-/// and reap.) It reads every child's `/proc` entry, so it runs at most once a second.
+/// Reaps orphans a step left behind in a process group of their own, handed to jobctl as the
+/// subreaper, that exited after their step's group was swept: this process's exited children
+/// whose session is a step's (one that runs, or one of the last 4,096 that ended) and that do not
+/// lead it. No other child is touched: another part of jobctl (or a library) that started a
+/// process waits for it itself. It reads every child's `/proc` entry, so it runs at most once a
+/// second.
 enum OrphanReaper {
-    private static let last = Locked<ContinuousClock.Instant?>(nil)
+    private struct State {
+        var last: ContinuousClock.Instant?
+        /// Sessions of steps that ended, oldest first.
+        var ended: [pid_t] = []
+        var endedSet: Set<pid_t> = []
+    }
+
+    private static let state = Locked(State())
+
+    /// A step's session ended: its orphans are still looked for.
+    static func sessionEnded(_ session: pid_t) {
+        state.withLock { state in
+            guard state.endedSet.insert(session).inserted else { return }
+            state.ended.append(session)
+            if state.ended.count > 4_096 { state.endedSet.remove(state.ended.removeFirst()) }
+        }
+    }
 
     static func reapIfDue() {
         let now = ContinuousClock.now
-        let due = last.withLock { last -> Bool in
-            if let previous = last, previous.duration(to: now) < .seconds(1) { return false }
-            last = now
-            return true
+        let sessions: Set<pid_t>? = state.withLock { state in
+            if let previous = state.last, previous.duration(to: now) < .seconds(1) { return nil }
+            state.last = now
+            return state.endedSet
         }
-        guard due else { return }
+        guard var sessions else { return }
+        sessions.formUnion(ChildProcess.liveLeaders.withLock { $0 })
         var status: Int32 = 0
         for child in ProcessTable.children() {
-            guard let entry = ProcStat(pid: child), entry.isZombie, entry.session != child, entry.parent == getpid() else { continue }
+            guard let entry = ProcStat(pid: child), entry.isZombie, entry.session != child, sessions.contains(entry.session),
+                  entry.parent == getpid() else { continue }
             waitpid(child, &status, WNOHANG)
         }
     }

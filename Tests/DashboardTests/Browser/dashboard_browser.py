@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 
 from axe_selenium_python import Axe
@@ -179,6 +180,14 @@ try:
     visit(driver, "job-dark", "/jobs/reports/daily")
     driver.set_window_size(390, 844)
     visit(driver, "overview-phone", "/")
+except Exception:
+    # Whatever stopped the walk is a failure with its page and traceback, not a script without JSON.
+    failures.append(f"the walk stopped at {driver.current_url}: {traceback.format_exc()}")
+    try:
+        driver.save_screenshot(os.path.join(SHOTS, "stopped.png"))
+        notes["stoppedPage"] = driver.find_element(By.TAG_NAME, "body").text[:2000]
+    except Exception:
+        pass
 finally:
     driver.quit()
 
