@@ -35,7 +35,10 @@ public struct MCPSession: Sendable {
 
     public static func kind(of message: Value) -> Kind {
         guard case .object(let object) = message else { return .invalid }
-        if object["method"]?.string != nil { return object["id"] == nil ? .notification : .request }
+        if object["method"]?.string != nil {
+            guard let id = object["id"] else { return .notification }
+            return isIdentifier(id) ? .request : .invalid
+        }
         if object["id"] != nil, object["result"] != nil || object["error"] != nil { return .response }
         return .invalid
     }
@@ -52,7 +55,10 @@ public struct MCPSession: Sendable {
     public func handle(_ message: Value) async -> Value? {
         switch Self.kind(of: message) {
         case .notification, .response: return nil
-        case .invalid: return Self.error(id: message["id"], .invalidRequest, "not a JSON-RPC 2.0 request (one object with jsonrpc, method and, for a request, id)")
+        case .invalid:
+            // An id that is not one (an object, a list) is not echoed: the answer's id is null.
+            let id = Self.isIdentifier(message["id"]) ? message["id"] : .null
+            return Self.error(id: id, .invalidRequest, "not a JSON-RPC 2.0 request (one object with jsonrpc, method and, for a request, an id that is a string, a number or null)")
         case .request: break
         }
         let id = message["id"]
@@ -122,6 +128,14 @@ public struct MCPSession: Sendable {
 
     static func result(id: Value, _ result: [String: Value]) -> Value {
         ["jsonrpc": "2.0", "id": id, "result": .object(result)]
+    }
+
+    /// Whether `id` may identify a request: a string, a number or null (JSON-RPC 2.0 §4).
+    static func isIdentifier(_ id: Value) -> Bool {
+        switch id {
+        case .string, .number, .null: true
+        default: false
+        }
     }
 
     static func error(id: Value, _ code: Code, _ message: String) -> Value {

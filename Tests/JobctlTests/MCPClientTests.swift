@@ -128,6 +128,13 @@ struct MCPClientTests {
         #expect(try await post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, json + [("MCP-Protocol-Version", "1999-01-01")]) == 400)
         #expect(try await post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, json + [("Origin", "https://evil.example")]) == 403)
         #expect(try await post(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, json) == 200)
+        // An id that is not one (an object) makes the request invalid, and is not echoed: the
+        // answer's id is null (JSON-RPC 2.0; schemathesis found the object echoed).
+        let badID = try await OutboundRequest(method: "POST", url: url, headers: [("Authorization", "Bearer \(tokens["reader"]!)")] + json,
+                                              body: Array(#"{"jsonrpc":"2.0","id":{"a":[1]},"method":"ping"}"#.utf8), timeout: .seconds(60)).perform(responseCap: 1 << 16)
+        let badBody = String(decoding: badID.body, as: UTF8.self)
+        let badAnswer = try JSONSerialization.jsonObject(with: Data(badID.body)) as? [String: Any]
+        #expect(badID.status == 400 && badAnswer?["id"] is NSNull && badBody.contains("-32600"), "\(badID.status) \(badBody)")
 
         let reader = Self.results(try await Self.client(["http", url, tokens["reader"]!], steps: [
             ["tools": true],
