@@ -77,6 +77,21 @@ def visit(driver, name, path, dark=False):
     return driver.page_source
 
 
+def settled(driver, condition, seconds=600):
+    """Waits for `condition`, reading elements through a navigation or a reload (an element found
+    just before the page changed is stale, or not there yet: waited through, not failed on)."""
+    return WebDriverWait(driver, seconds, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(condition)
+
+
+def click(driver, css):
+    """Clicks the element once the page shows it, through a reload that replaces it."""
+    def clicked(d):
+        d.find_element(By.CSS_SELECTOR, css).click()
+        return True
+    settled(driver, clicked)
+
+
 def wait_text(driver, css, wanted, seconds=600):
     """Waits until the element's text contains `wanted`. The page reloads itself when a run ends,
     so the element may go stale or be missing for a moment: that is waited through, not failed on."""
@@ -139,16 +154,16 @@ try:
     notes["cancelled"] = cancelled
     check(driver.find_element(By.ID, "log").get_attribute("data-follow") is not None, "a running run's log is followed")
     visit(driver, "run-live", "/runs/" + cancelled)
-    driver.find_element(By.CSS_SELECTOR, "form[action$='/cancel'] button").click()
+    click(driver, "form[action$='/cancel'] button")
     check(wait_text(driver, "#run-status", "cancelled"), "cancel stops the run")
 
     # A form without its CSRF token is refused, and starts nothing.
     driver.get(BASE + "/jobs/reports/daily")
     driver.execute_script("document.querySelector('.run-form input[name=_csrf]').remove()")
     driver.find_element(By.CSS_SELECTOR, ".run-form button[type=submit]").click()
-    WebDriverWait(driver, 600).until(lambda d: "CSRF" in d.find_element(By.TAG_NAME, "main").text)
+    settled(driver, lambda d: "CSRF" in d.find_element(By.TAG_NAME, "main").text)
     check("/runs/" not in driver.current_url, "a form without its CSRF token started a run")
-    notes["csrfRefusal"] = driver.find_element(By.CSS_SELECTOR, "main .error").text
+    notes["csrfRefusal"] = settled(driver, lambda d: d.find_element(By.CSS_SELECTOR, "main .error").text)
 
     # A run with a report: rendered on its page, and its PDF made by Chromium on the server.
     driver.get(BASE + "/jobs/reports/weekly")
