@@ -1,4 +1,3 @@
-import Synchronization
 public import Foundation
 
 /// A parsed cron expression: the dialect of DESIGN.md §3, parsed once, then
@@ -34,17 +33,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     ///   for an expression that can never fire (`0 0 30 2 *`).
     public init(_ text: String) throws(CronParseError) {
         // Many jobs share an expression (`0 * * * *`): each distinct one is parsed once.
-        let parsed: CronParser.Result
-        if let known = Self.parsed.withLock({ $0[text] }) {
-            parsed = try known.get()
-        } else {
-            let result = Result { () throws(CronParseError) in try CronParser.parse(text) }
-            Self.parsed.withLock { cache in
-                if cache.count >= 4_096 { cache.removeAll(keepingCapacity: true) }
-                cache[text] = result
-            }
-            parsed = try result.get()
-        }
+        let parsed = try Self.parsed.value(for: text) { Result { () throws(CronParseError) in try CronParser.parse(text) } }.get()
         source = text
         hasSecondsField = parsed.hasSecondsField
         isFixedTime = parsed.isFixedTime
@@ -52,7 +41,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         fields = parsed.fields
     }
 
-    private static let parsed = Mutex<[String: Result<CronParser.Result, CronParseError>]>([:])
+    private static let parsed = ParseMemo<String, Result<CronParser.Result, CronParseError>>()
 
     public var description: String { source }
 

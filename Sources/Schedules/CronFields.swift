@@ -1,4 +1,3 @@
-import Synchronization
 /// The compiled form of a cron expression's fields: one bitset per field, and the days of a
 /// month that match, precomputed for each of the 28 kinds of month there are (7 weekdays of
 /// the 1st times 4 lengths), so `L`, `W`, `#` and the day-of-month/day-of-week rule cost a
@@ -164,16 +163,10 @@ struct DayRule: Sendable, Hashable {
     /// distinct rule: jobs mostly share a few (building one checks 868 days, and took 9% of
     /// validating 10,000 files).
     var table: [UInt32] {
-        if let known = DayRule.tables.withLock({ $0[self] }) { return known }
-        let table = buildTable()
-        DayRule.tables.withLock { tables in
-            if tables.count >= 4_096 { tables.removeAll(keepingCapacity: true) }
-            tables[self] = table
-        }
-        return table
+        DayRule.tables.value(for: self) { buildTable() }
     }
 
-    private static let tables = Mutex<[DayRule: [UInt32]]>([:])
+    private static let tables = ParseMemo<DayRule, [UInt32]>()
 
     private func buildTable() -> [UInt32] {
         var table = [UInt32](repeating: 0, count: 28)

@@ -1,4 +1,3 @@
-import Synchronization
 /// A length of time as job files write it: `90s`, `15m`, `1h30m`, `2d`, `500ms`, `1.5h`, and the
 /// long forms `1 hour`, `30 minutes`, `1h 30m`. Millisecond precision.
 ///
@@ -29,19 +28,10 @@ public struct JobDuration: Sendable, Hashable, Comparable, CustomStringConvertib
     /// - Throws: ``DurationParseError`` with the 1-based column of the problem.
     public init(_ text: String) throws(DurationParseError) {
         // A repository writes the same few durations (30s, 5m, 1h) in many files.
-        if let known = Self.parsed.withLock({ $0[text] }) {
-            self = try known.get()
-            return
-        }
-        let result = Result { () throws(DurationParseError) in try JobDuration(parsing: text) }
-        Self.parsed.withLock { parsed in
-            if parsed.count >= 4_096 { parsed.removeAll(keepingCapacity: true) }
-            parsed[text] = result
-        }
-        self = try result.get()
+        self = try Self.parsed.value(for: text) { Result { () throws(DurationParseError) in try JobDuration(parsing: text) } }.get()
     }
 
-    private static let parsed = Mutex<[String: Result<JobDuration, DurationParseError>]>([:])
+    private static let parsed = ParseMemo<String, Result<JobDuration, DurationParseError>>()
 
     private init(parsing text: String) throws(DurationParseError) {
         let chars = Array(text)

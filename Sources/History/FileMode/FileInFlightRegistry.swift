@@ -238,12 +238,9 @@ public final class FileInFlightRegistry: InFlightRegistry {
         let size = Int(info.st_size)
         guard size > journal.offset else { return true }
         var bytes = [UInt8](repeating: 0, count: size - journal.offset)
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, $0.count - filled, off_t(journal.offset + filled)) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
+        let offset = Int64(journal.offset)
+        let filled = bytes.withUnsafeMutableBytes { buffer in
+            (try? SystemCalls.pread(descriptor, buffer.baseAddress!, buffer.count, offset, path: name)) ?? 0
         }
         guard let end = bytes[..<filled].lastIndex(of: UInt8(ascii: "\n")) else { return true }
         for line in bytes[..<end].split(separator: UInt8(ascii: "\n")) {
