@@ -90,28 +90,35 @@ import TestSupport
         InFlightRun(run: RunID.make(milliseconds: RecordTime.milliseconds(at(Double(index))), random: 9), job: "j", trigger: .schedule, startedAt: at(Double(index)))
     }
 
-    @Test func anotherInstanceReadsOnlyWhatWasAddedAndSeesAReplacedJournal() throws {
+    @Test func anotherInstanceReadsOnlyWhatWasAddedAndFollowsCompaction() throws {
         let folder = try TemporaryFolder()
+        let inflight = folder.path + "/.jobctl/inflight"
         let writer = FileInFlightRegistry(root: folder.path)
         let reader = FileInFlightRegistry(root: folder.path)
         try writer.begin(run(1))
         #expect(reader.othersInFlight().map(\.run) == [run(1).run])
+        let first = try FileManager.default.contentsOfDirectory(atPath: inflight)
         try writer.begin(run(2))
         try writer.finish(run: run(1).run)
         #expect(reader.othersInFlight().map(\.run) == [run(2).run])
-        // Enough ends to compact: the journal is rewritten (a new inode) with run 2 alone.
-        for index in 3..<(3 + FileInFlightRegistry.compactionFloor) {
-            try writer.begin(run(index))
-            try writer.finish(run: run(index).run)
+        // Enough ends to compact, twice, read between: run 2 moves to a new journal each time
+        // (never a file replaced under a name the reader read, even with its inode reused).
+        var index = 3
+        for round in 1...2 {
+            for _ in 0..<FileInFlightRegistry.compactionFloor {
+                try writer.begin(run(index))
+                try writer.finish(run: run(index).run)
+                index += 1
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: inflight)
+            #expect(names.count == 1 && names != first, "round \(round): \(names)")
+            let lines = try String(contentsOfFile: inflight + "/" + (names.first ?? ""), encoding: .utf8).split(separator: "\n")
+            #expect(lines.count < FileInFlightRegistry.compactionFloor, "round \(round): not compacted: \(lines.count) lines")
+            try writer.begin(run(5000 + round))
+            #expect(Set(reader.othersInFlight().map(\.run)) == Set([run(2).run] + (1...round).map { run(5000 + $0).run }))
         }
-        let lines = try String(contentsOfFile: folder.path + "/.jobctl/inflight/" + (FileManager.default.contentsOfDirectory(atPath: folder.path + "/.jobctl/inflight").first ?? ""), encoding: .utf8)
-            .split(separator: "\n")
-        #expect(lines.count < FileInFlightRegistry.compactionFloor, "not compacted: \(lines.count) lines")
-        try writer.begin(run(5000))
-        #expect(Set(reader.othersInFlight().map(\.run)) == [run(2).run, run(5000).run])
-        // No run in flight at compaction: the journal is removed.
-        try writer.finish(run: run(2).run)
-        try writer.finish(run: run(5000).run)
+        // Every run finished: none in flight, read by either.
+        for run in [run(2), run(5001), run(5002)] { try writer.finish(run: run.run) }
         #expect(try writer.list().isEmpty && reader.othersInFlight().isEmpty)
     }
 

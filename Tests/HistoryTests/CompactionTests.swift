@@ -67,47 +67,56 @@ import Testing
         let compactor = HistoryCompactor(folder: folder.history, durability: .unsynced)
         let old = -40.0 * 86_400
         // Writers append a fresh record and an old one alternately; the compactor keeps removing
-        // the old ones (keepDays: 7), rewriting the file again and again while they write.
+        // the old ones (keepDays: 7), rewriting the file again and again while they write. The
+        // writers go on past their 150 pairs until the compactor has rewritten the file 3 times,
+        // however the threads are scheduled on a loaded machine.
         let done = ManagedFlag()
         let group = DispatchGroup()
         group.enter()
         Thread.detachNewThread {
-            var rewrites = 0
             while !done.value {
-                if (try? compactor.compact(job: "a", policy: RetentionPolicy(keepDays: 7), now: at(3600)))?.rewritten == true { rewrites += 1 }
+                if (try? compactor.compact(job: "a", policy: RetentionPolicy(keepDays: 7), now: at(3600)))?.rewritten == true { done.count += 1 }
             }
-            done.rewrites = rewrites
             group.leave()
         }
+        let written = ManagedFlag()
         onThreads(4) { thread in
-            for i in 0..<150 {
-                var fresh = record("a", thread * 1000 + i, seconds: Double(i))
+            var i = 0
+            while i < 150 || done.count < 3 {
+                var fresh = record("a", thread * 100_000 + i, seconds: Double(i % 500))
                 fresh.node = "fresh"
                 try! recorder.append(fresh)
-                try! recorder.append(record("a", thread * 1000 + 500 + i, seconds: old + Double(i)))
+                try! recorder.append(record("a", thread * 100_000 + 50_000 + i, seconds: old + Double(i % 500)))
+                i += 1
             }
+            written.add(i)
         }
         done.value = true
         group.wait()
         let page = try HistoryReader(folder: folder.history).records(HistoryQuery(job: "a"))
         #expect(page.warnings.isEmpty)
         let fresh = page.records.filter { $0.node == "fresh" }
-        #expect(fresh.count == 600)
-        #expect(Set(fresh.map(\.run)).count == 600)
-        #expect(done.rewrites > 1)
+        #expect(written.count >= 600)
+        #expect(fresh.count == written.count)
+        #expect(Set(fresh.map(\.run)).count == written.count)
+        #expect(done.count >= 3)
     }
 }
 
 final class ManagedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false
-    private var count = 0
+    private var number = 0
     var value: Bool {
         get { lock.withLock { flag } }
         set { lock.withLock { flag = newValue } }
     }
-    var rewrites: Int {
-        get { lock.withLock { count } }
-        set { lock.withLock { count = newValue } }
+    var count: Int {
+        get { lock.withLock { number } }
+        set { lock.withLock { number = newValue } }
+    }
+
+    func add(_ amount: Int) {
+        lock.withLock { number += amount }
     }
 }

@@ -18,9 +18,10 @@ import Darwin
 ///   leaves every earlier line whole; a last line without its newline (the machine went down) is
 ///   not read.
 /// - **Other processes' runs** are read from their journals: each journal is read once and then
-///   only from where it was read up to (a replaced journal, told by its inode, is read again).
-/// - **Compaction.** When a journal holds many more lines than runs in flight it is rewritten
-///   with the runs still in flight (temporary file, rename), or removed when none is.
+///   only from where it was read up to. A journal is never replaced under its name.
+/// - **Compaction.** When a journal holds many more lines than runs in flight, the runs still in
+///   flight move to a new journal (written whole, then the old one removed), or the journal is
+///   removed when none is.
 /// - **A journal whose writer is gone** (killed with -9) is finished by whoever recovers its runs:
 ///   they append the `ended` lines, and the journal is removed once it holds no run in flight.
 /// - Markers of earlier versions (`<run>.json`, one per run) are still read and finished.
@@ -143,7 +144,8 @@ public final class FileInFlightRegistry: InFlightRegistry {
             }
             state.journals = state.journals.filter { seen.contains($0.key) }
             state.legacy = legacy
-            return result
+            var counted = Set<String>()
+            return result.filter { counted.insert($0.run).inserted }
         }
     }
 
@@ -168,13 +170,7 @@ public final class FileInFlightRegistry: InFlightRegistry {
     /// Appends one whole line to this instance's journal, creating it first when needed.
     private func append(_ line: [UInt8], to own: inout Own) throws(HistoryError) {
         if own.descriptor < 0 {
-            try SystemCalls.createFolders(path)
-            let number = Self.journalCounter.withLock { count -> Int in
-                count += 1
-                return count
-            }
-            let identity = ProcessIdentity.current
-            let name = "\(identity.pid)-\(identity.startTime ?? 0)-\(number).jsonl"
+            let name = try Self.newJournalName(in: path)
             own.descriptor = try SystemCalls.open(path + "/" + name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC)
             own.name = name
             own.lines = 0
@@ -186,8 +182,22 @@ public final class FileInFlightRegistry: InFlightRegistry {
         own.lines += 1
     }
 
-    /// Removes the journal when no run is in flight, or rewrites it with the runs in flight, once
-    /// it holds many more lines than runs.
+    /// A journal name no file has had: `<pid>-<start time>-<n>.jsonl`, n counting this process's
+    /// journals. (A journal is never replaced under its name: a reader that knows how far it read
+    /// a name never meets another file there, even one that got the same inode back.)
+    private static func newJournalName(in path: String) throws(HistoryError) -> String {
+        try SystemCalls.createFolders(path)
+        let number = journalCounter.withLock { count -> Int in
+            count += 1
+            return count
+        }
+        let identity = ProcessIdentity.current
+        return "\(identity.pid)-\(identity.startTime ?? 0)-\(number).jsonl"
+    }
+
+    /// Removes the journal when no run is in flight, or moves the runs in flight to a new journal
+    /// (written whole, then the old one removed), once it holds many more lines than runs. A
+    /// reader between the two sees a run in both: ``othersInFlight()`` counts it once.
     private func compactIfDue(_ own: inout Own) throws(HistoryError) {
         guard own.lines > max(Self.compactionFloor, own.runs.count * 4), let name = own.name else { return }
         let file = path + "/" + name
@@ -199,10 +209,13 @@ public final class FileInFlightRegistry: InFlightRegistry {
         }
         var bytes: [UInt8] = []
         for run in own.runs.values.sorted(by: { $0.run < $1.run }) { bytes += try Self.line(run) }
-        try SystemCalls.writeAtomically(bytes, to: file, durability: durability)
-        let descriptor = try SystemCalls.open(file, O_WRONLY | O_APPEND | O_CLOEXEC)
+        let replacement = try Self.newJournalName(in: path)
+        try SystemCalls.writeAtomically(bytes, to: path + "/" + replacement, durability: durability)
+        let descriptor = try SystemCalls.open(path + "/" + replacement, O_WRONLY | O_APPEND | O_CLOEXEC)
+        unlink(file)
         close(own.descriptor)
         own.descriptor = descriptor
+        own.name = replacement
         own.lines = own.runs.count
     }
 
