@@ -125,22 +125,10 @@ public final class TemporaryGitRepository: Sendable {
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Drain stderr on another thread so neither pipe can fill up and block git.
-        let errorText = CollectedOutput()
-        let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            errorText.set(errors.fileHandleForReading.readDataToEndOfFile())
-            drained.signal()
-        }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        process.waitUntilExit()
-
-        let text = String(decoding: outputData, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw GitCommandError(
-                arguments: arguments, status: process.terminationStatus,
-                standardError: String(decoding: errorText.get(), as: UTF8.self))
+        let result = try ChildRun.finish(process, stdout: output, stderr: errors)
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        guard result.status == 0 else {
+            throw GitCommandError(arguments: arguments, status: result.status, standardError: String(decoding: result.stderr, as: UTF8.self))
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -155,13 +143,4 @@ public struct GitCommandError: Error, CustomStringConvertible {
     public var description: String {
         "git \(arguments.joined(separator: " ")) exited \(status): \(standardError)"
     }
-}
-
-/// Bytes handed from the thread that drains a pipe to the one that waits for it.
-private final class CollectedOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-
-    func set(_ value: Data) { lock.withLock { data = value } }
-    func get() -> Data { lock.withLock { data } }
 }
