@@ -65,8 +65,14 @@ public final class ClusterDatabase: Sendable {
     let client: PostgresClient
     let logger: Logger
 
-    /// - Parameter password: the password when the URL has none (from the secrets store).
-    public init(url: DatabaseURL, password: String? = nil, maximumConnections: Int = 8) {
+    /// - Parameters:
+    ///   - password: the password when the URL has none (from the secrets store).
+    ///   - abandonedTransaction: how long the server lets one of this node's transactions sit
+    ///     idle before it ends the session (`idle_in_transaction_session_timeout`). A node frozen
+    ///     in the middle of a transaction (SIGSTOP, a hung host) would otherwise hold its locks
+    ///     for as long as its connection stays open, and the node that reaps it would wait on
+    ///     them. The daemon passes the dead time: such a node is reaped by then anyway.
+    public init(url: DatabaseURL, password: String? = nil, maximumConnections: Int = 8, abandonedTransaction: Duration = .seconds(10)) {
         self.url = url
         var logger = Logger(label: "jobctl.cluster")
         logger.logLevel = .critical
@@ -83,6 +89,8 @@ public final class ClusterDatabase: Sendable {
             configuration = .init(host: url.host, port: url.port, username: url.user, password: url.password ?? password, database: url.database, tls: tls)
         }
         configuration.options.maximumConnections = maximumConnections
+        let milliseconds = max(1, Int(abandonedTransaction.components.seconds * 1_000 + abandonedTransaction.components.attoseconds / 1_000_000_000_000_000))
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(milliseconds)")]
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let secret = url.password ?? password
@@ -130,12 +138,41 @@ public final class ClusterDatabase: Sendable {
 
     /// Runs `body` in a transaction (committed when it returns, rolled back when it throws); the
     /// body's own error is thrown as it is.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+    ///
+    /// Not PostgresNIO's `withTransaction`: a query on a connection the server has closed (the
+    /// session was terminated, timed out idle in its transaction, or the server restarted) waits
+    /// for ever there (PostgresNIO 1.33 writes it to the closed channel with no promise, and
+    /// `withTransaction`'s ROLLBACK does the same). Every query here first checks the connection,
+    /// and a closed one fails at once (`ClusterTests` terminates a session mid-transaction).
+    func transaction<Result: Sendable>(_ body: (ClusterConnection) async throws -> Result) async throws -> Result {
+        try await client.withConnection { connection in
+            let session = ClusterConnection(connection: connection)
+            try await session.query("BEGIN", logger: logger)
+            let value: Result
+            do {
+                value = try await body(session)
+            } catch {
+                // A closed session was rolled back by the server.
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                throw error
+            }
+            try await session.query("COMMIT", logger: logger)
+            return value
         }
+    }
+}
+
+/// One pooled connection inside ``ClusterDatabase/transaction(_:)``: queries that fail at once
+/// when the server has closed the connection, instead of waiting for an answer that cannot come.
+struct ClusterConnection {
+    let connection: PostgresConnection
+
+    @discardableResult
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !connection.isClosed else {
+            throw ClusterError("the connection to the cluster's database was closed by the server in the middle of a transaction (terminated, timed out, or the server restarted)")
+        }
+        return try await connection.query(query, logger: logger)
     }
 }
 

@@ -86,7 +86,7 @@ extension ClusterDatabase {
     /// What the incarnations that are gone held: each run in progress becomes `interrupted` (its
     /// holder's later record is refused), and each fire they claimed but never started or
     /// recorded (the node died in between) is recorded `missed`, so that no fire is lost.
-    private func settle(_ incarnations: [UUID], by node: String, on connection: PostgresConnection) async throws -> Settlement {
+    private func settle(_ incarnations: [UUID], by node: String, on connection: ClusterConnection) async throws -> Settlement {
         var settlement = Settlement()
         guard !incarnations.isEmpty else { return settlement }
         let runs = try await connection.query("""

@@ -188,7 +188,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     // run's lease token), and the leader exports them to its history files.
     let cluster = options.cluster.map { cluster in
         let clock = ClusterClock(base: options.clock)
-        let database = ClusterDatabase(url: cluster.url, password: cluster.password)
+        let database = ClusterDatabase(url: cluster.url, password: cluster.password, abandonedTransaction: cluster.timing.deadTime)
         let ledger = ClusterLedger(database: database, node: options.node ?? ProcessInfo.processInfo.hostName,
                                    clockOffset: { clock.databaseOffset }, log: log)
         return ClusterService(ledger: ledger, clock: clock, exporter: HistoryExporter(database: database, recorder: local, deadTime: cluster.timing.deadTime),

@@ -25,7 +25,7 @@ public final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ChildSpawn.start(process)
     }
 
     deinit {

@@ -89,7 +89,7 @@ public final class GitHTTPServer: @unchecked Sendable {
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try ChildSpawn.start(process)
         var port: Int?
         _ = try await eventually("the git HTTP server listens") { [process] in
             if !process.isRunning { return true }

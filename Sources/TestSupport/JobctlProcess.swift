@@ -41,11 +41,13 @@ public enum JobctlProcess {
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
+        let (out, err, input) = try ChildSpawn.start(process) {
+            let pipes = (Pipe(), Pipe(), Pipe())
+            process.standardOutput = pipes.0
+            process.standardError = pipes.1
+            process.standardInput = pipes.2
+            return pipes
+        }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let output = try ChildRun.finish(process, stdout: out, stderr: err)

@@ -66,14 +66,7 @@ public final class PostgresServer: @unchecked Sendable {
         // Nothing else of this process reaches the server, which outlives the spawn: another
         // test's pipe held open there would keep its reader waiting for ever, and a Process's
         // socket its waitUntilExit (Foundation sees a child's exit when that socket closes).
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
-            if let fd = Int32(name), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
-        }
-        let cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
-        guard spawned == 0 else { throw Failure(description: "cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+        let pid = try ChildSpawn.spawn(argv, actions: &actions)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let text = (FileManager.default.contents(atPath: outputPath)).map { String(decoding: $0, as: UTF8.self) } ?? ""

@@ -74,10 +74,13 @@ public final class RecordingHTTPServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let delayJSON = String(decoding: try JSONSerialization.data(withJSONObject: delays), as: UTF8.self)
         process.arguments = ["python3", "-c", Self.script, json, log, delayJSON, echo ? "{echo}" : "ok"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = self.process
+        let pipe = try ChildSpawn.start(process) {
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            return pipe
+        }
         // The first line is the port, printed once the server listens; read off the cooperative pool.
         let reader = pipe.fileHandleForReading
         let line = await reader.firstLine()

@@ -86,12 +86,15 @@ public final class RecordingSMTPServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let repliesJSON = String(decoding: try JSONSerialization.data(withJSONObject: replies), as: UTF8.self)
         process.arguments = ["python3", "-c", Self.script, folder.path, log, security.rawValue, login?.user ?? "", login?.password ?? "", repliesJSON, String(port)]
-        let pipe = Pipe()
         let errorLog = folder.appendingPathComponent("stderr.log")
         FileManager.default.createFile(atPath: errorLog.path, contents: nil)
-        process.standardOutput = pipe
-        process.standardError = try FileHandle(forWritingTo: errorLog)
-        try process.run()
+        let process = self.process
+        let pipe = try ChildSpawn.start(process) {
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = try FileHandle(forWritingTo: errorLog)
+            return pipe
+        }
         let reader = pipe.fileHandleForReading
         let line = await reader.firstLine()
         guard let port = Int(line) else {

@@ -119,12 +119,13 @@ public final class TemporaryGitRepository: Sendable {
         environment["GIT_TERMINAL_PROMPT"] = "0"
         process.environment = environment
 
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (output, errors) = try ChildSpawn.start(process) {
+            let pipes = (Pipe(), Pipe())
+            process.standardOutput = pipes.0
+            process.standardError = pipes.1
+            process.standardInput = FileHandle.nullDevice
+            return pipes
+        }
         let result = try ChildRun.finish(process, stdout: output, stderr: errors)
         let text = String(decoding: result.stdout, as: UTF8.self)
         guard result.status == 0 else {

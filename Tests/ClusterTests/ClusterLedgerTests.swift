@@ -191,6 +191,46 @@ struct ClusterLedgerTests {
         }
     }
 
+    @Test("A node frozen in the middle of a transaction loses it: the server ends the session, and its locks go")
+    func frozenTransactionLosesItsLocks() async throws {
+        try await withDatabase { server, database in
+            // Node `old`, silent, is being reaped by a leader that froze inside the reaping
+            // transaction (here: a task that never goes on), holding the row of `old`.
+            let frozenLeader = ClusterDatabase(url: try DatabaseURL(server.url), abandonedTransaction: .seconds(1))
+            let pool = Task { await frozenLeader.run() }
+            defer { pool.cancel() }
+            try await database.register(node: "old", incarnation: UUID())
+            let locked = Gate(), released = Gate()
+            let frozenEnded = Gate()
+            let frozen = Task {
+                defer { frozenEnded.open() }
+                try await frozenLeader.transaction { connection in
+                    try await connection.query("DELETE FROM jobctl_nodes WHERE node = 'old'", logger: frozenLeader.logger)
+                    locked.open()
+                    await released.wait()
+                    try await connection.query("SELECT 1", logger: frozenLeader.logger)
+                }
+            }
+            try await eventually("the frozen transaction holds the row") { locked.isOpen }
+            // The node comes back as a new incarnation while the frozen transaction holds its row:
+            // the server ends that transaction's session after 1 s idle, and the row is free.
+            defer { released.open() }
+            let rejoined = Gate()
+            let rejoin = Task {
+                try await database.register(node: "old", incarnation: UUID())
+                rejoined.open()
+            }
+            try await eventually("the frozen transaction's session is ended, and the node registers") { rejoined.isOpen }
+            try await rejoin.value
+            released.open()
+            // Woken up, the frozen node's transaction fails at once: its session is gone. (Through
+            // PostgresNIO's withTransaction its next query waited for ever.)
+            try await eventually("the frozen node's transaction ends") { frozenEnded.isOpen }
+            await #expect(throws: (any Error).self) { try await frozen.value }
+            #expect(try server.psql("SELECT count(*) FROM jobctl_nodes WHERE node = 'old'").trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        }
+    }
+
     @Test("The leader's lease: one holder; a new holder gets a new term; a lost lease cannot mark an export")
     func leadership() async throws {
         try await withDatabase { _, database in
@@ -233,5 +273,28 @@ extension ClusterDatabase {
         var runs: [String] = []
         for try await run in try await query("SELECT run FROM jobctl_runs WHERE NOT exported ORDER BY run").decode(String.self) { runs.append(run) }
         return runs
+    }
+}
+
+/// A one-way gate between two tasks: `wait` returns once `open` was called.
+private final class Gate: @unchecked Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    private let lock = NSLock()
+    private var opened = false
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream()
+    }
+
+    func open() {
+        lock.withLock { opened = true }
+        continuation.finish()
+    }
+
+    var isOpen: Bool { lock.withLock { opened } }
+
+    func wait() async {
+        for await _ in stream {}
     }
 }

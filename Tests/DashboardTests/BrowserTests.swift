@@ -13,7 +13,7 @@ private let browserToolsInstalled: Bool = {
     process.arguments = ["-c", "test -x /usr/bin/chromium && test -x /usr/bin/chromedriver && command -v pdftotext && python3 -c 'import selenium, axe_selenium_python'"]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return false }
+    guard (try? ChildSpawn.start(process)) != nil else { return false }
     process.waitUntilExit()
     return process.terminationStatus == 0
 }()

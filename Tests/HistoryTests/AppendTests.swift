@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import History
+import TestSupport
 
 @Suite struct AppendTests {
     @Test func appendedRecordsReadBackInOrder() throws {
@@ -162,7 +163,7 @@ enum AppendWorker {
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildSpawn.start(process)
         return process
     }
 }

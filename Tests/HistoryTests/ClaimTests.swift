@@ -232,12 +232,10 @@ final class SessionChild: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setflags(&attributes, 0x80) // POSIX_SPAWN_SETSID (glibc; needs _GNU_SOURCE in C)
-        var pid: pid_t = 0
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        let result = posix_spawn(&pid, argv[0], nil, &attributes, cArgs, environ)
-        guard result == 0 else { throw HistoryError(.io, "posix_spawn failed: \(result)") }
-        self.pid = pid
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        pid = try ChildSpawn.spawn(argv, actions: &actions, attributes: &attributes)
     }
 
     /// Waits for the child; returns the signal that ended it (0 when it exited).

@@ -1,6 +1,7 @@
 import Foundation
 import ArgumentParser
 import Testing
+import TestSupport
 @testable import jobctl
 
 /// Every command turns its flags into values before it does anything: parsed in process,
@@ -65,7 +66,7 @@ struct CommandParsingTests {
         let output = Pipe()
         verify.standardOutput = output
         verify.standardError = output
-        try verify.run()
+        try ChildSpawn.start(verify)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         verify.waitUntilExit()
         #expect(verify.terminationStatus == 0 && text.isEmpty, "\(text)")

@@ -14,7 +14,7 @@ import TestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/mount")
         process.arguments = arguments
-        try process.run()
+        try ChildSpawn.start(process)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mount \(arguments) failed"]) }
     }
@@ -23,7 +23,7 @@ import TestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/umount")
         process.arguments = ["-l", path]
-        try? process.run()
+        try? ChildSpawn.start(process)
         process.waitUntilExit()
     }
 

@@ -8,7 +8,7 @@ private let mcpClientInstalled: Bool = {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", "-c", "import mcp"]
     process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return false }
+    guard (try? ChildSpawn.start(process)) != nil else { return false }
     process.waitUntilExit()
     return process.terminationStatus == 0
 }()

@@ -46,7 +46,7 @@ import TestSupport
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/chown")
         process.arguments = ["-R", "65534:65534", folder]
-        try process.run()
+        try ChildSpawn.start(process)
         process.waitUntilExit()
     }
 

@@ -21,7 +21,7 @@ struct LiveServeTests {
             process.standardOutput = output
             process.standardError = output
             process.standardInput = FileHandle.nullDevice
-            try process.run()
+            try ChildSpawn.start(process)
         }
 
         deinit {
