@@ -33,7 +33,7 @@ extension JobFileParser {
         var ok = true
         for pair in pairs {
             let name = pair.key.scalar?.text ?? ""
-            guard Fields.isName(name), !name.contains("-") else {
+            guard Fields.isName(name), !name.utf8.contains(UInt8(ascii: "-")) else {
                 context.error("parameter name '\(name)' must start with a letter or '_' and use letters, digits and '_' (it becomes JOBCTL_PARAM_\(name.uppercased()))", at: pair.key)
                 ok = false
                 continue

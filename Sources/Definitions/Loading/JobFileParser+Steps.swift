@@ -63,7 +63,7 @@ extension JobFileParser {
         let context = step.context
         if let node = step["run"] {
             if let text = node.scalar?.text {
-                if text.trimmingCharacters(in: [" "]).isEmpty {
+                if text.utf8.allSatisfy({ $0 == UInt8(ascii: " ") }) {
                     context.error("'\(path).run' is empty", at: node)
                     return nil
                 }

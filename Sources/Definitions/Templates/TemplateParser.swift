@@ -94,7 +94,7 @@ struct TemplateParser {
             while nameEnd > nameStart, bytes[nameEnd - 1] == UInt8(ascii: " ") { nameEnd -= 1 }
             let name = string(nameStart..<nameEnd)
             let path = name == "." ? ["."] : name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard !name.isEmpty, !name.contains(" "), !path.contains(where: \.isEmpty) else {
+            guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: " ")), !path.contains(where: \.isEmpty) else {
                 throw ColumnError(column: columns[tagStart], message: "'\(string(tagStart..<index))' is not a variable; write {{name.path}}, e.g. {{params.market}}")
             }
             let reference = Template.Reference(path: path, column: columns[nameStart])
