@@ -8,8 +8,8 @@ import PostgresNIO
 ///
 /// A batch is appended (synced) first and marked `exported` after, fenced by the leader's term: a
 /// leader that lost its lease cannot mark anything. A run already in the files (the leader
-/// crashed between the two steps) is not appended again. A new leader carries on from the runs
-/// not marked yet.
+/// crashed between the two steps, or the marking failed and is tried again) is not appended
+/// again. A new leader carries on from the runs not marked yet.
 public final class HistoryExporter: Sendable {
     public let database: ClusterDatabase
     /// Where exported records go: the node's own history recorder (synced, observed by the
@@ -17,7 +17,9 @@ public final class HistoryExporter: Sendable {
     public let recorder: any RunRecorder
     public let deadTime: Duration
     public let batchSize: Int
-    /// The term whose export has checked the files for runs already written (after becoming leader).
+    /// The term in which every batch appended so far was also marked: the files need no check
+    /// for runs already written. Cleared when an export fails between the two (a batch appended
+    /// and not marked is checked against the files when it is tried again).
     private let checkedTerm = Locked<Int64?>(nil)
 
     public init(database: ClusterDatabase, recorder: any RunRecorder, deadTime: Duration = .seconds(10), batchSize: Int = 500) {
@@ -31,26 +33,39 @@ public final class HistoryExporter: Sendable {
     @discardableResult
     public func export(term: Int64, node: String, incarnation: UUID) async throws -> Int {
         var appended = 0
-        while true {
-            let batch = try await nextBatch()
-            if batch.isEmpty { return appended }
-            let firstOfTerm = checkedTerm.withLock { $0 != term }
-            for record in batch where !(firstOfTerm ? try await recorder.contains(run: record.run, job: record.job) : false) {
-                try await recorder.append(record)
-                appended += 1
+        do {
+            while true {
+                let batch = try await nextBatch()
+                if batch.isEmpty { return appended }
+                let checked = checkedTerm.withLock { $0 == term }
+                for record in batch {
+                    if !checked, try await recorder.contains(run: record.run, job: record.job) { continue }
+                    try await recorder.append(record)
+                    appended += 1
+                }
+                guard try await mark(batch, term: term, incarnation: incarnation) else {
+                    // The lease was lost: the next leader carries on (and skips what this one wrote).
+                    return appended
+                }
+                checkedTerm.withLock { $0 = term }
+                if batch.count < batchSize { return appended }
             }
-            checkedTerm.withLock { $0 = term }
-            let marked = try await database.query("""
-                UPDATE jobctl_runs SET exported = true WHERE run = ANY(\(batch.map(\.run)))
-                AND EXISTS (SELECT 1 FROM jobctl_leader WHERE id = 1 AND incarnation = \(incarnation) AND term = \(term))
-                RETURNING run
-                """)
-            var count = 0
-            for try await _ in marked { count += 1 }
-            // The lease was lost: the next leader carries on (and skips what this one wrote).
-            if count == 0 { return appended }
-            if batch.count < batchSize { return appended }
+        } catch {
+            checkedTerm.withLock { $0 = nil }
+            throw error
         }
+    }
+
+    /// Marks a batch exported, fenced by the term. - Returns: false when this node no longer leads.
+    private func mark(_ batch: [RunRecord], term: Int64, incarnation: UUID) async throws -> Bool {
+        let marked = try await database.query("""
+            UPDATE jobctl_runs SET exported = true WHERE run = ANY(\(batch.map(\.run)))
+            AND EXISTS (SELECT 1 FROM jobctl_leader WHERE id = 1 AND incarnation = \(incarnation) AND term = \(term))
+            RETURNING run
+            """)
+        var count = 0
+        for try await _ in marked { count += 1 }
+        return count > 0
     }
 
     private func nextBatch() async throws -> [RunRecord] {

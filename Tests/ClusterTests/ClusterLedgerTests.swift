@@ -256,6 +256,39 @@ struct ClusterLedgerTests {
         }
     }
 
+    @Test("An export whose marking failed is not appended twice by the same leader")
+    func exportRetriedAfterAFailedMark() async throws {
+        try await withDatabase { server, database in
+            let incarnation = UUID()
+            try await database.register(node: "a", incarnation: incarnation)
+            let ledger = ClusterLedger(database: database, node: "a", incarnation: incarnation)
+            let term = try #require(try await database.lead(node: "a", incarnation: incarnation, seconds: 10))
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-export-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let history = HistoryFolder(path: folder)
+            let exporter = HistoryExporter(database: database, recorder: FileRunRecorder(folder: history))
+            func decision(_ run: String) -> RunRecord {
+                RunRecord(run: run, job: "backup", trigger: .schedule, status: .skipped, finishedAt: Date(), node: "a")
+            }
+            try await ledger.append(decision("e1"))
+            #expect(try await exporter.export(term: term, node: "a", incarnation: incarnation) == 1)
+            // The next batch is appended, then marking it fails (the database went away between
+            // the two; here a trigger refuses the update).
+            try await ledger.append(decision("e2"))
+            try server.psql("""
+                CREATE FUNCTION refuse_mark() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected: the mark fails'; END $$ LANGUAGE plpgsql;
+                CREATE TRIGGER refuse_mark BEFORE UPDATE OF exported ON jobctl_runs FOR EACH ROW EXECUTE FUNCTION refuse_mark();
+                """)
+            await #expect(throws: (any Error).self) { try await exporter.export(term: term, node: "a", incarnation: incarnation) }
+            try server.psql("DROP TRIGGER refuse_mark ON jobctl_runs")
+            // Tried again in the same term: e2 is in the files already, and is only marked.
+            #expect(try await exporter.export(term: term, node: "a", incarnation: incarnation) == 0)
+            #expect(try await database.unexported() == [])
+            let runs = try HistoryReader(folder: history).lastRecords(job: "backup", count: 10).records.map(\.run)
+            #expect(runs.sorted() == ["e1", "e2"])
+        }
+    }
+
     @Test("Database URLs: what is wrong is said, and the password is never shown")
     func urls() throws {
         let url = try DatabaseURL("postgres://jobctl:s3cret@db.example:6543/jobs?sslmode=require")
