@@ -104,4 +104,21 @@ struct TemplateTests {
             "jobs/x.yaml:3:47: error: 'steps[0].http' has both 'body' and 'json'; write at most one of 'body', 'json'",
         ])
     }
+
+    @Test("a template or condition written in many files is parsed once, yet checked and located in each")
+    func repeatedTextsAreCheckedInEveryFile() {
+        // Parsed once and kept (a repository repeats its templates and conditions): what depends on
+        // the file (its parameters, its positions) is still checked per file.
+        let job = { (parameter: String) in
+            "params:\n  \(parameter): {default: x}\nsteps:\n  - name: a\n    run: [echo, \"{{params.market}}\", \"{{#x}}\"]\n    if: params.market == 1 and\n"
+        }
+        let found = diagnostics(["jobs/a.yaml": job("market"), "jobs/b.yaml": "\n" + job("region")])
+        #expect(found == [
+            "jobs/a.yaml:5:39: error: 'steps[0].run[2]': section '{{#x}}' is not closed by '{{/x}}'",
+            "jobs/a.yaml:6:31: error: 'steps[0].if': expected an operand after 'and'",
+            // The same template is checked against b's own parameters (the list stops at its first error).
+            "jobs/b.yaml:6:20: error: 'steps[0].run[1]': unknown parameter 'market'",
+            "jobs/b.yaml:7:31: error: 'steps[0].if': expected an operand after 'and'",
+        ], "\(found)")
+    }
 }

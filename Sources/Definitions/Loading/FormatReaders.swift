@@ -59,12 +59,17 @@ extension Fields {
         }
     }
 
+    /// Each distinct condition text parsed once (a repository repeats its conditions); the names
+    /// it uses are checked against the scope each time.
+    private static let parsedConditions = ParseMemo<String, Result<Condition, ExpressionError>>()
+
     func expression(_ key: String, scope: ExpressionScope) -> Condition? {
         guard let value = self[key], let text = string(key) else { return nil }
         let expression: Condition
-        do {
-            expression = try Condition(text)
-        } catch {
+        switch Fields.parsedConditions.value(for: text, { Result { () throws(ExpressionError) in try Condition(text) } }) {
+        case .success(let parsed):
+            expression = parsed
+        case .failure(let error):
             context.log.error("'\(qualified(key))': \(error.message)", at: context.location(in: value, column: error.column))
             return nil
         }

@@ -123,9 +123,9 @@ struct Fields {
         return Fields.text(value, field: qualified(key), context: context)
     }
 
-    static func text(_ value: YAMLNode, field: String, context: LoadContext) -> String? {
+    static func text(_ value: YAMLNode, field: @autoclosure () -> String, context: LoadContext) -> String? {
         guard let scalar = value.scalar else {
-            context.error("'\(field)' must be a string, not \(value.kindDescription)", at: value)
+            context.error("'\(field())' must be a string, not \(value.kindDescription)", at: value)
             return nil
         }
         return scalar.text
@@ -163,17 +163,17 @@ struct Fields {
         return shape
     }
 
-    static func integer(_ value: YAMLNode, field: String, minimum: Int?, maximum: Int?, context: LoadContext) -> Int? {
+    static func integer(_ value: YAMLNode, field: @autoclosure () -> String, minimum: Int?, maximum: Int?, context: LoadContext) -> Int? {
         guard let scalar = value.scalar, scalar.isPlain, let number = NumberText.integer(scalar.text) else {
-            context.error("'\(field)' must be a whole number, not \(value.kindDescription)", at: value)
+            context.error("'\(field())' must be a whole number, not \(value.kindDescription)", at: value)
             return nil
         }
         if let minimum, number < minimum {
-            context.error("'\(field)' must be at least \(minimum), not \(number)", at: value)
+            context.error("'\(field())' must be at least \(minimum), not \(number)", at: value)
             return nil
         }
         if let maximum, number > maximum {
-            context.error("'\(field)' must be at most \(maximum), not \(number)", at: value)
+            context.error("'\(field())' must be at most \(maximum), not \(number)", at: value)
             return nil
         }
         return number

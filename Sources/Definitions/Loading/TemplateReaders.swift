@@ -1,5 +1,6 @@
 import Foundation
 import Diagnostics
+import Schedules
 
 /// Reading templates from a file: parsed by ``Template`` (the one parser a run renders with),
 /// then checked against the names in scope where they are written, with located errors.
@@ -10,11 +11,21 @@ extension Fields {
         return Fields.template(text, node: value, field: qualified(key), scope: scope, context: context)
     }
 
+    /// Each distinct template text parsed once, with its literal `${...}` notes (a repository
+    /// writes `{{params.market}}` in many files); what depends on the scope is checked each time.
+    private static let parsed = ParseMemo<String, Result<(template: Template, literalDollarBraces: [String]), ColumnError>>()
+
     static func template(_ text: String, node: YAMLNode, field: String, scope: ExpressionScope, context: LoadContext) -> Template? {
-        let template: Template
-        do {
-            template = try Template(text)
-        } catch {
+        let template: Template, literalDollarBraces: [String]
+        switch parsed.value(for: text, {
+            Result { () throws(ColumnError) in
+                let template = try Template(text)
+                return (template, TemplateCheck.literalDollarBraces(in: template))
+            }
+        }) {
+        case .success(let value):
+            (template, literalDollarBraces) = value
+        case .failure(let error):
             context.log.error("'\(field)': \(error.message)", at: context.location(in: node, column: error.column))
             return nil
         }
@@ -23,7 +34,7 @@ extension Fields {
             context.log.error("'\(field)': \(problem.message)", at: context.location(in: node, column: problem.column))
             valid = false
         }
-        for note in TemplateCheck.literalDollarBraces(in: template) {
+        for note in literalDollarBraces {
             context.warning("'\(field)': '\(note)' is passed on as written: only ${secrets.NAME} is replaced (a parameter reaches a step as {{params.NAME}} or $JOBCTL_PARAM_NAME)", at: node)
         }
         return valid ? template : nil
