@@ -130,8 +130,12 @@ enum TimeZoneNames {
     static let all: [String] = TimeZone.knownTimeZoneIdentifiers + ["UTC"]
     private static let known = Set(all)
 
+    /// Each zone made once (Foundation reads the zone's data to make a `TimeZone`: ~12,000
+    /// instructions, for every file that names it).
+    private static let zones = ParseMemo<String, TimeZone?>()
+
     static func zone(named name: String) -> TimeZone? {
         guard known.contains(name) else { return nil }
-        return TimeZone(identifier: name)
+        return zones.value(for: name) { TimeZone(identifier: name) }
     }
 }
