@@ -195,7 +195,9 @@ private struct Composer {
     private mutating func add(_ node: YAMLNode, size: Int, anchor: String?) throws(YAMLReader.Failure) -> YAMLNode? {
         if let anchor { anchors[anchor] = (node, size) }
         guard let top = stack.popLast() else { return node }
-        switch top {
+        // Consumed: the open collection's array then has one owner and grows in place (bound from
+        // a copy, every append copied the whole array).
+        switch consume top {
         case .sequence(var items, let anchor, let line, let column, let total):
             items.append(node)
             stack.append(.sequence(items: items, anchor: anchor, line: line, column: column, size: total + size))
