@@ -67,10 +67,9 @@ struct Fields {
                 context.error("unknown field '\(key)'\(place)\(Suggestion.didYouMean(key, among: shape.keys))", at: pair.key)
                 continue
             }
-            if !pair.value.isNull {
-                if let earlier = values.firstIndex(where: { $0.key == key }) { values.remove(at: earlier) }
-                values.append((key, pair))
-            }
+            // Keys are unique: the YAML reader refuses a duplicate, and a merge (`<<`) adds only
+            // the keys the mapping does not write.
+            if !pair.value.isNull { values.append((key, pair)) }
         }
         self.values = values
         for key in shape.required where !has(key) {
@@ -79,6 +78,7 @@ struct Fields {
         }
         for group in shape.exactlyOneOf {
             let present = group.filter(has)
+            guard present.count != 1 else { continue }
             let list = group.map { "'\($0)'" }.joined(separator: ", ")
             let place = path.isEmpty ? "" : "'\(path)' "
             if present.isEmpty {
