@@ -1,4 +1,5 @@
 import Foundation
+import History
 import Logging
 import PostgresNIO
 
@@ -89,7 +90,7 @@ public final class ClusterDatabase: Sendable {
             configuration = .init(host: url.host, port: url.port, username: url.user, password: url.password ?? password, database: url.database, tls: tls)
         }
         configuration.options.maximumConnections = maximumConnections
-        let milliseconds = max(1, Int(abandonedTransaction.components.seconds * 1_000 + abandonedTransaction.components.attoseconds / 1_000_000_000_000_000))
+        let milliseconds = max(1, Int((abandonedTransaction.seconds * 1_000).rounded()))
         configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(milliseconds)")]
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)

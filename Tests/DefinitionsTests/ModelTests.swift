@@ -5,6 +5,14 @@ import TestSupport
 
 @Suite("What a valid file means")
 struct ModelTests {
+    @Test func jobIDsWithAnEmptyPathSegmentAreRefused() {
+        for text in ["/reports", "reports/", "reports//daily"] {
+            #expect(JobID.problem(with: text) == "job id '\(text)' has an empty path segment", "\(text)")
+        }
+        #expect(JobID.problem(with: "reports/daily") == nil)
+        #expect(JobID.problem(with: "r/d/x") == nil)
+    }
+
     @Test func yaml11SurprisesDoNotApply() throws {
         let yaml = """
         on:

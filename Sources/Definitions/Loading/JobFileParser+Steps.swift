@@ -199,24 +199,3 @@ extension JobFileParser {
         return ok ? result : nil
     }
 }
-
-extension String {
-    /// Whether the text contains `needle`, by a plain byte search: the standard library's generic
-    /// `firstRange(of:)` was ~5% of validating a shell step, and Foundation's `range(of:)`
-    /// bridges to `NSString`.
-    func containsBytes(_ needle: StaticString) -> Bool {
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        guard let first = pattern.first else { return true }
-        return utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard bytes.count >= pattern.count else { return false }
-            for start in 0...(bytes.count - pattern.count) where bytes[start] == first {
-                if (1..<pattern.count).allSatisfy({ bytes[start + $0] == pattern[$0] }) { return true }
-            }
-            return false
-        } ?? Array(utf8).withUnsafeBufferPointer { bytes in
-            bytes.count >= pattern.count && (0...(bytes.count - pattern.count)).contains { start in
-                (0..<pattern.count).allSatisfy { bytes[start + $0] == pattern[$0] }
-            }
-        }
-    }
-}

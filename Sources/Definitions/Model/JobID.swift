@@ -41,7 +41,7 @@ public struct JobID: Sendable, Hashable, Comparable, Codable, CustomStringConver
                 return "job id '\(text)' may use only lower-case letters, digits, '-', '_' and '/'"
             }
         }
-        if text.hasPrefix("/") || text.hasSuffix("/") || zip(text.utf8, text.utf8.dropFirst()).contains(where: { $0 == UInt8(ascii: "/") && $1 == UInt8(ascii: "/") }) {
+        if text.hasPrefix("/") || text.hasSuffix("/") || text.containsBytes("//") {
             return "job id '\(text)' has an empty path segment"
         }
         return nil
