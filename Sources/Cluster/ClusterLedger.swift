@@ -37,7 +37,7 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         var starts: [Date]?
     }
     private let state: Locked<State>
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
 
     /// The offset of this node's clock to the database's (``ClusterClock``), for its status.
     let clockOffset: @Sendable () -> Double
@@ -142,7 +142,7 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
     /// likelier to fail. A decision not to start is never taken on old knowledge. Otherwise, or
     /// when the expectation fails: what the job has in progress on every node (and its recent
     /// starts) is read, `decide` rules on it, and the start is written the same way.
-    public func admit(job: String, startsSince: Date?, marker: InFlightRun,
+    public func admit(job: String, startsSince: Date?, marker: InFlightRun, queueEntry: Int64? = nil,
                       decide: @escaping @Sendable ([InFlightRun], [Date]) -> Admission.Decision) async throws -> Admission.Decision {
         let incarnation = incarnation(writing: job, scheduledFor: marker.scheduledFor)
         let markerText = String(decoding: try JSONEncoder().encode(marker), as: UTF8.self)
@@ -153,7 +153,7 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
             switch decision {
             case .start, .startReplacing:
                 if try await start(job: job, startsSince: startsSince, inFlight: known.inFlight, starts: starts, marker: marker,
-                                   incarnation: incarnation, startedAt: startedAt, markerText: markerText) {
+                                   queueEntry: queueEntry, incarnation: incarnation, startedAt: startedAt, markerText: markerText) {
                     state.withLock { $0.admissionsWithoutReading += 1 }
                     return decision
                 }
@@ -179,7 +179,7 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
             switch decision {
             case .start, .startReplacing:
                 if try await start(job: job, startsSince: startsSince, inFlight: inFlight, starts: starts, marker: marker,
-                                   incarnation: incarnation, startedAt: startedAt, markerText: markerText) {
+                                   queueEntry: queueEntry, incarnation: incarnation, startedAt: startedAt, markerText: markerText) {
                     return decision
                 }
                 // The job's situation changed meanwhile: decide again.
@@ -190,21 +190,30 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         throw ClusterError("the runs in progress of \(job) kept changing while this node decided whether to start one")
     }
 
-    /// `jobctl_start`: true when the run was started (the job's runs in progress and recent
-    /// starts were those expected), false when they were not.
-    private func start(job: String, startsSince: Date?, inFlight: [InFlightRun], starts: [Date], marker: InFlightRun,
+    /// `jobctl_start` (`jobctl_start_queued` for a run from the queue): true when the run was
+    /// started (the job's runs in progress and recent starts were those expected), false when
+    /// they were not.
+    private func start(job: String, startsSince: Date?, inFlight: [InFlightRun], starts: [Date], marker: InFlightRun, queueEntry: Int64?,
                        incarnation: UUID, startedAt: Date, markerText: String) async throws -> Bool {
         var token: Int64?? = .none
-        let started = try await database.query("""
-            SELECT jobctl_start(\(job), \(startsSince), \(inFlight.map(\.run)), \(Int64(starts.count)), \(marker.run), \(marker.scheduledFor),
-                                \(node), \(incarnation), \(startedAt), \(markerText))
-            """)
+        let started = if let queueEntry {
+            try await database.query("""
+                SELECT jobctl_start_queued(\(queueEntry), \(job), \(startsSince), \(inFlight.map(\.run)), \(Int64(starts.count)), \(marker.run),
+                                           \(marker.scheduledFor), \(node), \(incarnation), \(startedAt), \(markerText))
+                """)
+        } else {
+            try await database.query("""
+                SELECT jobctl_start(\(job), \(startsSince), \(inFlight.map(\.run)), \(Int64(starts.count)), \(marker.run), \(marker.scheduledFor),
+                                    \(node), \(incarnation), \(startedAt), \(markerText))
+                """)
+        }
         for try await value in started.decode(Int64?.self) { token = .some(value) }
         guard case .some(let answer) = token else { throw ClusterError("the cluster's database did not answer a start") }
         guard let answer else {
             state.withLock { _ = $0.known.removeValue(forKey: job) }
             return false
         }
+        if let queueEntry, answer < 0 { throw QueuedRunLost(entry: queueEntry) }
         guard answer >= 0 else {
             throw ClusterError("this node was reaped by the cluster (silent for longer than the dead time); it joins again at its next heartbeat")
         }

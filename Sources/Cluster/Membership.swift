@@ -48,15 +48,17 @@ extension ClusterDatabase {
         return term
     }
 
-    /// The live nodes with the age of their heartbeats, the leader, the runs in progress.
+    /// The live nodes with the age of their heartbeats, the leader, the runs in progress and queued.
     func status(node: String) async throws -> ClusterStatus {
         var status = ClusterStatus(node: node)
         let rows = try await query("SELECT node, extract(epoch FROM clock_timestamp() - heartbeat_at)::float8 FROM jobctl_nodes ORDER BY node")
         for try await (name, age) in rows.decode((String, Double).self) { status.nodes.append(.init(node: name, heartbeatAge: age)) }
         let leader = try await query("SELECT node, term FROM jobctl_leader WHERE expires_at > now()")
         for try await (name, term) in leader.decode((String, Int64).self) { (status.leader, status.term) = (name, term) }
-        for try await count in try await query("SELECT count(*) FROM jobctl_runs WHERE state = 'running'").decode(Int64.self) {
-            status.runsInProgress = Int(count)
+        let counts = try await query("SELECT (SELECT count(*) FROM jobctl_runs WHERE state = 'running'), (SELECT count(*) FROM jobctl_queue)")
+        for try await (running, queued) in counts.decode((Int64, Int64).self) {
+            status.runsInProgress = Int(running)
+            status.queueDepth = Int(queued)
         }
         return status
     }
@@ -84,14 +86,24 @@ extension ClusterDatabase {
     }
 
     /// What the incarnations that are gone held: each run in progress becomes `interrupted` (its
-    /// holder's later record is refused), and each fire they claimed but never started or
-    /// recorded (the node died in between) is recorded `missed`, so that no fire is lost.
+    /// holder's later record is refused, and the run is queued for a retry by any node), and
+    /// each fire they claimed but never started or recorded (the node died in between) is
+    /// recorded `missed`, so that no fire is lost.
     private func settle(_ incarnations: [UUID], by node: String, on connection: ClusterConnection) async throws -> Settlement {
         var settlement = Settlement()
         guard !incarnations.isEmpty else { return settlement }
+        // Each interrupted run is queued for its retry in the same statement: whichever node
+        // takes it decides by the job's retry policy (``ClusterLedger/takeQueued(limit:)``).
         let runs = try await connection.query("""
-            UPDATE jobctl_runs SET state = 'interrupted', finished_at = now(), reaped_by = \(node)
-            WHERE state = 'running' AND incarnation = ANY(\(incarnations)) RETURNING run
+            WITH reaped AS (
+                UPDATE jobctl_runs SET state = 'interrupted', finished_at = now(), reaped_by = \(node)
+                WHERE state = 'running' AND incarnation = ANY(\(incarnations)) RETURNING run, job, marker
+            ), queued AS (
+                INSERT INTO jobctl_queue (kind, job, source_run, request)
+                SELECT 'retry', job, run, marker FROM reaped WHERE marker IS NOT NULL
+                ON CONFLICT (source_run) DO NOTHING
+            )
+            SELECT run FROM reaped
             """, logger: logger)
         for try await run in runs.decode(String.self) { settlement.interrupted.append(run) }
         let orphans = try await connection.query("""

@@ -135,6 +135,43 @@ enum Migrations {
             $$ LANGUAGE plpgsql
             """,
         ]),
+        (2, [
+            // The shared queue: runs any node with room may take (`FOR UPDATE SKIP LOCKED`). A run
+            // interrupted with its node is queued here by the reaping that interrupted it (kind
+            // 'retry', its marker as the request), in the same transaction, at most once.
+            """
+            CREATE TABLE jobctl_queue (
+                id bigserial PRIMARY KEY,
+                kind text NOT NULL,
+                job text NOT NULL,
+                source_run text UNIQUE,
+                request text NOT NULL,
+                queued_at timestamptz NOT NULL DEFAULT now(),
+                not_before timestamptz NOT NULL DEFAULT now(),
+                taken_node text,
+                taken_incarnation uuid,
+                taken_at timestamptz
+            )
+            """,
+            "CREATE INDEX jobctl_queue_due ON jobctl_queue (not_before, id)",
+            // Starts a queued run (jobctl_start), only for the incarnation that holds the entry,
+            // and removes the entry in the same transaction: a queued run starts at most once.
+            // -2: the entry is gone or another node holds it now.
+            """
+            CREATE FUNCTION jobctl_start_queued(p_entry bigint, p_job text, p_since timestamptz, p_expected text[], p_starts bigint, p_run text,
+                                                p_scheduled timestamptz, p_node text, p_incarnation uuid, p_started timestamptz, p_marker text) RETURNS bigint AS $$
+            DECLARE
+                token bigint;
+            BEGIN
+                PERFORM 1 FROM jobctl_queue WHERE id = p_entry AND taken_incarnation = p_incarnation FOR UPDATE;
+                IF NOT FOUND THEN RETURN -2; END IF;
+                token := jobctl_start(p_job, p_since, p_expected, p_starts, p_run, p_scheduled, p_node, p_incarnation, p_started, p_marker);
+                IF token >= 0 THEN DELETE FROM jobctl_queue WHERE id = p_entry; END IF;
+                RETURN token;
+            END
+            $$ LANGUAGE plpgsql
+            """,
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

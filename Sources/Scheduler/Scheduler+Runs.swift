@@ -35,7 +35,7 @@ extension Scheduler {
                                  startedAt: now, attempt: plan.attempt, params: plan.recordedParameters, fanout: plan.fanout,
                                  commit: plan.definitionOverride == nil ? state?.commit : plan.overrideCommit,
                                  log: try? tracker.history.relativeLogPath(job: job.id.rawValue, run: runID), node: options.node,
-                                 owner: ProcessIdentity.current)
+                                 owner: ProcessIdentity.current, hasEvent: plan.event != .null, ownDefinition: plan.definitionOverride != nil)
         let queueIsFull = queued[job.id].map { waiting in waiting.first?.group == nil || waiting.first?.group != plan.group } ?? false
         let decision = await tracker.admit(RunTracker.Request(
             job: job, plan: plan, marker: marker, unfinishedGroups: fanOuts.unfinishedGroups(of: job.id), queueIsFull: queueIsFull,
@@ -61,6 +61,9 @@ extension Scheduler {
             waitingForSlot.append(plan)
         case .refuse:
             break
+        case .abandon(let message):
+            log("warning: \(plan.job): a \(plan.trigger.rawValue) run was not started here: \(message)")
+            outcome = .refused(TriggerRefusal(reason: .notRunnable, message: message))
         }
         endAdmissionTurn()
         guard case .refuse(let status, let message, let runInProgress) = decision else { return outcome }

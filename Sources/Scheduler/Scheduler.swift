@@ -83,6 +83,8 @@ public actor Scheduler {
     /// Fires whose claim could not be made (the cluster's database unreachable, history
     /// unreadable): tried again every second until the claim is decided, so that none is lost.
     var unclaimed: [DueFire] = []
+    /// Cluster mode: when this node looks at the cluster's shared queue next.
+    var nextQueuePoll = Date.distantPast
     var active: [String: ActiveRun] = [:]
     var fanOuts = FanOutProgress()
     /// Per job, the run (or a fan-out's runs) waiting behind the one in progress (`queue`).
@@ -231,7 +233,8 @@ public actor Scheduler {
         while !Task.isCancelled && !stopping {
             await fireDue()
             let now = clock.now()
-            let deadline = [queue.peek()?.runAt, retries.map(\.at).min(), unclaimed.isEmpty ? nil : now.addingTimeInterval(1)]
+            let deadline = [queue.peek()?.runAt, retries.map(\.at).min(), unclaimed.isEmpty ? nil : now.addingTimeInterval(1),
+                            tracker.cluster == nil || state == nil ? nil : nextQueuePoll]
                 .compactMap { $0 }.min() ?? now.addingTimeInterval(3600)
             if deadline > now { await alarm.sleep(until: deadline) }
         }
@@ -259,6 +262,7 @@ public actor Scheduler {
             guard let job = retry.plan.definitionOverride ?? state.definitions.jobs[retry.plan.job] else { continue }
             _ = await request(retry.plan, job: job)
         }
+        await takeQueuedRuns(now: now)
     }
 }
 

@@ -9,23 +9,13 @@ import TestSupport
 /// records, reaping, the leader's lease and the export.
 @Suite("Cluster ledger (PostgreSQL)")
 struct ClusterLedgerTests {
-    /// A running pool on a fresh server for the body, stopped after it.
-    func withDatabase(_ body: (PostgresServer, ClusterDatabase) async throws -> Void) async throws {
-        let server = try PostgresServer()
-        let database = ClusterDatabase(url: try DatabaseURL(server.url))
-        let pool = Task { await database.run() }
-        defer { pool.cancel() }
-        try await database.migrate()
-        try await body(server, database)
-    }
-
     func marker(_ run: String, job: String = "backup", node: String) -> InFlightRun {
         InFlightRun(run: run, job: job, trigger: .schedule, status: .pending, startedAt: Date(), node: node, owner: ProcessIdentity.current)
     }
 
     @Test("Migrations are applied once, however many nodes start at once")
     func migrationsOnce() async throws {
-        try await withDatabase { server, _ in
+        try await withClusterDatabase { server, _ in
             // The body's database migrated already; three more at once find nothing to do.
             let others = (0..<3).map { _ in ClusterDatabase(url: try! DatabaseURL(server.url)) }
             let pools = others.map { database in Task { await database.run() } }
@@ -41,7 +31,7 @@ struct ClusterLedgerTests {
 
     @Test("A fire is claimed by exactly one of several nodes, and never before its time by the database's clock")
     func oneClaimPerFire() async throws {
-        try await withDatabase { server, database in
+        try await withClusterDatabase { server, database in
             let ledgers = (0..<4).map { ClusterLedger(database: database, node: "node-\($0)") }
             for ledger in ledgers { try await database.register(node: ledger.node, incarnation: ledger.incarnation) }
             let due = Date().addingTimeInterval(1.5)
@@ -66,7 +56,7 @@ struct ClusterLedgerTests {
 
     @Test("Admission sees the job's runs on every node, under the job's lock")
     func admissionAcrossNodes() async throws {
-        try await withDatabase { _, database in
+        try await withClusterDatabase { _, database in
             let (a, b) = try await twoNodes(database)
             // Many requests for one job with `skip` at once, from two nodes: one starts.
             let decisions = try await withThrowingTaskGroup(of: Admission.Decision.self) { group in
@@ -89,7 +79,7 @@ struct ClusterLedgerTests {
 
     @Test("A node admits on what it last knew in one statement, and reads when another node changed the job")
     func admissionOnWhatWasLastKnown() async throws {
-        try await withDatabase { _, database in
+        try await withClusterDatabase { _, database in
             let (a, b) = try await twoNodes(database)
             let skip: @Sendable ([InFlightRun], [Date]) -> Admission.Decision = { inFlight, _ in
                 inFlight.isEmpty ? .start : .refuse(.skipped, "in progress", runInProgress: inFlight[0].run)
@@ -133,7 +123,7 @@ struct ClusterLedgerTests {
 
     @Test("A reaped node's record is refused; the run stays interrupted and is exported once")
     func fencedRecords() async throws {
-        try await withDatabase { _, database in
+        try await withClusterDatabase { _, database in
             let a = ClusterLedger(database: database, node: "a")
             try await database.register(node: "a", incarnation: a.incarnation)
             let startA = marker("r1", node: "a")
@@ -170,7 +160,7 @@ struct ClusterLedgerTests {
 
     @Test("A fire claimed by a node that dies before starting it is recorded missed; the node, reaped, can neither claim nor start")
     func orphanedClaims() async throws {
-        try await withDatabase { _, database in
+        try await withClusterDatabase { _, database in
             let a = ClusterLedger(database: database, node: "a")
             try await database.register(node: "a", incarnation: a.incarnation)
             let fire = Date().addingTimeInterval(-1)
@@ -193,7 +183,7 @@ struct ClusterLedgerTests {
 
     @Test("A node frozen in the middle of a transaction loses it: the server ends the session, and its locks go")
     func frozenTransactionLosesItsLocks() async throws {
-        try await withDatabase { server, database in
+        try await withClusterDatabase { server, database in
             // Node `old`, silent, is being reaped by a leader that froze inside the reaping
             // transaction (here: a task that never goes on), holding the row of `old`.
             let frozenLeader = ClusterDatabase(url: try DatabaseURL(server.url), abandonedTransaction: .seconds(1))
@@ -233,7 +223,7 @@ struct ClusterLedgerTests {
 
     @Test("The leader's lease: one holder; a new holder gets a new term; a lost lease cannot mark an export")
     func leadership() async throws {
-        try await withDatabase { _, database in
+        try await withClusterDatabase { _, database in
             let a = UUID(), b = UUID()
             let first = try #require(try await database.lead(node: "a", incarnation: a, seconds: 10))
             #expect(try await database.lead(node: "b", incarnation: b, seconds: 10) == nil)
@@ -258,7 +248,7 @@ struct ClusterLedgerTests {
 
     @Test("An export whose marking failed is not appended twice by the same leader")
     func exportRetriedAfterAFailedMark() async throws {
-        try await withDatabase { server, database in
+        try await withClusterDatabase { server, database in
             let incarnation = UUID()
             try await database.register(node: "a", incarnation: incarnation)
             let ledger = ClusterLedger(database: database, node: "a", incarnation: incarnation)

@@ -94,9 +94,13 @@ final class Cluster: @unchecked Sendable {
     var roots: [String] = []
     var nodes: [DaemonProcess] = []
 
-    init(clockOffsets: [Double] = [0, 0, 0]) async throws {
+    /// "running 2 applied jobs": what a node logs once it loaded them.
+    let loaded: String
+
+    init(clockOffsets: [Double] = [0, 0, 0], jobs: [String: String] = ClusterServeTests.jobs) async throws {
         server = try PostgresServer()
-        repo = try TemporaryGitRepository(files: ClusterServeTests.jobs)
+        repo = try TemporaryGitRepository(files: jobs)
+        loaded = "running \(jobs.count) applied job\(jobs.count == 1 ? "" : "s")"
         container = try TemporaryRoot()
         offsets = clockOffsets
         for index in offsets.indices {
@@ -118,14 +122,14 @@ final class Cluster: @unchecked Sendable {
     func startAll() async throws {
         nodes = try offsets.indices.map(start)
         for (index, node) in nodes.enumerated() {
-            try await eventually("node \(index) joins and loads the jobs") { try Cluster.running(node, index).output.contains("running 2 applied jobs") }
+            try await eventually("node \(index) joins and loads the jobs") { try Cluster.running(node, index).output.contains(loaded) }
         }
     }
 
     /// Starts a node again and waits until it has run a fire.
     func restart(_ index: Int) async throws {
         nodes[index] = try start(index)
-        try await eventually("node \(index) rejoins") { try Cluster.running(nodes[index], index).output.contains("running 2 applied jobs") }
+        try await eventually("node \(index) rejoins") { try Cluster.running(nodes[index], index).output.contains(loaded) }
         let rejoined = Date()
         try await eventually("node \(index) runs fires again") {
             try count("SELECT count(*) FROM jobctl_runs WHERE node = 'n\(index)' AND started_at > to_timestamp(\(rejoined.timeIntervalSince1970)) AND state = 'completed'") >= 1

@@ -41,13 +41,17 @@ public struct InFlightRun: Sendable, Hashable, Codable {
     /// The run's final record, once it has one but history could not be written yet: recovery
     /// appends it instead of an `interrupted` record.
     public var final: RunRecord?
+    /// An event triggered the run (its payload is kept on the node that received it).
+    public var hasEvent: Bool
+    /// The run ran a definition other than the applied one (`rerun --at-commit`, `run --draft`).
+    public var ownDefinition: Bool
 
     public init(
         run: String, job: String, trigger: Trigger, status: RunStatus = .pending,
         scheduledFor: Date? = nil, startedAt: Date? = nil, attempt: Int? = nil,
         params: [String: JSONScalar] = [:], fanout: Fanout? = nil, commit: String? = nil,
         log: String? = nil, node: String? = nil, process: ProcessIdentity? = nil,
-        owner: ProcessIdentity? = nil, final: RunRecord? = nil
+        owner: ProcessIdentity? = nil, final: RunRecord? = nil, hasEvent: Bool = false, ownDefinition: Bool = false
     ) {
         self.run = run
         self.job = job
@@ -64,6 +68,8 @@ public struct InFlightRun: Sendable, Hashable, Codable {
         self.process = process
         self.owner = owner
         self.final = final
+        self.hasEvent = hasEvent
+        self.ownDefinition = ownDefinition
     }
 
     /// The record of this run when jobctl stopped while it was in flight.
@@ -78,7 +84,7 @@ public struct InFlightRun: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case run, job, trigger, status, scheduledFor, startedAt, attempt, params, fanout, commit, log, node, process, owner, final
+        case run, job, trigger, status, scheduledFor, startedAt, attempt, params, fanout, commit, log, node, process, owner, final, hasEvent, ownDefinition
     }
 
     public init(from decoder: any Decoder) throws {
@@ -99,7 +105,9 @@ public struct InFlightRun: Sendable, Hashable, Codable {
             node: try c.decodeIfPresent(String.self, forKey: .node),
             process: try c.decodeIfPresent(ProcessIdentity.self, forKey: .process),
             owner: try c.decodeIfPresent(ProcessIdentity.self, forKey: .owner),
-            final: try c.decodeIfPresent(RunRecord.self, forKey: .final)
+            final: try c.decodeIfPresent(RunRecord.self, forKey: .final),
+            hasEvent: try c.decodeIfPresent(Bool.self, forKey: .hasEvent) ?? false,
+            ownDefinition: try c.decodeIfPresent(Bool.self, forKey: .ownDefinition) ?? false
         )
     }
 
@@ -120,5 +128,7 @@ public struct InFlightRun: Sendable, Hashable, Codable {
         try c.encodeIfPresent(process, forKey: .process)
         try c.encodeIfPresent(owner, forKey: .owner)
         try c.encodeIfPresent(final, forKey: .final)
+        if hasEvent { try c.encode(true, forKey: .hasEvent) }
+        if ownDefinition { try c.encode(true, forKey: .ownDefinition) }
     }
 }

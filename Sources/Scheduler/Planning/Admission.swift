@@ -68,6 +68,10 @@ public enum Admission {
         case waitForSlot
         /// Not run: recorded with `status` (`skipped` or `rate_limited`) and `message`.
         case refuse(RunStatus, String, runInProgress: String?)
+        /// Not run here and not recorded, because the run is not this process's to run or record:
+        /// a run taken from the cluster's queue whose entry this node no longer holds (the queue
+        /// gives it to a node again). `message` says why, for the log.
+        case abandon(String)
     }
 
     public static func decide(_ plan: RunPlan, job: JobDefinition, situation: Situation) -> Decision {

@@ -16,12 +16,50 @@ public protocol ClusterCoordination: Sendable {
     /// Under the cluster's lock on `job`: reads the job's runs in progress on every node and its
     /// starts since `startsSince` (nil: not needed), lets `decide` rule with them, and when it
     /// rules a start, registers `marker` as running on this node (with a fresh lease token)
-    /// before the lock goes.
-    func admit(job: String, startsSince: Date?, marker: InFlightRun,
+    /// before the lock goes. A run taken from the shared queue names its `queueEntry`: it starts
+    /// only while this node holds the entry, which goes in the same transaction, else
+    /// ``QueuedRunLost`` is thrown.
+    func admit(job: String, startsSince: Date?, marker: InFlightRun, queueEntry: Int64?,
                decide: @escaping @Sendable (_ inProgress: [InFlightRun], _ recentStarts: [Date]) -> Admission.Decision) async throws -> Admission.Decision
+
+    /// Takes up to `limit` due runs from the cluster's shared queue (`FOR UPDATE SKIP LOCKED`:
+    /// nodes taking at once get different ones). An entry is this node's for a while (a lease);
+    /// one not started by then, or whose taker is gone, can be taken by any node again.
+    func takeQueued(limit: Int) async throws -> [QueuedRun]
+
+    /// Gives a taken entry back to the queue, to be taken (by any node) from `notBefore`.
+    func release(queueEntry: Int64, notBefore: Date) async throws
+
+    /// Removes a taken entry that will not run.
+    func drop(queueEntry: Int64) async throws
 
     /// The cluster as this node sees it, for `/healthz` and `/metrics`.
     func status() async throws -> ClusterStatus
+}
+
+/// A run waiting in the cluster's shared queue. Today the queue holds the retries of runs
+/// interrupted with their node (the reaping that interrupts a run queues it, in one transaction).
+public struct QueuedRun: Sendable, Equatable {
+    /// The queue's entry, which the run's start removes.
+    public var entry: Int64
+    /// The interrupted run, as its marker held it.
+    public var interrupted: InFlightRun
+    /// When it was queued (the run was interrupted), by the database's clock.
+    public var queuedAt: Date
+
+    public init(entry: Int64, interrupted: InFlightRun, queuedAt: Date) {
+        self.entry = entry
+        self.interrupted = interrupted
+        self.queuedAt = queuedAt
+    }
+}
+
+/// A run taken from the cluster's queue that this node no longer holds (its lease ran out and
+/// another node took it, or this node was reaped): it must not start here, nor be recorded.
+public struct QueuedRunLost: Error, Sendable, CustomStringConvertible {
+    public var entry: Int64
+    public init(entry: Int64) { self.entry = entry }
+    public var description: String { "queue entry \(entry) is no longer held by this node (another node took it, or this node was reaped)" }
 }
 
 /// The cluster's state: its live nodes, its leader, its runs in progress.
@@ -43,6 +81,8 @@ public struct ClusterStatus: Sendable, Equatable {
     public var term: Int64?
     /// Runs in progress on every node.
     public var runsInProgress = 0
+    /// Runs waiting in the shared queue (taken or not).
+    public var queueDepth = 0
     /// Records this node wrote for runs it no longer held (refused).
     public var refusedWrites = 0
     /// Seconds this node's clock is behind the database's (negative: ahead).

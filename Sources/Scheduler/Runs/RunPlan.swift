@@ -25,6 +25,9 @@ public struct RunPlan: Sendable {
     public var warnings: [String]
     /// Start even when the rate limit is reached (`jobctl run --force`); the record says so.
     public var force: Bool
+    /// The entry of the cluster's shared queue this run was taken from (cluster mode): it starts
+    /// only while this node holds the entry, and its start removes the entry.
+    public var queueEntry: Int64?
 
     public init(job: JobID, trigger: Trigger, scheduledFor: Date? = nil, parameters: [String: ParameterValue] = [:], fanout: Fanout? = nil,
                 attempt: Int = 1, event: Value = .null, definitionOverride: JobDefinition? = nil, warnings: [String] = [], force: Bool = false) {

@@ -143,7 +143,8 @@ public final class RunTracker: Sendable {
         let horizon = request.job.rateLimit.map { request.now.addingTimeInterval(-$0.per.seconds) }
         let decision: Admission.Decision
         do {
-            decision = try await cluster.admit(job: request.job.id.rawValue, startsSince: horizon, marker: request.marker) { inFlight, starts in
+            decision = try await cluster.admit(job: request.job.id.rawValue, startsSince: horizon, marker: request.marker,
+                                               queueEntry: request.plan.queueEntry) { inFlight, starts in
                 let situation = Admission.Situation(
                     now: request.now,
                     inProgress: inFlight.map { Admission.RunInProgress(run: $0.run, group: $0.fanout?.group, local: $0.owner == ProcessIdentity.current) },
@@ -157,6 +158,11 @@ public final class RunTracker: Sendable {
                 return decision
             }
         } catch {
+            // A queued run is not this node's to record: its entry goes back to the queue (once
+            // its lease runs out, or at once when it was lost), and another try starts it.
+            if let entry = request.plan.queueEntry {
+                return .abandon(error is QueuedRunLost ? "\(error)" : "queue entry \(entry) was not started (\(error)); the cluster's queue gives it to a node again")
+            }
             return .refuse(.failed, "cannot reach the cluster's database, so the run was not started: \(error)", runInProgress: nil)
         }
         switch decision {

@@ -28,6 +28,7 @@ struct HealthRoutes {
         var leader: String?
         var term: Int64?
         var runsInProgress: Int?
+        var queueDepth: Int?
         var refusedWrites: Int?
         var clockOffsetSeconds: Double?
         var error: String?
@@ -38,6 +39,7 @@ struct HealthRoutes {
             leader = status.leader
             term = status.term
             runsInProgress = status.runsInProgress
+            queueDepth = status.queueDepth
             refusedWrites = status.refusedWrites
             clockOffsetSeconds = (status.clockOffset * 1000).rounded() / 1000
         }
@@ -123,6 +125,8 @@ struct HealthRoutes {
                 out.sample("jobctl_cluster_leader", [], cluster.leader == cluster.node ? 1 : 0)
                 out.family("jobctl_cluster_runs_in_progress", type: "gauge", help: "Runs in progress on every node of the cluster.")
                 out.sample("jobctl_cluster_runs_in_progress", [], Double(cluster.runsInProgress ?? 0))
+                out.family("jobctl_cluster_queue_depth", type: "gauge", help: "Runs waiting in the cluster's shared queue (retries of runs interrupted with their node).")
+                out.sample("jobctl_cluster_queue_depth", [], Double(cluster.queueDepth ?? 0))
                 out.family("jobctl_cluster_refused_writes_total", type: "counter", help: "Records of this node refused by the cluster: runs it no longer held (reaped while it was silent).")
                 out.sample("jobctl_cluster_refused_writes_total", [], Double(cluster.refusedWrites ?? 0))
                 out.family("jobctl_cluster_clock_offset_seconds", type: "gauge", help: "The database's clock minus this node's.")

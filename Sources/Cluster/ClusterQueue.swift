@@ -1,0 +1,60 @@
+public import Foundation
+public import History
+public import Scheduler
+import PostgresNIO
+
+/// This node's side of the cluster's shared queue (`jobctl_queue`): runs any node with room may
+/// take, today the retries of runs interrupted with their node. An entry is taken with
+/// `FOR UPDATE SKIP LOCKED` (nodes taking at once never wait on one another nor get the same
+/// entry), and held for ``ClusterLedger/queueLease``: an entry whose taker did not start it by
+/// then, or whose taker is no longer a live incarnation, is free for any node again. Starting
+/// the run removes the entry in the same transaction (`jobctl_start_queued`), so a queued run
+/// starts at most once; a taker that lost its entry is refused and starts nothing.
+extension ClusterLedger {
+    /// How long a taken entry stays its taker's before any node may take it again.
+    public static let queueLease: Duration = .seconds(60)
+
+    public func takeQueued(limit: Int) async throws -> [QueuedRun] {
+        guard limit > 0 else { return [] }
+        let rows = try await database.query("""
+            UPDATE jobctl_queue q SET taken_node = \(node), taken_incarnation = \(incarnation), taken_at = now()
+            WHERE q.id IN (
+                SELECT e.id FROM jobctl_queue e
+                WHERE e.kind = 'retry' AND e.not_before <= now()
+                  AND (e.taken_incarnation IS NULL OR e.taken_at < now() - make_interval(secs => \(Self.queueLease.seconds))
+                       OR NOT EXISTS (SELECT 1 FROM jobctl_nodes n WHERE n.incarnation = e.taken_incarnation))
+                ORDER BY e.not_before, e.id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+            AND EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
+            RETURNING q.id, q.request, q.queued_at
+            """)
+        var taken: [QueuedRun] = []
+        var unreadable: [Int64] = []
+        for try await (entry, request, queuedAt) in rows.decode((Int64, String, Date).self) {
+            if let marker = try? JSONDecoder().decode(InFlightRun.self, from: Data(request.utf8)) {
+                taken.append(QueuedRun(entry: entry, interrupted: marker, queuedAt: queuedAt))
+            } else {
+                unreadable.append(entry)
+            }
+        }
+        if !unreadable.isEmpty {
+            // Written by a newer jobctl, perhaps: left (untaken) to a node that reads it.
+            log("warning: cluster: queue entries \(unreadable.map(String.init).joined(separator: ", ")) hold runs this jobctl cannot read; they are left to other nodes")
+            try await database.query("""
+                UPDATE jobctl_queue SET taken_node = NULL, taken_incarnation = NULL, taken_at = NULL,
+                    not_before = now() + make_interval(secs => \(Self.queueLease.seconds)) WHERE id = ANY(\(unreadable))
+                """)
+        }
+        return taken.sorted { $0.entry < $1.entry }
+    }
+
+    public func release(queueEntry: Int64, notBefore: Date) async throws {
+        try await database.query("""
+            UPDATE jobctl_queue SET taken_node = NULL, taken_incarnation = NULL, taken_at = NULL, not_before = \(notBefore)
+            WHERE id = \(queueEntry) AND taken_incarnation = \(incarnation)
+            """)
+    }
+
+    public func drop(queueEntry: Int64) async throws {
+        try await database.query("DELETE FROM jobctl_queue WHERE id = \(queueEntry) AND taken_incarnation = \(incarnation)")
+    }
+}
