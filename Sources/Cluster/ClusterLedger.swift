@@ -20,6 +20,8 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         /// the claim and the start) is refused even after this node rejoined.
         var claimedBy: [FireKey: UUID] = [:]
         var refusedWrites = 0
+        /// Runs whose record queues their retry (``queueRetry(ofRun:)``).
+        var retryThroughQueue: Set<String> = []
         var claims = 0
         /// What this node last knew of each job's runs in progress and recent starts: the
         /// expectation its next start is tried with before anything is read (``admit``).
@@ -238,24 +240,35 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
     public func append(_ record: RunRecord) async throws {
         let incarnation = incarnation(writing: record.job, scheduledFor: record.scheduledFor ?? record.lastScheduledFor)
         let token = state.withLock { $0.tokens[record.run] } ?? -1
+        let queueRetry = state.withLock { $0.retryThroughQueue.contains(record.run) }
         let text = record.jsonLine
         // A decision's row is written only by a live incarnation (a reaped node's claims were
         // settled by the reaper); a run's row exists already and is updated by its holder.
+        // A run that failed or timed out with a retry to come is queued for it by the same
+        // statement (``ClusterRetry``): the retry outlives this node.
         let written = try await database.query("""
-            INSERT INTO jobctl_runs AS r (run, job, scheduled_for, first_scheduled_for, state, node, incarnation, token, started_at, finished_at, record)
-            SELECT \(record.run), \(record.job), \(record.scheduledFor ?? record.lastScheduledFor), \(record.firstScheduledFor ?? record.scheduledFor),
-                   \(record.status.rawValue), \(node), \(incarnation), 0,
-                   \(record.startedAt ?? record.finishedAt), now(), \(text)
-            WHERE EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
-               OR EXISTS (SELECT 1 FROM jobctl_runs WHERE run = \(record.run))
-            ON CONFLICT (run) DO UPDATE SET state = EXCLUDED.state, finished_at = now(), record = EXCLUDED.record
-            WHERE r.state = 'running' AND r.node = \(node) AND (r.token = \(token) OR (\(token) = -1 AND r.incarnation <> \(incarnation)))
-            RETURNING run
+            WITH written AS (
+                INSERT INTO jobctl_runs AS r (run, job, scheduled_for, first_scheduled_for, state, node, incarnation, token, started_at, finished_at, record)
+                SELECT \(record.run), \(record.job), \(record.scheduledFor ?? record.lastScheduledFor), \(record.firstScheduledFor ?? record.scheduledFor),
+                       \(record.status.rawValue), \(node), \(incarnation), 0,
+                       \(record.startedAt ?? record.finishedAt), now(), \(text)
+                WHERE EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
+                   OR EXISTS (SELECT 1 FROM jobctl_runs WHERE run = \(record.run))
+                ON CONFLICT (run) DO UPDATE SET state = EXCLUDED.state, finished_at = now(), record = EXCLUDED.record
+                WHERE r.state = 'running' AND r.node = \(node) AND (r.token = \(token) OR (\(token) = -1 AND r.incarnation <> \(incarnation)))
+                RETURNING r.run, r.job, r.state, r.marker
+            ), queued AS (
+                INSERT INTO jobctl_queue (kind, cause, job, source_run, request)
+                SELECT 'retry', state, job, run, marker FROM written WHERE \(queueRetry) AND state IN ('failed', 'timed_out') AND marker IS NOT NULL
+                ON CONFLICT (source_run) DO NOTHING
+            )
+            SELECT run FROM written
             """)
         var accepted = false
         for try await _ in written { accepted = true }
         state.withLock { state in
             state.tokens[record.run] = nil
+            state.retryThroughQueue.remove(record.run)
             if !accepted { state.refusedWrites += 1 }
             // The run is no longer in progress; its start counts for the rate limit.
             if var known = state.known[record.job], let index = known.inFlight.firstIndex(where: { $0.run == record.run }) {
@@ -268,6 +281,10 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         if !accepted {
             log("warning: the record of run \(record.run) (\(record.job), \(record.status.rawValue)) was refused by the cluster: this node no longer holds the run (it was reaped as interrupted while this node was silent, or was recorded already)")
         }
+    }
+
+    public func queueRetry(ofRun run: String) {
+        _ = state.withLock { $0.retryThroughQueue.insert(run) }
     }
 
     public func status() async throws -> ClusterStatus {

@@ -4,7 +4,7 @@ public import Scheduler
 import PostgresNIO
 
 /// This node's side of the cluster's shared queue (`jobctl_queue`): runs any node with room may
-/// take, today the retries of runs interrupted with their node. An entry is taken with
+/// take, today the retries of runs that failed, timed out or were interrupted with their node. An entry is taken with
 /// `FOR UPDATE SKIP LOCKED` (nodes taking at once never wait on one another nor get the same
 /// entry), and held for ``ClusterLedger/queueLease``: an entry whose taker did not start it by
 /// then, or whose taker is no longer a live incarnation, is free for any node again. Starting
@@ -25,13 +25,13 @@ extension ClusterLedger {
                        OR NOT EXISTS (SELECT 1 FROM jobctl_nodes n WHERE n.incarnation = e.taken_incarnation))
                 ORDER BY e.not_before, e.id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
             AND EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
-            RETURNING q.id, q.request, q.queued_at
+            RETURNING q.id, q.cause, q.request, q.queued_at
             """)
         var taken: [QueuedRun] = []
         var unreadable: [Int64] = []
-        for try await (entry, request, queuedAt) in rows.decode((Int64, String, Date).self) {
-            if let marker = try? JSONDecoder().decode(InFlightRun.self, from: Data(request.utf8)) {
-                taken.append(QueuedRun(entry: entry, interrupted: marker, queuedAt: queuedAt))
+        for try await (entry, cause, request, queuedAt) in rows.decode((Int64, String, String, Date).self) {
+            if let marker = try? JSONDecoder().decode(InFlightRun.self, from: Data(request.utf8)), let cause = RunStatus(rawValue: cause) {
+                taken.append(QueuedRun(entry: entry, run: marker, cause: cause, queuedAt: queuedAt))
             } else {
                 unreadable.append(entry)
             }

@@ -93,14 +93,14 @@ extension ClusterDatabase {
         var settlement = Settlement()
         guard !incarnations.isEmpty else { return settlement }
         // Each interrupted run is queued for its retry in the same statement: whichever node
-        // takes it decides by the job's retry policy (``ClusterLedger/takeQueued(limit:)``).
+        // takes it decides by the job's retry policy (``ClusterRetry``).
         let runs = try await connection.query("""
             WITH reaped AS (
                 UPDATE jobctl_runs SET state = 'interrupted', finished_at = now(), reaped_by = \(node)
                 WHERE state = 'running' AND incarnation = ANY(\(incarnations)) RETURNING run, job, marker
             ), queued AS (
-                INSERT INTO jobctl_queue (kind, job, source_run, request)
-                SELECT 'retry', job, run, marker FROM reaped WHERE marker IS NOT NULL
+                INSERT INTO jobctl_queue (kind, cause, job, source_run, request)
+                SELECT 'retry', 'interrupted', job, run, marker FROM reaped WHERE marker IS NOT NULL
                 ON CONFLICT (source_run) DO NOTHING
             )
             SELECT run FROM reaped

@@ -137,12 +137,14 @@ enum Migrations {
         ]),
         (2, [
             // The shared queue: runs any node with room may take (`FOR UPDATE SKIP LOCKED`). A run
-            // interrupted with its node is queued here by the reaping that interrupted it (kind
-            // 'retry', its marker as the request), in the same transaction, at most once.
+            // that failed or timed out is queued here for its retry by the statement that records
+            // it, and a run interrupted with its node by the reaping that interrupts it (kind
+            // 'retry', cause its status, its marker as the request), at most once per run.
             """
             CREATE TABLE jobctl_queue (
                 id bigserial PRIMARY KEY,
                 kind text NOT NULL,
+                cause text NOT NULL,
                 job text NOT NULL,
                 source_run text UNIQUE,
                 request text NOT NULL,

@@ -7,8 +7,9 @@ extension Scheduler {
     static let queuePollInterval: TimeInterval = 1
 
     /// Cluster mode: takes the due runs of the cluster's shared queue this node has room for (the
-    /// retries of runs interrupted with their node) and runs each as ``InterruptedRetry`` says,
-    /// through the same admission as every run. At most once a second (``queuePollInterval``).
+    /// retries of runs that failed, timed out or were interrupted with their node) and runs each
+    /// as ``ClusterRetry`` says, through the same admission as every run. At most once a second
+    /// (``queuePollInterval``).
     func takeQueuedRuns(now: Date) async {
         guard let cluster = tracker.cluster, now >= nextQueuePoll else { return }
         nextQueuePoll = now.addingTimeInterval(Self.queuePollInterval)
@@ -23,18 +24,18 @@ extension Scheduler {
             return
         }
         for queued in taken {
-            let interrupted = queued.interrupted
-            let job = JobID(interrupted.job).flatMap { state?.definitions.jobs[$0] }
+            let original = queued.run
+            let job = JobID(original.job).flatMap { state?.definitions.jobs[$0] }
             do {
-                switch InterruptedRetry.disposition(of: queued, job: job, now: clock.now()) {
+                switch ClusterRetry.disposition(of: queued, job: job, now: clock.now()) {
                 case .run(let plan):
                     guard let job else { continue }
-                    log("\(job.id): retrying run \(interrupted.run) (attempt \(plan.attempt)), interrupted on node \(interrupted.node ?? "?")")
+                    log("\(job.id): retrying run \(original.run) (attempt \(plan.attempt)), \(queued.cause.rawValue) on node \(original.node ?? "?")")
                     _ = await request(plan, job: job)
                 case .wait(let until):
                     try await cluster.release(queueEntry: queued.entry, notBefore: until)
                 case .drop(let reason):
-                    log("\(interrupted.job): run \(interrupted.run), interrupted on node \(interrupted.node ?? "?"), is not retried: \(reason)")
+                    log("\(original.job): run \(original.run), \(queued.cause.rawValue) on node \(original.node ?? "?"), is not retried here: \(reason)")
                     try await cluster.drop(queueEntry: queued.entry)
                 }
             } catch {

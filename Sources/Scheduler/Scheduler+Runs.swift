@@ -174,6 +174,13 @@ extension Scheduler {
             commit: context.commit, steps: result.steps, error: result.error, warnings: warnings,
             log: try? tracker.history.relativeLogPath(job: plan.job.rawValue, run: runID), event: event, report: report,
             rerunOf: plan.rerunOf, requestedBy: plan.requestedBy, node: options.node)
+        // Cluster mode: a retry to come is queued in the cluster with the record, for any node
+        // (even when this one is stopping); only what must stay here waits here.
+        let retrying = (result.status == .failed || result.status == .timedOut) && plan.attempt <= job.retries.max
+        let retryInCluster = retrying && tracker.cluster != nil
+            && ClusterRetry.staysOnItsNode(hasEvent: plan.event != .null, ownDefinition: plan.definitionOverride != nil, fanOut: plan.fanout != nil,
+                                           cause: result.status) == nil
+        if retryInCluster { tracker.cluster?.queueRetry(ofRun: runID) }
         // In one turn of the actor: the run leaves the runs in progress as its record becomes
         // readable through the tracker, so a reader sees one or the other, never neither.
         tracker.handOver(record)
@@ -183,7 +190,9 @@ extension Scheduler {
         finishing -= 1
         announce(record, job: job)
 
-        if (result.status == .failed || result.status == .timedOut) && plan.attempt <= job.retries.max && !stopping {
+        if retryInCluster {
+            // Its end (dependents, the fan-out) comes with the retry's, on the node that runs it.
+        } else if retrying && !stopping {
             var retry = plan
             retry.attempt += 1
             retry.trigger = .retry

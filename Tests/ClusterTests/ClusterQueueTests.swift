@@ -60,8 +60,8 @@ struct ClusterQueueTests {
             let (takerIndex, entries) = taken[0]
             let entry = try #require(entries.first)
             #expect(entries.count == 1)
-            #expect(entry.interrupted.run == "r1" && entry.interrupted.attempt == 1 && entry.interrupted.params == ["region": .string("eu")])
-            #expect(entry.interrupted.scheduledFor.map(RecordTime.milliseconds) == RecordTime.milliseconds(fire))
+            #expect(entry.run.run == "r1" && entry.run.attempt == 1 && entry.run.params == ["region": .string("eu")])
+            #expect(entry.run.scheduledFor.map(RecordTime.milliseconds) == RecordTime.milliseconds(fire))
 
             // Another node cannot start it: the entry is not its own.
             let other = ledgers[takerIndex == 1 ? 2 : 1]
@@ -122,6 +122,34 @@ struct ClusterQueueTests {
             #expect(try await b.takeQueued(limit: 1).map(\.entry) == [entry.entry])
             try await b.drop(queueEntry: entry.entry)
             #expect(try count(server, "SELECT count(*) FROM jobctl_queue") == 0)
+        }
+    }
+
+    @Test("A failed run's record queues its retry in the same statement when asked to; a refused record queues nothing")
+    func failedRunQueuesItsRetryWithItsRecord() async throws {
+        try await withClusterDatabase { server, database in
+            let ledgers = try await nodes(["a", "b"], database)
+            let (a, b) = (ledgers[0], ledgers[1])
+            for run in ["r1", "r2", "r3"] {
+                let marker = InFlightRun(run: run, job: "backup", trigger: .schedule, status: .running, startedAt: Date(), attempt: 1, node: "a", owner: ProcessIdentity.current)
+                #expect(try await a.admit(job: "backup", startsSince: nil, marker: marker) { _, _ in .start } == .start)
+            }
+            func failed(_ run: String) -> RunRecord {
+                RunRecord(run: run, job: "backup", trigger: .schedule, status: .failed, startedAt: Date(), finishedAt: Date(), attempt: 1, node: "a")
+            }
+            a.queueRetry(ofRun: "r1")
+            try await a.append(failed("r1"))
+            // A failure with no retry to come queues nothing.
+            try await a.append(failed("r2"))
+            #expect(try count(server, "SELECT count(*) FROM jobctl_queue") == 1)
+            // r3 is interrupted (a goes silent) before its failure is recorded: queued once, as interrupted.
+            a.queueRetry(ofRun: "r3")
+            try await database.query("UPDATE jobctl_nodes SET heartbeat_at = now() - interval '1 minute' WHERE node = 'a'")
+            _ = try await database.reap(deadSeconds: 10, by: "b")
+            try await a.append(failed("r3"))
+            #expect(a.refusedWrites == 1)
+            let taken = try await b.takeQueued(limit: 10)
+            #expect(taken.map { "\($0.run.run) \($0.cause.rawValue)" } == ["r1 failed", "r3 interrupted"])
         }
     }
 }

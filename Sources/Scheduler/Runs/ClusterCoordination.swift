@@ -22,6 +22,10 @@ public protocol ClusterCoordination: Sendable {
     func admit(job: String, startsSince: Date?, marker: InFlightRun, queueEntry: Int64?,
                decide: @escaping @Sendable (_ inProgress: [InFlightRun], _ recentStarts: [Date]) -> Admission.Decision) async throws -> Admission.Decision
 
+    /// The record of `run` (failed or timed out) is to queue the run's retry, in the same
+    /// statement that writes it (``ClusterRetry``).
+    func queueRetry(ofRun run: String)
+
     /// Takes up to `limit` due runs from the cluster's shared queue (`FOR UPDATE SKIP LOCKED`:
     /// nodes taking at once get different ones). An entry is this node's for a while (a lease);
     /// one not started by then, or whose taker is gone, can be taken by any node again.
@@ -37,19 +41,23 @@ public protocol ClusterCoordination: Sendable {
     func status() async throws -> ClusterStatus
 }
 
-/// A run waiting in the cluster's shared queue. Today the queue holds the retries of runs
-/// interrupted with their node (the reaping that interrupts a run queues it, in one transaction).
+/// A run waiting in the cluster's shared queue for its retry (``ClusterRetry``): the record
+/// that ends a run failed or timed out queues it, and so does the reaping that interrupts a run,
+/// in the same statement.
 public struct QueuedRun: Sendable, Equatable {
-    /// The queue's entry, which the run's start removes.
+    /// The queue's entry, which the retry's start removes.
     public var entry: Int64
-    /// The interrupted run, as its marker held it.
-    public var interrupted: InFlightRun
-    /// When it was queued (the run was interrupted), by the database's clock.
+    /// The run to retry, as its marker held it.
+    public var run: InFlightRun
+    /// How it ended: `failed`, `timed_out` or `interrupted`.
+    public var cause: RunStatus
+    /// When it was queued (the run ended, or was interrupted), by the database's clock.
     public var queuedAt: Date
 
-    public init(entry: Int64, interrupted: InFlightRun, queuedAt: Date) {
+    public init(entry: Int64, run: InFlightRun, cause: RunStatus, queuedAt: Date) {
         self.entry = entry
-        self.interrupted = interrupted
+        self.run = run
+        self.cause = cause
         self.queuedAt = queuedAt
     }
 }
