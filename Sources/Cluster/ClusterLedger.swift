@@ -20,6 +20,8 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         /// the claim and the start) is refused even after this node rejoined.
         var claimedBy: [FireKey: UUID] = [:]
         var refusedWrites = 0
+        /// The commit this node runs: its claims are fenced by it.
+        var commit: String?
         /// Runs whose record queues their retry (``queueRetry(ofRun:)``).
         var retryThroughQueue: Set<String> = []
         var claims = 0
@@ -92,6 +94,7 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
     /// (this node's clock ran ahead) is claimed again when it is due.
     public func claim(_ fires: [(job: String, scheduledFor: Date)]) async throws -> [Bool] {
         let incarnation = self.incarnation
+        let commit = state.withLock { $0.commit }
         var results = [Bool](repeating: false, count: fires.count)
         var pending = Array(fires.indices)
         for _ in 0..<8 {
@@ -99,10 +102,11 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
             let times = pending.map { fires[$0].scheduledFor }
             var answers: [Double] = []
             let rows = try await database.query("""
-                SELECT w FROM jobctl_claim_all(\(jobs), \(times), \(node), \(incarnation)) WITH ORDINALITY AS t(w, i) ORDER BY i
+                SELECT w FROM jobctl_claim_all(\(jobs), \(times), \(node), \(incarnation), \(commit)) WITH ORDINALITY AS t(w, i) ORDER BY i
                 """)
             for try await value in rows.decode(Double.self) { answers.append(value) }
             guard answers.count == pending.count else { throw ClusterError("the cluster's database answered \(answers.count) claims for \(pending.count)") }
+            if answers.contains(-2) { throw CommitNotInForce(running: commit) }
             var early: [Int] = []
             var longest = 0.0
             for (index, answer) in zip(pending, answers) {
@@ -215,6 +219,7 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
             state.withLock { _ = $0.known.removeValue(forKey: job) }
             return false
         }
+        if answer == -3 { throw CommitNotInForce(running: marker.commit) }
         if let queueEntry, answer < 0 { throw QueuedRunLost(entry: queueEntry) }
         guard answer >= 0 else {
             throw ClusterError("this node was reaped by the cluster (silent for longer than the dead time); it joins again at its next heartbeat")
@@ -281,6 +286,18 @@ public final class ClusterLedger: ClusterCoordination, RunRecorder {
         if !accepted {
             log("warning: the record of run \(record.run) (\(record.job), \(record.status.rawValue)) was refused by the cluster: this node no longer holds the run (it was reaped as interrupted while this node was silent, or was recorded already)")
         }
+    }
+
+    public func running(commit: String?) {
+        state.withLock { $0.commit = commit }
+    }
+
+    public func appliedCommit() async throws -> ClusterAppliedCommit? {
+        try await database.appliedCommit()
+    }
+
+    public func moveAppliedCommit(from expected: String?, to commit: String) async throws -> Bool {
+        try await database.moveAppliedCommit(from: expected, to: commit, by: node)
     }
 
     public func queueRetry(ofRun run: String) {

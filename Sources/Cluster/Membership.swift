@@ -55,10 +55,14 @@ extension ClusterDatabase {
         for try await (name, age) in rows.decode((String, Double).self) { status.nodes.append(.init(node: name, heartbeatAge: age)) }
         let leader = try await query("SELECT node, term FROM jobctl_leader WHERE expires_at > now()")
         for try await (name, term) in leader.decode((String, Int64).self) { (status.leader, status.term) = (name, term) }
-        let counts = try await query("SELECT (SELECT count(*) FROM jobctl_runs WHERE state = 'running'), (SELECT count(*) FROM jobctl_queue)")
-        for try await (running, queued) in counts.decode((Int64, Int64).self) {
+        let counts = try await query("""
+            SELECT (SELECT count(*) FROM jobctl_runs WHERE state = 'running'), (SELECT count(*) FROM jobctl_queue),
+                   (SELECT commit FROM jobctl_applied WHERE id = 1)
+            """)
+        for try await (running, queued, commit) in counts.decode((Int64, Int64, String?).self) {
             status.runsInProgress = Int(running)
             status.queueDepth = Int(queued)
+            status.appliedCommit = commit
         }
         return status
     }

@@ -174,6 +174,51 @@ enum Migrations {
             $$ LANGUAGE plpgsql
             """,
         ]),
+        (3, [
+            // The commit in force in the cluster, moved by compare-and-swap (``ClusterDatabase/moveAppliedCommit``).
+            """
+            CREATE TABLE jobctl_applied (
+                id int PRIMARY KEY CHECK (id = 1),
+                commit text NOT NULL,
+                version bigint NOT NULL,
+                node text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            // Whether `p_commit` is the commit in force (or none is applied yet).
+            """
+            CREATE FUNCTION jobctl_in_force(p_commit text) RETURNS boolean AS $$
+                SELECT NOT EXISTS (SELECT 1 FROM jobctl_applied WHERE id = 1 AND commit IS DISTINCT FROM p_commit)
+            $$ LANGUAGE sql STABLE
+            """,
+            // Claims fenced by the commit the claiming node runs: -2 for every fire when it is
+            // not the commit in force (the node claims again once it runs it).
+            """
+            CREATE FUNCTION jobctl_claim_all(p_jobs text[], p_times timestamptz[], p_node text, p_incarnation uuid, p_commit text) RETURNS SETOF double precision AS $$
+            BEGIN
+                IF NOT jobctl_in_force(p_commit) THEN
+                    RETURN QUERY SELECT -2::double precision FROM unnest(p_jobs);
+                    RETURN;
+                END IF;
+                RETURN QUERY SELECT * FROM jobctl_claim_all(p_jobs, p_times, p_node, p_incarnation);
+            END
+            $$ LANGUAGE plpgsql
+            """,
+            // Starts fenced the same way, by the commit in the run's marker (-3), unless the run
+            // runs a definition of its own (`rerun --at-commit`).
+            "ALTER FUNCTION jobctl_start(text, timestamptz, text[], bigint, text, timestamptz, text, uuid, timestamptz, text) RENAME TO jobctl_start_unfenced",
+            """
+            CREATE FUNCTION jobctl_start(p_job text, p_since timestamptz, p_expected text[], p_starts bigint, p_run text, p_scheduled timestamptz,
+                                         p_node text, p_incarnation uuid, p_started timestamptz, p_marker text) RETURNS bigint AS $$
+            BEGIN
+                IF NOT coalesce((p_marker::json->>'ownDefinition')::boolean, false) AND NOT jobctl_in_force(p_marker::json->>'commit') THEN
+                    RETURN -3;
+                END IF;
+                RETURN jobctl_start_unfenced(p_job, p_since, p_expected, p_starts, p_run, p_scheduled, p_node, p_incarnation, p_started, p_marker);
+            END
+            $$ LANGUAGE plpgsql
+            """,
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -221,7 +221,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
     troubles.withLock { $0.scheduler = scheduler }
     let hint = options.remote.map { "no applied state yet: waiting for the first fetch of \(GitRepository.redacted($0.url)) \($0.branch); nothing is scheduled" }
     let source = GitAppliedStateSource(root: options.jobsRoot, autoApply: options.autoApply, log: log,
-                                       emptyHint: hint) { message in
+                                       emptyHint: hint, cluster: cluster?.ledger) { message in
         Task { await scheduler.daemonTrouble("apply_refused", message: message) }
     }
     let watcher = AppliedStateWatcher(scheduler: scheduler, source: source, interval: options.pollInterval, log: log)

@@ -126,6 +126,7 @@ public actor Scheduler {
         let isFirst = state == nil && catchingUp
         let previous = state
         state = newState
+        tracker.cluster?.running(commit: newState.commit)
         dependencies.load(newState.definitions.sortedJobs)
         if isFirst { await seedDependencies() }
         let now = clock.now()
@@ -275,6 +276,11 @@ extension Scheduler {
         let owned: [Bool]
         do {
             owned = try await tracker.claim(fires)
+        } catch is CommitNotInForce {
+            // Said when fires start to wait, not at every second they go on waiting.
+            if retrying == 0 { log("warning: \(fires.count) fire(s) wait to be claimed: \(CommitNotInForce(running: state?.commit))") }
+            unclaimed = fires
+            return
         } catch {
             for fire in fires.dropFirst(retrying) {
                 log("error: cannot claim the fire of \(fire.job) at \(RecordTime.string(fire.scheduledFor)), trying again: \(error)")

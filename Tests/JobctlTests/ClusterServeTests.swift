@@ -31,6 +31,8 @@ struct ClusterServeTests {
         #expect(metrics.contains("jobctl_cluster_up 1") && metrics.contains("jobctl_cluster_nodes 3") && metrics.contains("jobctl_cluster_heartbeat_age_seconds{node=\"n2\"}"), "\(metrics)")
         let status = try await JobctlProcess.run(["status", "--server", url], environment: ["JOBCTL_TOKEN": secret])
         #expect(status.stdout.contains("Cluster: node n0 of 3 live nodes, leader n"), "\(status.stdout)\(status.stderr)")
+        let applied = try await JobctlProcess.run(program: "/usr/bin/git", ["-C", cluster.roots[0], "rev-parse", "--short=7", "refs/jobctl/applied"]).stdout
+        #expect(status.stdout.contains("0 queued, commit \(applied.trimmingCharacters(in: .whitespacesAndNewlines)) in force"), "\(status.stdout)")
 
         let leader = try await cluster.leader()
         cluster.nodes[leader].signal(SIGKILL)

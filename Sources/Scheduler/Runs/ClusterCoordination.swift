@@ -22,6 +22,17 @@ public protocol ClusterCoordination: Sendable {
     func admit(job: String, startsSince: Date?, marker: InFlightRun, queueEntry: Int64?,
                decide: @escaping @Sendable (_ inProgress: [InFlightRun], _ recentStarts: [Date]) -> Admission.Decision) async throws -> Admission.Decision
 
+    /// The commit this node runs from now on (it loaded it). Its claims and starts are fenced by
+    /// it: while it is not the cluster's applied commit, they throw ``CommitNotInForce``.
+    func running(commit: String?)
+
+    /// The commit in force in the cluster; nil before the first.
+    func appliedCommit() async throws -> ClusterAppliedCommit?
+
+    /// Moves the cluster's applied commit from `expected` (nil: none yet) to `commit`, by
+    /// compare-and-swap. - Returns: false when it was no longer `expected` (nothing moved).
+    func moveAppliedCommit(from expected: String?, to commit: String) async throws -> Bool
+
     /// The record of `run` (failed or timed out) is to queue the run's retry, in the same
     /// statement that writes it (``ClusterRetry``).
     func queueRetry(ofRun run: String)
@@ -62,6 +73,33 @@ public struct QueuedRun: Sendable, Equatable {
     }
 }
 
+/// The commit in force in a cluster: every node runs it and no other.
+public struct ClusterAppliedCommit: Sendable, Equatable {
+    public var commit: String
+    /// How many times it moved (1 for the first).
+    public var version: Int64
+    /// The node that moved it there, and when (the database's clock).
+    public var node: String
+    public var appliedAt: Date
+
+    public init(commit: String, version: Int64, node: String, appliedAt: Date) {
+        self.commit = commit
+        self.version = version
+        self.node = node
+        self.appliedAt = appliedAt
+    }
+}
+
+/// A claim or start refused because this node does not run the cluster's applied commit (it was
+/// moved by another node, and this one has not loaded it yet).
+public struct CommitNotInForce: Error, Sendable, CustomStringConvertible {
+    public var running: String?
+    public init(running: String?) { self.running = running }
+    public var description: String {
+        "this node runs commit \(running.map { String($0.prefix(12)) } ?? "none"), which is not the cluster's applied commit (another node applied one since): it claims and starts nothing until it runs that one"
+    }
+}
+
 /// A run taken from the cluster's queue that this node no longer holds (its lease ran out and
 /// another node took it, or this node was reaped): it must not start here, nor be recorded.
 public struct QueuedRunLost: Error, Sendable, CustomStringConvertible {
@@ -91,6 +129,8 @@ public struct ClusterStatus: Sendable, Equatable {
     public var runsInProgress = 0
     /// Runs waiting in the shared queue (taken or not).
     public var queueDepth = 0
+    /// The commit in force in the cluster (nil: none applied yet).
+    public var appliedCommit: String?
     /// Records this node wrote for runs it no longer held (refused).
     public var refusedWrites = 0
     /// Seconds this node's clock is behind the database's (negative: ahead).

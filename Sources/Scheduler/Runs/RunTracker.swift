@@ -163,6 +163,7 @@ public final class RunTracker: Sendable {
             if let entry = request.plan.queueEntry {
                 return .abandon(error is QueuedRunLost ? "\(error)" : "queue entry \(entry) was not started (\(error)); the cluster's queue gives it to a node again")
             }
+            if error is CommitNotInForce { return .refuse(.failed, "not started: \(error)", runInProgress: nil) }
             return .refuse(.failed, "cannot reach the cluster's database, so the run was not started: \(error)", runInProgress: nil)
         }
         switch decision {

@@ -1,6 +1,7 @@
 public import Foundation
 import Definitions
 import Reconciler
+import GitStore
 import Synchronization
 import Locks
 
@@ -18,6 +19,14 @@ public final class GitAppliedStateSource: Sendable {
     private let opened = Locked<Reconciler?>(nil)
     /// The last commit auto-apply refused: reported once, not at every poll.
     private let lastRefused = Locked<String?>(nil)
+    /// Cluster mode (`serve --cluster`): the cluster whose applied commit this node runs and
+    /// mirrors to its ref (``syncWithCluster(running:)``); auto-apply then applies each new
+    /// commit of the branch once, so that a commit another node applied since is not undone.
+    public let cluster: (any ClusterCoordination)?
+    /// Cluster mode: the last head auto-apply applied.
+    private let lastAutoApplied = Locked<String?>(nil)
+    /// Cluster mode: the last problem following the cluster's commit (said once).
+    let lastClusterProblem = Locked<String?>(nil)
 
     /// Told once per refused commit, with what to tell people (`apply_refused` notifications).
     let onRefused: @Sendable (String) -> Void
@@ -29,8 +38,9 @@ public final class GitAppliedStateSource: Sendable {
     /// - Parameter emptyHint: logged while nothing is applied yet (a remote-following daemon
     ///   waits for its first fetch instead of an apply).
     public init(root: String, autoApply: Bool, log: @escaping @Sendable (String) -> Void,
-                emptyHint: String? = nil,
+                emptyHint: String? = nil, cluster: (any ClusterCoordination)? = nil,
                 onRefused: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.cluster = cluster
         self.emptyHint = emptyHint ?? "no applied state yet: run `jobctl apply` (or serve --auto-apply); nothing is scheduled"
         self.root = root
         self.autoApply = autoApply
@@ -45,15 +55,39 @@ public final class GitAppliedStateSource: Sendable {
     /// The applied state when it differs from `known` (by commit id), else nil.
     /// - Throws: `Failure` when the root is not in a git repository.
     public func refresh(known: String?) throws -> AppliedState? {
-        try opened.withLock { opened throws -> AppliedState? in
-            if opened == nil {
-                do throws(ReconcileError) {
-                    opened = Reconciler(root: try JobsRoot.open(root))
-                } catch {
-                    throw Failure(description: "\(root): \(error.message)")
-                }
+        try opened.withLock { opened throws -> AppliedState? in try refresh(with: try open(&opened), known: known) }
+    }
+
+    /// Cluster mode: this node's applied commit, after auto-apply (when on) applied the head.
+    func localAppliedCommit() throws -> String? {
+        try opened.withLock { opened throws -> String? in
+            let reconciler = try open(&opened)
+            if autoApply { applyHead(reconciler) }
+            do throws(ReconcileError) { return try reconciler.appliedCommit()?.hex } catch { throw Failure(description: error.message) }
+        }
+    }
+
+    /// Cluster mode: applies `commit` (the cluster's) to this node's ref, validated as any apply.
+    /// - Throws: `Failure` when the repository does not have the commit.
+    func apply(clusterCommit commit: String, describedAs description: String) throws -> ApplyOutcome {
+        try opened.withLock { opened throws -> ApplyOutcome in
+            let reconciler = try open(&opened)
+            guard let id = ObjectID(hex: commit), (try? reconciler.root.repository.commitInfo(id)) != nil else {
+                throw Failure(description: "the cluster runs commit \(description), which this node's repository does not have: fetch it (git fetch, or serve --remote); meanwhile this node claims and starts nothing")
             }
-            return try refresh(with: opened!, known: known)
+            do throws(ReconcileError) { return try reconciler.apply(revision: commit) } catch { throw Failure(description: error.message) }
+        }
+    }
+
+    /// The root's reconciler, opened once.
+    private func open(_ opened: inout Reconciler?) throws -> Reconciler {
+        if let opened { return opened }
+        do throws(ReconcileError) {
+            let reconciler = Reconciler(root: try JobsRoot.open(root))
+            opened = reconciler
+            return reconciler
+        } catch {
+            throw Failure(description: "\(root): \(error.message)")
         }
     }
 
@@ -79,10 +113,14 @@ public final class GitAppliedStateSource: Sendable {
         }
     }
 
-    private func applyHead(_ reconciler: Reconciler) {
+    func applyHead(_ reconciler: Reconciler) {
         do {
             let head = try reconciler.resolve("HEAD")
             if try reconciler.appliedCommit() == head { return }
+            if cluster != nil {
+                guard lastAutoApplied.withLock({ $0 }) != head.hex else { return }
+                lastAutoApplied.withLock { $0 = head.hex }
+            }
             switch try reconciler.apply(revision: "HEAD") {
             case .applied(let plan):
                 log("auto-apply: applied \(head.short) (\(plan.changes.count) job change\(plan.changes.count == 1 ? "" : "s"))")

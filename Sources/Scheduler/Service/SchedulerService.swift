@@ -29,6 +29,7 @@ public struct SchedulerService: Service {
             log("recovered: run \(record.run) of \(record.job) was in flight when jobctl stopped; recorded \(record.status.rawValue)")
         }
         for run in report.killed { log("recovered: killed the orphaned process group of run \(run)") }
+        await source.syncWithCluster(running: nil)
         if let state = try source.refresh(known: nil) {
             await scheduler.load(state)
             log("running \(state.definitions.jobs.count) applied job\(state.definitions.jobs.count == 1 ? "" : "s") of commit \(state.commit.map { String($0.prefix(12)) } ?? "-")")
@@ -76,6 +77,7 @@ public struct AppliedStateWatcher: Service {
             await wakeup.wait(until: clock.now().addingTimeInterval(interval.seconds), clock: clock)
             guard !Task.isCancelled else { return }
             do {
+                await source.syncWithCluster(running: await scheduler.appliedCommit)
                 if let state = try source.refresh(known: await scheduler.appliedCommit) {
                     log("new applied state \(state.commit.map { String($0.prefix(12)) } ?? "-"): \(state.definitions.jobs.count) job\(state.definitions.jobs.count == 1 ? "" : "s")")
                     await scheduler.load(state)

@@ -29,6 +29,7 @@ struct HealthRoutes {
         var term: Int64?
         var runsInProgress: Int?
         var queueDepth: Int?
+        var appliedCommit: String?
         var refusedWrites: Int?
         var clockOffsetSeconds: Double?
         var error: String?
@@ -40,6 +41,7 @@ struct HealthRoutes {
             term = status.term
             runsInProgress = status.runsInProgress
             queueDepth = status.queueDepth
+            appliedCommit = status.appliedCommit
             refusedWrites = status.refusedWrites
             clockOffsetSeconds = (status.clockOffset * 1000).rounded() / 1000
         }

@@ -38,7 +38,7 @@ enum ServerStatus {
                     }
                 }
                 let leader = text(c[["leader"]]).map { "leader \($0) (term \(int(c[["term"]]) ?? 0))" } ?? "no leader"
-                Swift.print("Cluster: node \(text(c[["node"]]) ?? "?") of \(plural(nodes.count, "live node")), \(leader), \(plural(int(c[["runsInProgress"]]) ?? 0, "run")) in progress across the cluster, \(int(c[["queueDepth"]]) ?? 0) queued")
+                Swift.print("Cluster: node \(text(c[["node"]]) ?? "?") of \(plural(nodes.count, "live node")), \(leader), \(plural(int(c[["runsInProgress"]]) ?? 0, "run")) in progress across the cluster, \(int(c[["queueDepth"]]) ?? 0) queued\(short(c[["appliedCommit"]]).map { ", commit \($0) in force" } ?? "")")
                 if !nodes.isEmpty { Swift.print("  nodes: \(nodes.joined(separator: ", "))") }
                 if let refused = int(c[["refusedWrites"]]), refused > 0 {
                     Swift.print("  warning: \(plural(refused, "record")) of this node refused (runs reaped while it was silent)")
