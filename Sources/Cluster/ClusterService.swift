@@ -2,12 +2,13 @@ import Foundation
 import History
 public import ServiceLifecycle
 
-/// One node's long-lived cluster work: it heartbeats (every `heartbeat`), takes or renews the
-/// leader's lease, and, while it leads, reaps the nodes silent for `deadTime` (their runs become
-/// `interrupted`) and exports finished runs to the history files (``HistoryExporter``).
+/// One node's long-lived cluster work: it heartbeats (every `heartbeat`), exports the cluster's
+/// finished runs to its own history files (``HistoryExporter``), takes or renews the leader's
+/// lease, and, while it leads, reaps the nodes silent for `deadTime` (their runs become
+/// `interrupted`).
 ///
 /// Correctness never depends on the leader: fires are claimed and runs fenced in the database
-/// whoever leads; a leader only saves the others the reaping and the export.
+/// whoever leads; a leader only saves the others the reaping.
 public struct ClusterService: Service {
     public struct Timing: Sendable {
         public var heartbeat: Duration = .seconds(2)
@@ -62,8 +63,8 @@ public struct ClusterService: Service {
                             log("cluster: \(reaped.interrupted.count) run\(reaped.interrupted.count == 1 ? "" : "s") of silent nodes marked interrupted: \(reaped.interrupted.joined(separator: ", "))")
                         }
                         if !reaped.missed.isEmpty { log("cluster: \(reaped.missed.count) fire(s) claimed by silent nodes and never started recorded missed") }
-                        try await exporter.export(term: term, node: ledger.node, incarnation: ledger.incarnation)
                     }
+                    try await exporter.export()
                 } catch is CancellationError {
                     break
                 } catch {
@@ -72,13 +73,11 @@ public struct ClusterService: Service {
                 try? await Task.sleep(for: timing.heartbeat)
             }
         } onGracefulShutdown: {}
-        // Runs ended before this service stops (it is the last to stop): a leader exports the
-        // last records, then the node leaves at once, so that another node leads without
-        // waiting for the lease to run out.
-        if let term = try? await database.lead(node: ledger.node, incarnation: ledger.incarnation, seconds: timing.deadTime.seconds) {
-            do { try await exporter.export(term: term, node: ledger.node, incarnation: ledger.incarnation) } catch { log("warning: cluster: the last export failed: \(error)") }
-        }
+        // Runs ended before this service stops (it is the last to stop): the node leaves at once
+        // (another node leads without waiting for the lease to run out), then exports the last
+        // records, its own included.
         try? await database.leave(node: ledger.node, incarnation: ledger.incarnation)
+        do { try await exporter.export() } catch { log("warning: cluster: the last export failed: \(error)") }
     }
 
     /// A heartbeat, with a reading of the database's clock; a node that was reaped registers

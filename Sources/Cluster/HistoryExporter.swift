@@ -3,13 +3,20 @@ public import History
 import Locks
 import PostgresNIO
 
-/// The leader's export: finished runs go from the database (the source of truth in cluster
-/// mode) to the history files on the leader's node, in the order they finished, each once.
+/// Each node's export: every finished run goes from the database (the source of truth in cluster
+/// mode) to this node's history files, each once, so that `jobctl history`, `check` and the API
+/// of any node read the whole cluster's records.
 ///
-/// A batch is appended (synced) first and marked `exported` after, fenced by the leader's term: a
-/// leader that lost its lease cannot mark anything. A run already in the files (the leader
-/// crashed between the two steps, or the marking failed and is tried again) is not appended
-/// again. A new leader carries on from the runs not marked yet.
+/// Every node appends them in one order: the order the runs became final, by the transaction
+/// that made them so (`final_xid`, stamped by a trigger), then by run id. A run is read only once
+/// every transaction before its own has ended (below the oldest running transaction,
+/// `pg_snapshot_xmin`), so none can be committed later before it and be skipped.
+///
+/// The position reached is kept beside the files (`.cluster-export.json` in the history folder),
+/// written after each batch is appended and synced. After a start, or a failure, the records at
+/// the position are first looked for in the files (the whole file: records stamped by several
+/// nodes' clocks are not in the order they finished), until one is not there: a crash between an
+/// append and the position's write appends nothing twice.
 public final class HistoryExporter: Sendable {
     public let database: ClusterDatabase
     /// Where exported records go: the node's own history recorder (synced, observed by the
@@ -17,70 +24,111 @@ public final class HistoryExporter: Sendable {
     public let recorder: any RunRecorder
     public let deadTime: Duration
     public let batchSize: Int
-    /// The term in which every batch appended so far was also marked: the files need no check
-    /// for runs already written. Cleared when an export fails between the two (a batch appended
-    /// and not marked is checked against the files when it is tried again).
-    private let checkedTerm = Locked<Int64?>(nil)
+    public let history: HistoryFolder
+    /// The file that holds the position reached.
+    public let positionFile: String
 
-    public init(database: ClusterDatabase, recorder: any RunRecorder, deadTime: Duration = .seconds(10), batchSize: Int = 500) {
+    struct Position: Codable, Equatable {
+        /// The transaction id (`xid8`, as text) and the run of the last record exported.
+        var xid: String
+        var run: String
+        static let start = Position(xid: "0", run: "")
+    }
+
+    private struct State {
+        var position: Position?
+        /// Whether the files may hold records past the position (after a start or a failure).
+        var checking = true
+    }
+    private let state = Locked(State())
+
+    public init(database: ClusterDatabase, recorder: any RunRecorder, history: HistoryFolder, deadTime: Duration = .seconds(10), batchSize: Int = 500) {
         self.database = database
         self.recorder = recorder
         self.deadTime = deadTime
         self.batchSize = batchSize
+        self.history = history
+        positionFile = history.path + "/.cluster-export.json"
     }
 
-    /// Exports every finished run not exported yet. - Returns: how many records were appended.
+    /// Exports every finished run not exported to this node's files yet.
+    ///
+    /// Exports run one after the other, each to its end, even when the calling task is cancelled
+    /// (the node stops) and calls again: two exports at once would both append what follows the
+    /// same position.
+    /// - Returns: how many records were appended.
     @discardableResult
-    public func export(term: Int64, node: String, incarnation: UUID) async throws -> Int {
+    public func export() async throws -> Int {
+        let export = running.withLock { last -> Task<Int, any Error> in
+            let previous = last
+            let next = Task {
+                _ = try? await previous?.value
+                return try await self.exportBatches()
+            }
+            last = next
+            return next
+        }
+        return try await export.value
+    }
+    private let running = Locked<Task<Int, any Error>?>(nil)
+
+    private func exportBatches() async throws -> Int {
         var appended = 0
         do {
             while true {
-                let batch = try await nextBatch()
-                if batch.isEmpty { return appended }
-                let checked = checkedTerm.withLock { $0 == term }
-                for record in batch {
-                    if !checked, try await recorder.contains(run: record.run, job: record.job) { continue }
+                let batch = try await nextBatch(after: try loadPosition())
+                guard let last = batch.last else { return appended }
+                for (record, _) in batch {
+                    if state.withLock({ $0.checking }) {
+                        if try HistoryReader(folder: history).contains(run: record.run, job: record.job, wholeFile: true) { continue }
+                        state.withLock { $0.checking = false }
+                    }
                     try await recorder.append(record)
                     appended += 1
                 }
-                guard try await mark(batch, term: term, incarnation: incarnation) else {
-                    // The lease was lost: the next leader carries on (and skips what this one wrote).
-                    return appended
-                }
-                checkedTerm.withLock { $0 = term }
+                try save(Position(xid: last.xid, run: last.record.run))
                 if batch.count < batchSize { return appended }
             }
         } catch {
-            checkedTerm.withLock { $0 = nil }
+            state.withLock { $0.checking = true }
             throw error
         }
     }
 
-    /// Marks a batch exported, fenced by the term. - Returns: false when this node no longer leads.
-    private func mark(_ batch: [RunRecord], term: Int64, incarnation: UUID) async throws -> Bool {
-        let marked = try await database.query("""
-            UPDATE jobctl_runs SET exported = true WHERE run = ANY(\(batch.map(\.run)))
-            AND EXISTS (SELECT 1 FROM jobctl_leader WHERE id = 1 AND incarnation = \(incarnation) AND term = \(term))
-            RETURNING run
-            """)
-        var count = 0
-        for try await _ in marked { count += 1 }
-        return count > 0
+    private func loadPosition() throws -> Position {
+        if let position = state.withLock({ $0.position }) { return position }
+        var position = Position.start
+        if let data = FileManager.default.contents(atPath: positionFile) {
+            guard let read = try? JSONDecoder().decode(Position.self, from: data) else {
+                throw ClusterError("\(positionFile) is not a position this jobctl can read: remove it, and this node exports the cluster's whole history again (runs its files hold are not appended twice)")
+            }
+            position = read
+        }
+        state.withLock { $0.position = position }
+        return position
     }
 
-    private func nextBatch() async throws -> [RunRecord] {
+    private func save(_ position: Position) throws {
+        try FileManager.default.createDirectory(atPath: (positionFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try JSONEncoder().encode(position).write(to: URL(fileURLWithPath: positionFile), options: .atomic)
+        state.withLock { $0.position = position }
+    }
+
+    private func nextBatch(after position: Position) async throws -> [(record: RunRecord, xid: String)] {
         let rows = try await database.query("""
-            SELECT run, marker, record, finished_at, reaped_by FROM jobctl_runs
-            WHERE NOT exported AND state <> 'running' ORDER BY finished_at, run LIMIT \(batchSize)
+            SELECT run, marker, record, finished_at, reaped_by, final_xid::text AS position_xid FROM jobctl_runs
+            WHERE final_xid IS NOT NULL AND (final_xid, run) > (\(position.xid)::xid8, \(position.run))
+              AND final_xid < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY jobctl_runs.final_xid, run LIMIT \(batchSize)
             """)
-        var records: [RunRecord] = []
-        for try await (run, marker, record, finishedAt, reapedBy) in rows.decode((String, String?, String?, Date, String?).self) {
+        var records: [(RunRecord, String)] = []
+        for try await (run, marker, record, finishedAt, reapedBy, xid) in rows.decode((String, String?, String?, Date, String?, String).self) {
             if let record, let parsed = try? RunRecord(jsonLine: record) {
-                records.append(parsed)
+                records.append((parsed, xid))
             } else if let marker, let inFlight = try? JSONDecoder().decode(InFlightRun.self, from: Data(marker.utf8)) {
-                records.append(inFlight.interruptedRecord(
+                records.append((inFlight.interruptedRecord(
                     at: finishedAt,
-                    error: "node \(inFlight.node ?? "?") went silent (no heartbeat for \(deadTime)) or restarted while the run was in progress; reaped by \(reapedBy ?? "the leader")"))
+                    error: "node \(inFlight.node ?? "?") went silent (no heartbeat for \(deadTime)) or restarted while the run was in progress; reaped by \(reapedBy ?? "the leader")"), xid))
             } else {
                 throw ClusterError("run \(run) in the cluster database has neither a record nor a marker that this jobctl can read")
             }

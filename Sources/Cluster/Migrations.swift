@@ -219,6 +219,30 @@ enum Migrations {
             $$ LANGUAGE plpgsql
             """,
         ]),
+        (4, [
+            // Every node exports every run to its own history files, in one order for all: the
+            // order the runs became final, by transaction id (``HistoryExporter``). A trigger
+            // stamps each row with its transaction when it becomes final; the leader's
+            // `exported` flag is gone.
+            "ALTER TABLE jobctl_runs ADD COLUMN final_xid xid8",
+            "UPDATE jobctl_runs SET final_xid = pg_current_xact_id() WHERE state <> 'running'",
+            "CREATE INDEX jobctl_runs_final ON jobctl_runs (final_xid, run) WHERE final_xid IS NOT NULL",
+            """
+            CREATE FUNCTION jobctl_stamp_final() RETURNS trigger AS $$
+            BEGIN
+                NEW.final_xid := pg_current_xact_id();
+                RETURN NEW;
+            END
+            $$ LANGUAGE plpgsql
+            """,
+            "CREATE TRIGGER jobctl_final_insert BEFORE INSERT ON jobctl_runs FOR EACH ROW WHEN (NEW.state <> 'running') EXECUTE FUNCTION jobctl_stamp_final()",
+            """
+            CREATE TRIGGER jobctl_final_update BEFORE UPDATE ON jobctl_runs FOR EACH ROW
+            WHEN (OLD.state = 'running' AND NEW.state <> 'running') EXECUTE FUNCTION jobctl_stamp_final()
+            """,
+            "DROP INDEX jobctl_runs_unexported",
+            "ALTER TABLE jobctl_runs DROP COLUMN exported",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -191,7 +191,7 @@ public func buildDaemon(_ options: DaemonOptions, log: @escaping @Sendable (Stri
         let database = ClusterDatabase(url: cluster.url, password: cluster.password, abandonedTransaction: cluster.timing.deadTime)
         let ledger = ClusterLedger(database: database, node: options.node ?? ProcessInfo.processInfo.hostName,
                                    clockOffset: { clock.databaseOffset }, log: log)
-        return ClusterService(ledger: ledger, clock: clock, exporter: HistoryExporter(database: database, recorder: local, deadTime: cluster.timing.deadTime),
+        return ClusterService(ledger: ledger, clock: clock, exporter: HistoryExporter(database: database, recorder: local, history: history, deadTime: cluster.timing.deadTime),
                               timing: cluster.timing, log: log)
     }
     let clock: any SchedulerClock = cluster?.clock ?? options.clock

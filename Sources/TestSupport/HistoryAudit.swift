@@ -23,8 +23,8 @@ public struct HistoryAudit {
         public var count: Int?
     }
 
-    /// The roots whose histories are read together (a cluster's nodes, where the leader of
-    /// the moment exported each run).
+    /// The roots whose histories are read together (a cluster's nodes, each of which exports
+    /// every run it saw finish before it stopped).
     public let roots: [String]
     public private(set) var records: [Record] = []
     /// What is wrong; empty when the history accounts for everything.
@@ -35,9 +35,8 @@ public struct HistoryAudit {
     }
 
     /// Several roots are read as their records merged by run id: a run in two roots' files is one
-    /// run (cluster mode: a leader that died between appending a batch and marking it exported
-    /// leaves it to the next leader, on another node). Within one root, a run recorded twice is a
-    /// problem.
+    /// run (cluster mode: every node exports every run). Within one root, a run recorded twice is
+    /// a problem.
     public init(roots: [String], everySecond: [String]) {
         self.roots = roots
         var seen: Set<String> = []

@@ -6,7 +6,7 @@ import TestSupport
 @testable import Cluster
 
 /// The ledger against a real PostgreSQL server: claims, admission under the job's lock, fenced
-/// records, reaping, the leader's lease and the export.
+/// records, reaping and the leader's lease.
 @Suite("Cluster ledger (PostgreSQL)")
 struct ClusterLedgerTests {
     func marker(_ run: String, job: String = "backup", node: String) -> InFlightRun {
@@ -145,12 +145,9 @@ struct ClusterLedgerTests {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-export-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let history = HistoryFolder(path: folder)
-            let exporter = HistoryExporter(database: database, recorder: FileRunRecorder(folder: history))
-            let leader = ClusterLedger(database: database, node: "b")
-            try await database.register(node: "b", incarnation: leader.incarnation)
-            let term = try #require(try await database.lead(node: "b", incarnation: leader.incarnation, seconds: 10))
-            #expect(try await exporter.export(term: term, node: "b", incarnation: leader.incarnation) == 2)
-            #expect(try await exporter.export(term: term, node: "b", incarnation: leader.incarnation) == 0)
+            let exporter = HistoryExporter(database: database, recorder: FileRunRecorder(folder: history), history: history)
+            #expect(try await exporter.export() == 2)
+            #expect(try await exporter.export() == 0)
             let records = try HistoryReader(folder: history).lastRecords(job: "backup", count: 10).records
             #expect(records.map(\.run).sorted() == ["r1", "r2"])
             #expect(records.first { $0.run == "r1" }?.status == .interrupted)
@@ -221,7 +218,7 @@ struct ClusterLedgerTests {
         }
     }
 
-    @Test("The leader's lease: one holder; a new holder gets a new term; a lost lease cannot mark an export")
+    @Test("The leader's lease: one holder; a new holder gets a new term")
     func leadership() async throws {
         try await withClusterDatabase { _, database in
             let a = UUID(), b = UUID()
@@ -233,49 +230,6 @@ struct ClusterLedgerTests {
             #expect(second == first + 1)
             #expect(try await database.lead(node: "a", incarnation: a, seconds: 10) == nil)
 
-            let record = RunRecord(run: "d1", job: "backup", trigger: .schedule, status: .skipped, finishedAt: Date(), node: "a")
-            try await database.register(node: "a", incarnation: a)
-            try await ClusterLedger(database: database, node: "a", incarnation: a).append(record)
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-export-\(UUID().uuidString)").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let exporter = HistoryExporter(database: database, recorder: FileRunRecorder(folder: HistoryFolder(path: folder)))
-            _ = try await exporter.export(term: first, node: "a", incarnation: a)
-            #expect(try await database.unexported() == ["d1"])
-            _ = try await exporter.export(term: second, node: "b", incarnation: b)
-            #expect(try await database.unexported() == [])
-        }
-    }
-
-    @Test("An export whose marking failed is not appended twice by the same leader")
-    func exportRetriedAfterAFailedMark() async throws {
-        try await withClusterDatabase { server, database in
-            let incarnation = UUID()
-            try await database.register(node: "a", incarnation: incarnation)
-            let ledger = ClusterLedger(database: database, node: "a", incarnation: incarnation)
-            let term = try #require(try await database.lead(node: "a", incarnation: incarnation, seconds: 10))
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jobctl-export-\(UUID().uuidString)").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let history = HistoryFolder(path: folder)
-            let exporter = HistoryExporter(database: database, recorder: FileRunRecorder(folder: history))
-            func decision(_ run: String) -> RunRecord {
-                RunRecord(run: run, job: "backup", trigger: .schedule, status: .skipped, finishedAt: Date(), node: "a")
-            }
-            try await ledger.append(decision("e1"))
-            #expect(try await exporter.export(term: term, node: "a", incarnation: incarnation) == 1)
-            // The next batch is appended, then marking it fails (the database went away between
-            // the two; here a trigger refuses the update).
-            try await ledger.append(decision("e2"))
-            try server.psql("""
-                CREATE FUNCTION refuse_mark() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected: the mark fails'; END $$ LANGUAGE plpgsql;
-                CREATE TRIGGER refuse_mark BEFORE UPDATE OF exported ON jobctl_runs FOR EACH ROW EXECUTE FUNCTION refuse_mark();
-                """)
-            await #expect(throws: (any Error).self) { try await exporter.export(term: term, node: "a", incarnation: incarnation) }
-            try server.psql("DROP TRIGGER refuse_mark ON jobctl_runs")
-            // Tried again in the same term: e2 is in the files already, and is only marked.
-            #expect(try await exporter.export(term: term, node: "a", incarnation: incarnation) == 0)
-            #expect(try await database.unexported() == [])
-            let runs = try HistoryReader(folder: history).lastRecords(job: "backup", count: 10).records.map(\.run)
-            #expect(runs.sorted() == ["e1", "e2"])
         }
     }
 
@@ -288,36 +242,5 @@ struct ClusterLedgerTests {
         #expect(throws: ClusterError.self) { try DatabaseURL("postgres://h/db") }
         #expect(throws: ClusterError.self) { try DatabaseURL("postgres://u@h/") }
         #expect(throws: ClusterError.self) { try DatabaseURL("postgres://u@h/db?sslmode=maybe") }
-    }
-}
-
-extension ClusterDatabase {
-    func unexported() async throws -> [String] {
-        var runs: [String] = []
-        for try await run in try await query("SELECT run FROM jobctl_runs WHERE NOT exported ORDER BY run").decode(String.self) { runs.append(run) }
-        return runs
-    }
-}
-
-/// A one-way gate between two tasks: `wait` returns once `open` was called.
-private final class Gate: @unchecked Sendable {
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-    private let lock = NSLock()
-    private var opened = false
-
-    init() {
-        (stream, continuation) = AsyncStream.makeStream()
-    }
-
-    func open() {
-        lock.withLock { opened = true }
-        continuation.finish()
-    }
-
-    var isOpen: Bool { lock.withLock { opened } }
-
-    func wait() async {
-        for await _ in stream {}
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 @testable import Cluster
 
@@ -10,4 +11,27 @@ func withClusterDatabase(_ body: (PostgresServer, ClusterDatabase) async throws 
     defer { pool.cancel() }
     try await database.migrate()
     try await body(server, database)
+}
+
+/// A one-way gate between two tasks: `wait` returns once `open` was called.
+final class Gate: @unchecked Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    private let lock = NSLock()
+    private var opened = false
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream()
+    }
+
+    func open() {
+        lock.withLock { opened = true }
+        continuation.finish()
+    }
+
+    var isOpen: Bool { lock.withLock { opened } }
+
+    func wait() async {
+        for await _ in stream {}
+    }
 }

@@ -17,7 +17,7 @@ struct ClusterRetryTests {
     }
 
     /// Kills node 0, waits until node 1 completed a run of `job`, stops node 1, and returns the
-    /// job's records in node 1's history files (it led at the end, and exported them).
+    /// job's records in node 1's history files (every node exports every run).
     func killNode0AndReadNode1sHistory(_ job: String, _ cluster: Cluster) async throws -> [String] {
         cluster.nodes[0].signal(SIGKILL)
         _ = try await cluster.nodes[0].waitForExit(within: 600)

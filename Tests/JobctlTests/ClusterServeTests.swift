@@ -177,7 +177,6 @@ final class Cluster: @unchecked Sendable {
     /// every scheduled second once.
     func checkEveryFireOnce() throws {
         #expect(try count("SELECT count(*) FROM jobctl_runs WHERE state = 'running'") == 0)
-        #expect(try count("SELECT count(*) FROM jobctl_runs WHERE NOT exported") == 0, "every run exported")
         // One run or decision per fire.
         #expect(try count("SELECT count(*) FROM (SELECT job, scheduled_for FROM jobctl_runs WHERE scheduled_for IS NOT NULL AND first_scheduled_for IS NOT DISTINCT FROM scheduled_for GROUP BY 1, 2 HAVING count(*) > 1) d") == 0)
         // A skip job never overlaps itself, whichever nodes ran it.

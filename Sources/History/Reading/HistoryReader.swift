@@ -128,9 +128,13 @@ public struct HistoryReader: Sendable {
 
     /// Whether the job's history holds a record of `run`. Reads backwards and stops once the
     /// records are older than the run's start (known from ids made by ``RunIDGenerator``).
-    public func contains(run: String, job: String) throws(HistoryError) -> Bool {
+    ///
+    /// - Parameter wholeFile: read the whole file instead: for files whose records are not in
+    ///   the order they finished (a cluster node's export, in the database's order, of records
+    ///   stamped by the clocks of several nodes).
+    public func contains(run: String, job: String, wholeFile: Bool = false) throws(HistoryError) -> Bool {
         let path = try folder.file(forJob: job)
-        let started = RunID.startTime(of: run).map(RecordTime.milliseconds)
+        let started = wholeFile ? nil : RunID.startTime(of: run).map(RecordTime.milliseconds)
         var found = false
         try BackwardLineReader.read(path: path, chunkSize: backwardChunkSize) { line in
             guard case .success(let record) = RecordLineDecoder.decode(line.bytes) else { return true }
