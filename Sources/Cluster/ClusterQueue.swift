@@ -4,7 +4,8 @@ public import Scheduler
 import PostgresNIO
 
 /// This node's side of the cluster's shared queue (`jobctl_queue`): runs any node with room may
-/// take, today the retries of runs that failed, timed out or were interrupted with their node. An entry is taken with
+/// take — retries of runs that failed, timed out or were interrupted with their node, and runs
+/// that wait behind a run of their job (`concurrency: queue`). An entry is taken with
 /// `FOR UPDATE SKIP LOCKED` (nodes taking at once never wait on one another nor get the same
 /// entry), and held for ``ClusterLedger/queueLease``: an entry whose taker did not start it by
 /// then, or whose taker is no longer a live incarnation, is free for any node again. Starting
@@ -14,24 +15,28 @@ extension ClusterLedger {
     /// How long a taken entry stays its taker's before any node may take it again.
     public static let queueLease: Duration = .seconds(60)
 
-    public func takeQueued(limit: Int) async throws -> [QueuedRun] {
+    public func takeQueued(limit: Int) async throws -> [QueueEntry] {
         guard limit > 0 else { return [] }
         let rows = try await database.query("""
             UPDATE jobctl_queue q SET taken_node = \(node), taken_incarnation = \(incarnation), taken_at = now()
             WHERE q.id IN (
                 SELECT e.id FROM jobctl_queue e
-                WHERE e.kind = 'retry' AND e.not_before <= now()
+                WHERE e.not_before <= now()
+                  AND (e.kind = 'retry' OR (e.kind = 'waiting' AND NOT EXISTS (SELECT 1 FROM jobctl_runs r WHERE r.job = e.job AND r.state = 'running')))
                   AND (e.taken_incarnation IS NULL OR e.taken_at < now() - make_interval(secs => \(Self.queueLease.seconds))
                        OR NOT EXISTS (SELECT 1 FROM jobctl_nodes n WHERE n.incarnation = e.taken_incarnation))
                 ORDER BY e.not_before, e.id LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
             AND EXISTS (SELECT 1 FROM jobctl_nodes WHERE node = \(node) AND incarnation = \(incarnation) FOR SHARE)
-            RETURNING q.id, q.cause, q.request, q.queued_at
+            RETURNING q.id, q.kind, q.cause, q.request, q.queued_at
             """)
-        var taken: [QueuedRun] = []
+        var taken: [QueueEntry] = []
         var unreadable: [Int64] = []
-        for try await (entry, cause, request, queuedAt) in rows.decode((Int64, String, String, Date).self) {
-            if let marker = try? JSONDecoder().decode(InFlightRun.self, from: Data(request.utf8)), let cause = RunStatus(rawValue: cause) {
-                taken.append(QueuedRun(entry: entry, run: marker, cause: cause, queuedAt: queuedAt))
+        for try await (entry, kind, cause, request, queuedAt) in rows.decode((Int64, String, String, String, Date).self) {
+            let data = Data(request.utf8)
+            if kind == "retry", let marker = try? JSONDecoder().decode(InFlightRun.self, from: data), let cause = RunStatus(rawValue: cause) {
+                taken.append(.retry(QueuedRun(entry: entry, run: marker, cause: cause, queuedAt: queuedAt)))
+            } else if kind == "waiting", let request = try? JSONDecoder().decode(WaitingRun.Request.self, from: data) {
+                taken.append(.waiting(WaitingRun(entry: entry, request: request, queuedAt: queuedAt)))
             } else {
                 unreadable.append(entry)
             }
@@ -45,6 +50,17 @@ extension ClusterLedger {
                 """)
         }
         return taken.sorted { $0.entry < $1.entry }
+    }
+
+    public func enqueueWaiting(_ request: WaitingRun.Request) async throws -> Bool {
+        let text = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        var queued = false
+        let rows = try await database.query("""
+            INSERT INTO jobctl_queue (kind, cause, job, request) VALUES ('waiting', 'queue', \(request.job), \(text))
+            ON CONFLICT (job) WHERE kind = 'waiting' DO NOTHING RETURNING id
+            """)
+        for try await _ in rows { queued = true }
+        return queued
     }
 
     public func release(queueEntry: Int64, notBefore: Date) async throws {

@@ -243,6 +243,11 @@ enum Migrations {
             "DROP INDEX jobctl_runs_unexported",
             "ALTER TABLE jobctl_runs DROP COLUMN exported",
         ]),
+        (5, [
+            // `concurrency: queue` across the cluster: at most one run of a job waits (kind
+            // 'waiting', cause 'queue', its request as JSON), taken once no run of the job is in progress.
+            "CREATE UNIQUE INDEX jobctl_queue_waiting ON jobctl_queue (job) WHERE kind = 'waiting'",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

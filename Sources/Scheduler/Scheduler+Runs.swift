@@ -57,6 +57,8 @@ extension Scheduler {
             outcome = .started(runID)
         case .queue:
             queued[job.id, default: []].append(plan)
+        case .queuedInCluster:
+            log("\(job.id): a \(plan.trigger.rawValue) run waits in the cluster's queue behind the run in progress (concurrency: queue)")
         case .waitForSlot:
             waitingForSlot.append(plan)
         case .refuse:
@@ -205,6 +207,8 @@ extension Scheduler {
             }
             await ended(plan, job: job, run: runID, status: result.status)
         }
+        // Cluster mode: a run of the job may wait in the cluster's queue; look now, not in a second.
+        if tracker.cluster != nil { nextQueuePoll = .distantPast }
         if let waiting = queued[job.id], !active.values.contains(where: { $0.plan.job == job.id }) {
             queued[job.id] = nil
             await submit(waiting, job: job)

@@ -52,7 +52,7 @@ struct ClusterQueueTests {
 
             // Three nodes take at once, four times each: one entry, one taker.
             let takes = try await withThrowingTaskGroup(of: (Int, [QueuedRun]).self) { group in
-                for index in 1...3 { for _ in 0..<4 { group.addTask { (index, try await ledgers[index].takeQueued(limit: 5)) } } }
+                for index in 1...3 { for _ in 0..<4 { group.addTask { (index, try await ledgers[index].takeRetries(limit: 5)) } } }
                 return try await group.reduce(into: [(Int, [QueuedRun])]()) { $0.append($1) }
             }
             let taken = takes.filter { !$0.1.isEmpty }
@@ -148,8 +148,48 @@ struct ClusterQueueTests {
             _ = try await database.reap(deadSeconds: 10, by: "b")
             try await a.append(failed("r3"))
             #expect(a.refusedWrites == 1)
-            let taken = try await b.takeQueued(limit: 10)
+            let taken = try await b.takeRetries(limit: 10)
             #expect(taken.map { "\($0.run.run) \($0.cause.rawValue)" } == ["r1 failed", "r3 interrupted"])
+        }
+    }
+
+    @Test("A run waits in the cluster's queue once per job, and is taken only once no run of its job is in progress")
+    func waitingRunIsTakenWhenTheJobIsFree() async throws {
+        try await withClusterDatabase { server, database in
+            let ledgers = try await nodes(["a", "b"], database)
+            let (a, b) = (ledgers[0], ledgers[1])
+            let running = InFlightRun(run: "r1", job: "backup", trigger: .manual, status: .running, startedAt: Date(), node: "a", owner: ProcessIdentity.current)
+            #expect(try await a.admit(job: "backup", startsSince: nil, marker: running) { _, _ in .start } == .start)
+            let request = WaitingRun.Request(job: "backup", trigger: .api, params: ["region": .string("eu")], requestedBy: "token ci",
+                                             warnings: [], force: false, node: "a")
+            #expect(try await a.enqueueWaiting(request))
+            // The queue holds one per job.
+            #expect(try await b.enqueueWaiting(request) == false)
+            #expect(try await b.takeQueued(limit: 5).isEmpty)
+
+            try await a.append(RunRecord(run: "r1", job: "backup", trigger: .manual, status: .completed, startedAt: Date(), finishedAt: Date(), node: "a"))
+            let taken = try await b.takeQueued(limit: 5)
+            guard case .waiting(let waiting) = try #require(taken.first) else {
+                Issue.record("expected the waiting run, got \(taken)")
+                return
+            }
+            #expect(taken.count == 1 && waiting.request == request)
+            let marker = InFlightRun(run: "r2", job: "backup", trigger: .api, startedAt: Date(), node: "b", owner: ProcessIdentity.current)
+            #expect(try await b.admit(job: "backup", startsSince: nil, marker: marker, queueEntry: waiting.entry) { _, _ in .start } == .start)
+            #expect(try count(server, "SELECT count(*) FROM jobctl_queue") == 0)
+            // With the entry gone, another run may wait again.
+            #expect(try await a.enqueueWaiting(request))
+        }
+    }
+
+}
+
+extension ClusterLedger {
+    /// The retries among the entries taken.
+    func takeRetries(limit: Int) async throws -> [QueuedRun] {
+        try await takeQueued(limit: limit).compactMap { entry in
+            if case .retry(let run) = entry { return run }
+            return nil
         }
     }
 }

@@ -64,6 +64,9 @@ public enum Admission {
         case startReplacing([String])
         /// Wait behind the run in progress (`queue`).
         case queue
+        /// Cluster mode: waits behind the run in progress in the cluster's queue, for any node to
+        /// start once that run ends (`queue`).
+        case queuedInCluster
         /// Wait for a free slot under the global limit.
         case waitForSlot
         /// Not run: recorded with `status` (`skipped` or `rate_limited`) and `message`.

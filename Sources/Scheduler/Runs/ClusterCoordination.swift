@@ -38,9 +38,15 @@ public protocol ClusterCoordination: Sendable {
     func queueRetry(ofRun run: String)
 
     /// Takes up to `limit` due runs from the cluster's shared queue (`FOR UPDATE SKIP LOCKED`:
-    /// nodes taking at once get different ones). An entry is this node's for a while (a lease);
+    /// nodes taking at once get different ones): retries once their entry is due, waiting runs
+    /// once no run of their job is in progress. An entry is this node's for a while (a lease);
     /// one not started by then, or whose taker is gone, can be taken by any node again.
-    func takeQueued(limit: Int) async throws -> [QueuedRun]
+    func takeQueued(limit: Int) async throws -> [QueueEntry]
+
+    /// Puts a run in the cluster's queue to wait for the job's run in progress (`concurrency:
+    /// queue`), unless one waits already. - Returns: false when one waits already (the queue
+    /// holds one per job).
+    func enqueueWaiting(_ request: WaitingRun.Request) async throws -> Bool
 
     /// Gives a taken entry back to the queue, to be taken (by any node) from `notBefore`.
     func release(queueEntry: Int64, notBefore: Date) async throws

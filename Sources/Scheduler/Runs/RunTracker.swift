@@ -151,9 +151,12 @@ public final class RunTracker: Sendable {
                     unfinishedGroups: request.unfinishedGroups, queueIsFull: request.queueIsFull,
                     recentStarts: starts + inFlight.compactMap(\.startedAt), running: request.running, maxConcurrent: request.maxConcurrent)
                 let decision = Admission.decide(request.plan, job: request.job, situation: situation)
-                // A run can wait only behind a run this node will see end.
-                if decision == .queue, let foreign = inFlight.first(where: { $0.owner != ProcessIdentity.current }) {
-                    return .refuse(.skipped, "skipped: run \(foreign.run) of \(request.job.id) is in progress on node \(foreign.node ?? "another node"); in cluster mode a run queues only behind a run of its own node (concurrency: queue)", runInProgress: foreign.run)
+                guard decision == .queue, request.plan.queueEntry == nil else { return decision }
+                // It waits in the cluster's queue, for any node; what must stay here waits here,
+                // which it can only behind a run this node will see end.
+                if WaitingRun.Request.queueable(request.plan) { return .queuedInCluster }
+                if let foreign = inFlight.first(where: { $0.owner != ProcessIdentity.current }) {
+                    return .refuse(.skipped, "skipped: run \(foreign.run) of \(request.job.id) is in progress on node \(foreign.node ?? "another node"); in cluster mode a run with an event, a definition of its own or a fan-out queues only behind a run of its own node (concurrency: queue)", runInProgress: foreign.run)
                 }
                 return decision
             }
@@ -171,6 +174,20 @@ public final class RunTracker: Sendable {
             await io.run { [self] in
                 state.withLock { $0.live[request.marker.run] = request.marker }
                 try? registry.begin(request.marker)
+            }
+        case .queuedInCluster:
+            do {
+                guard try await cluster.enqueueWaiting(WaitingRun.Request(request.plan, node: node)) else {
+                    return .refuse(.skipped, "skipped: a run of \(request.job.id) already waits in the cluster's queue (concurrency: queue holds one)", runInProgress: nil)
+                }
+            } catch {
+                return .refuse(.failed, "cannot reach the cluster's database, so the run was not queued: \(error)", runInProgress: nil)
+            }
+        case .queue:
+            // A run taken from the cluster's queue behind which another started first: back to the queue.
+            if let entry = request.plan.queueEntry {
+                try? await cluster.release(queueEntry: entry, notBefore: request.now)
+                return .abandon("another run of \(request.job.id) started first; this one waits in the cluster's queue again")
             }
         default:
             break

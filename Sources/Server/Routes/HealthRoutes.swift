@@ -127,7 +127,7 @@ struct HealthRoutes {
                 out.sample("jobctl_cluster_leader", [], cluster.leader == cluster.node ? 1 : 0)
                 out.family("jobctl_cluster_runs_in_progress", type: "gauge", help: "Runs in progress on every node of the cluster.")
                 out.sample("jobctl_cluster_runs_in_progress", [], Double(cluster.runsInProgress ?? 0))
-                out.family("jobctl_cluster_queue_depth", type: "gauge", help: "Retries waiting in the cluster's shared queue (of runs that failed, timed out or were interrupted with their node).")
+                out.family("jobctl_cluster_queue_depth", type: "gauge", help: "Runs waiting in the cluster's shared queue: retries, and runs waiting behind a run of their job (concurrency: queue).")
                 out.sample("jobctl_cluster_queue_depth", [], Double(cluster.queueDepth ?? 0))
                 out.family("jobctl_cluster_refused_writes_total", type: "counter", help: "Records of this node refused by the cluster: runs it no longer held (reaped while it was silent).")
                 out.sample("jobctl_cluster_refused_writes_total", [], Double(cluster.refusedWrites ?? 0))
