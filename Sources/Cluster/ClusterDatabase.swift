@@ -94,6 +94,7 @@ public final class ClusterDatabase: Sendable {
         configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "\(milliseconds)")]
         configuration.options.connectTimeout = .seconds(5)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        deadline = abandonedTransaction * 3
         let secret = url.password ?? password
         if let folder = url.socketFolder {
             connection = .init(unixSocketPath: "\(folder)/.s.PGSQL.\(url.port)", username: url.user, password: secret, database: url.database)
@@ -132,9 +133,16 @@ public final class ClusterDatabase: Sendable {
         await client.run()
     }
 
+    /// How long a statement outside a transaction may go unanswered before the caller is told it
+    /// failed (inside one, ``ClusterConnection`` checks the connection before each query): PostgresNIO 1.33 never answers a query sent on a connection the server has closed
+    /// (terminated, restarted), and a node waiting on it would hang for ever (the cluster fault
+    /// test saw a node hang on its way out). Three dead times: a statement waiting on a lock that
+    /// a frozen node holds is answered within one (``init(url:password:maximumConnections:abandonedTransaction:)``).
+    let deadline: Duration
+
     @discardableResult
     func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await client.query(query, logger: logger)
+        try await Deadline.run(deadline, what: "the cluster's database") { [client, logger] in try await client.query(query, logger: logger) }
     }
 
     /// Runs `body` in a transaction (committed when it returns, rolled back when it throws); the

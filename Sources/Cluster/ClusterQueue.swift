@@ -74,3 +74,34 @@ extension ClusterLedger {
         try await database.query("DELETE FROM jobctl_queue WHERE id = \(queueEntry) AND taken_incarnation = \(incarnation)")
     }
 }
+
+/// Cancellations across nodes: a node that cannot cancel a run itself (it runs on another node)
+/// writes the request on the run's row; the node holding the run sees it within a second and
+/// cancels it, as a cancel on that node would.
+extension ClusterLedger {
+    public func inProgress(run: String) async throws -> (job: String, node: String)? {
+        var found: (String, String)?
+        for try await (job, node) in try await database.query("SELECT job, node FROM jobctl_runs WHERE run = \(run) AND state = 'running'").decode((String, String).self) {
+            found = (job, node)
+        }
+        return found
+    }
+
+    public func requestCancel(run: String, by: String) async throws -> Bool {
+        var asked = false
+        for try await _ in try await database.query("UPDATE jobctl_runs SET cancel_requested = \(by) WHERE run = \(run) AND state = 'running' RETURNING run") {
+            asked = true
+        }
+        return asked
+    }
+
+    public func cancellationsRequested() async throws -> [String: String] {
+        var requests: [String: String] = [:]
+        let rows = try await database.query("""
+            SELECT run, cancel_requested FROM jobctl_runs
+            WHERE state = 'running' AND node = \(node) AND incarnation = \(incarnation) AND cancel_requested IS NOT NULL
+            """)
+        for try await (run, by) in rows.decode((String, String).self) { requests[run] = by }
+        return requests
+    }
+}

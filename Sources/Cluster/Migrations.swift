@@ -248,6 +248,11 @@ enum Migrations {
             // 'waiting', cause 'queue', its request as JSON), taken once no run of the job is in progress.
             "CREATE UNIQUE INDEX jobctl_queue_waiting ON jobctl_queue (job) WHERE kind = 'waiting'",
         ]),
+        (6, [
+            // A cancellation asked of a run in progress on another node (the API's cancel,
+            // `concurrency: replace`): who asked; the node holding the run cancels it.
+            "ALTER TABLE jobctl_runs ADD COLUMN cancel_requested text",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -10,10 +10,12 @@ extension Scheduler {
     /// starts each through the same admission as every run: retries (of runs that failed, timed
     /// out or were interrupted with their node) as ``ClusterRetry`` says, and runs that waited
     /// behind a run of their job (`concurrency: queue`). At most once a second
-    /// (``queuePollInterval``), and at once after a run of this node ended.
+    /// (``queuePollInterval``), and at once after a run of this node ended. Cancellations other
+    /// nodes asked of this node's runs are honoured at the same pace.
     func takeQueuedRuns(now: Date) async {
         guard let cluster = tracker.cluster, now >= nextQueuePoll else { return }
         nextQueuePoll = now.addingTimeInterval(Self.queuePollInterval)
+        if !active.isEmpty { await honourCancellations(cluster) }
         guard state != nil, !stopping else { return }
         let room = options.maxConcurrent - active.count - waitingForSlot.count
         guard room > 0 else { return }

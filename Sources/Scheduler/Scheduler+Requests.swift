@@ -136,11 +136,36 @@ extension Scheduler {
     /// Cancels a run in progress: its process group is torn down and it is recorded `cancelled`.
     /// - Returns: false when no such run is in progress.
     @discardableResult
-    public func cancel(run: String, requestedBy: String? = nil) -> Bool {
-        guard let entry = active[run] else { return false }
-        if let requestedBy { active[run]?.cancelledBy = requestedBy }
-        entry.task.cancel()
-        return true
+    public func cancel(run: String, requestedBy: String? = nil) async -> Bool {
+        if let entry = active[run] {
+            if let requestedBy { active[run]?.cancelledBy = requestedBy }
+            entry.task.cancel()
+            return true
+        }
+        // Cluster mode: the node holding it cancels it within a second.
+        guard let cluster = tracker.cluster else { return false }
+        return (try? await cluster.requestCancel(run: run, by: requestedBy ?? "a cancel request")) ?? false
+    }
+
+    /// A run in progress here or, in cluster mode, on any node: its job, and the node running it.
+    public func runInProgress(_ run: String) async -> (job: String, node: String?)? {
+        if let entry = active[run] { return (entry.plan.job.rawValue, options.node) }
+        guard let cluster = tracker.cluster, let found = try? await cluster.inProgress(run: run) else { return nil }
+        return (found.job, found.node)
+    }
+
+    /// Cluster mode: cancels the runs of this node that other nodes asked to cancel.
+    func honourCancellations(_ cluster: any ClusterCoordination) async {
+        let requests: [String: String]
+        do { requests = try await cluster.cancellationsRequested() } catch { return }
+        for (run, by) in requests where active[run] != nil && active[run]?.task.isCancelled == false {
+            if by.hasPrefix("replace:") {
+                active[run]?.replacedBy = String(by.dropFirst("replace:".count))
+            } else {
+                active[run]?.cancelledBy = by
+            }
+            active[run]?.task.cancel()
+        }
     }
 
     /// Waits until no run is in progress, waiting to start, or having its record appended.

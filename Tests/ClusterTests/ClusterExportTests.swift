@@ -28,9 +28,8 @@ struct ClusterExportTests {
     @Test("Every node exports every run once, in the same order")
     func everyNodeExportsEveryRunOnce() async throws {
         try await withClusterDatabase { _, database in
-            let a = ClusterLedger(database: database, node: "a"), b = ClusterLedger(database: database, node: "b")
-            try await database.register(node: "a", incarnation: a.incarnation)
-            try await database.register(node: "b", incarnation: b.incarnation)
+            let ledgers = try await registeredLedgers(["a", "b"], database)
+            let (a, b) = (ledgers[0], ledgers[1])
             let first = Node(database), second = Node(database)
             let (exportA, exportB) = (first.exporter(), second.exporter())
             // Records from both nodes, written at once, exported as they come.
@@ -53,8 +52,7 @@ struct ClusterExportTests {
     @Test("A run whose transaction commits late is exported after the runs before it, never skipped")
     func lateTransactionIsNotSkipped() async throws {
         try await withClusterDatabase { server, database in
-            let a = ClusterLedger(database: database, node: "a")
-            try await database.register(node: "a", incarnation: a.incarnation)
+            let a = try await registeredLedgers(["a"], database)[0]
             let node = Node(database)
             let exporter = node.exporter()
             // A transaction writes a final row and stays open; a later one commits meanwhile.
@@ -86,8 +84,7 @@ struct ClusterExportTests {
     @Test("An exporter that lost its position appends nothing twice, whatever the clocks of the records' nodes")
     func lostPositionAppendsNothingTwice() async throws {
         try await withClusterDatabase { _, database in
-            let a = ClusterLedger(database: database, node: "a")
-            try await database.register(node: "a", incarnation: a.incarnation)
+            let a = try await registeredLedgers(["a"], database)[0]
             let node = Node(database)
             let ids = RunIDGenerator()
             let runs = (0..<6).map { _ in ids.next(at: Date()) }
@@ -115,8 +112,7 @@ struct ClusterExportTests {
     @Test("Runs are exported in the order of their transactions' ids, as numbers")
     func orderIsNumeric() async throws {
         try await withClusterDatabase { _, database in
-            let a = ClusterLedger(database: database, node: "a")
-            try await database.register(node: "a", incarnation: a.incarnation)
+            let a = try await registeredLedgers(["a"], database)[0]
             func xid(of run: String) async throws -> UInt64 {
                 var value: UInt64 = 0
                 for try await text in try await database.query("SELECT final_xid::text FROM jobctl_runs WHERE run = \(run)").decode(String.self) { value = UInt64(text) ?? 0 }

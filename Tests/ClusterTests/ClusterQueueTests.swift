@@ -10,16 +10,6 @@ import TestSupport
 /// once, by the node that holds its entry.
 @Suite("Cluster queue (PostgreSQL)")
 struct ClusterQueueTests {
-    func nodes(_ names: [String], _ database: ClusterDatabase) async throws -> [ClusterLedger] {
-        var ledgers: [ClusterLedger] = []
-        for name in names {
-            let ledger = ClusterLedger(database: database, node: name)
-            try await database.register(node: name, incarnation: ledger.incarnation)
-            ledgers.append(ledger)
-        }
-        return ledgers
-    }
-
     func count(_ server: PostgresServer, _ sql: String) throws -> Int {
         Int(try server.psql(sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
@@ -43,7 +33,7 @@ struct ClusterQueueTests {
     @Test("A run interrupted with its node is queued once and taken by one of the nodes taking at once; its start removes it")
     func interruptedRunIsQueuedOnceAndTakenOnce() async throws {
         try await withClusterDatabase { server, database in
-            let ledgers = try await nodes(["a", "b", "c", "d"], database)
+            let ledgers = try await registeredLedgers(["a", "b", "c", "d"], database)
             let fire = try await interruptedRun(on: ledgers[0], database)
             // Reaping again queues nothing twice.
             #expect(try await database.reap(deadSeconds: 10, by: "b").interrupted.isEmpty)
@@ -83,7 +73,7 @@ struct ClusterQueueTests {
     @Test("An entry whose taker died, or which its taker did not start within the lease, is taken again; the first taker then cannot start it")
     func entryOfALostTakerIsTakenAgain() async throws {
         try await withClusterDatabase { server, database in
-            let ledgers = try await nodes(["a", "b", "c"], database)
+            let ledgers = try await registeredLedgers(["a", "b", "c"], database)
             let (b, c) = (ledgers[1], ledgers[2])
             let fire = try await interruptedRun(on: ledgers[0], database)
             let entry = try #require(try await b.takeQueued(limit: 1).first)
@@ -112,7 +102,7 @@ struct ClusterQueueTests {
     @Test("An entry given back waits for its time; an entry dropped is gone")
     func releasedAndDroppedEntries() async throws {
         try await withClusterDatabase { server, database in
-            let ledgers = try await nodes(["a", "b"], database)
+            let ledgers = try await registeredLedgers(["a", "b"], database)
             let b = ledgers[1]
             _ = try await interruptedRun(on: ledgers[0], database)
             let entry = try #require(try await b.takeQueued(limit: 1).first)
@@ -128,7 +118,7 @@ struct ClusterQueueTests {
     @Test("A failed run's record queues its retry in the same statement when asked to; a refused record queues nothing")
     func failedRunQueuesItsRetryWithItsRecord() async throws {
         try await withClusterDatabase { server, database in
-            let ledgers = try await nodes(["a", "b"], database)
+            let ledgers = try await registeredLedgers(["a", "b"], database)
             let (a, b) = (ledgers[0], ledgers[1])
             for run in ["r1", "r2", "r3"] {
                 let marker = InFlightRun(run: run, job: "backup", trigger: .schedule, status: .running, startedAt: Date(), attempt: 1, node: "a", owner: ProcessIdentity.current)
@@ -156,7 +146,7 @@ struct ClusterQueueTests {
     @Test("A run waits in the cluster's queue once per job, and is taken only once no run of its job is in progress")
     func waitingRunIsTakenWhenTheJobIsFree() async throws {
         try await withClusterDatabase { server, database in
-            let ledgers = try await nodes(["a", "b"], database)
+            let ledgers = try await registeredLedgers(["a", "b"], database)
             let (a, b) = (ledgers[0], ledgers[1])
             let running = InFlightRun(run: "r1", job: "backup", trigger: .manual, status: .running, startedAt: Date(), node: "a", owner: ProcessIdentity.current)
             #expect(try await a.admit(job: "backup", startsSince: nil, marker: running) { _, _ in .start } == .start)
@@ -190,6 +180,27 @@ extension ClusterLedger {
         try await takeQueued(limit: limit).compactMap { entry in
             if case .retry(let run) = entry { return run }
             return nil
+        }
+    }
+}
+
+@Suite("Cluster cancellations (PostgreSQL)")
+struct ClusterCancellationTests {
+    @Test("A cancellation asked of a run in progress reaches the node holding it; one of a finished run is refused")
+    func cancellationReachesTheHolder() async throws {
+        try await withClusterDatabase { _, database in
+            let ledgers = try await registeredLedgers(["a", "b"], database)
+            let (a, b) = (ledgers[0], ledgers[1])
+            let marker = InFlightRun(run: "r1", job: "backup", trigger: .manual, status: .running, startedAt: Date(), node: "a", owner: ProcessIdentity.current)
+            #expect(try await a.admit(job: "backup", startsSince: nil, marker: marker) { _, _ in .start } == .start)
+            #expect(try await b.inProgress(run: "r1").map { "\($0.job) \($0.node)" } == "backup a")
+            #expect(try await a.cancellationsRequested().isEmpty)
+            #expect(try await b.requestCancel(run: "r1", by: "token ci"))
+            #expect(try await a.cancellationsRequested() == ["r1": "token ci"])
+            #expect(try await b.cancellationsRequested().isEmpty)
+            try await a.append(RunRecord(run: "r1", job: "backup", trigger: .manual, status: .cancelled, startedAt: Date(), finishedAt: Date(), node: "a"))
+            #expect(try await b.inProgress(run: "r1") == nil)
+            #expect(try await b.requestCancel(run: "r1", by: "token ci") == false)
         }
     }
 }

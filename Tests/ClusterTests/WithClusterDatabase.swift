@@ -13,6 +13,17 @@ func withClusterDatabase(_ body: (PostgresServer, ClusterDatabase) async throws 
     try await body(server, database)
 }
 
+/// Ledgers of nodes with these names, registered.
+func registeredLedgers(_ names: [String], _ database: ClusterDatabase) async throws -> [ClusterLedger] {
+    var ledgers: [ClusterLedger] = []
+    for name in names {
+        let ledger = ClusterLedger(database: database, node: name)
+        try await database.register(node: name, incarnation: ledger.incarnation)
+        ledgers.append(ledger)
+    }
+    return ledgers
+}
+
 /// A one-way gate between two tasks: `wait` returns once `open` was called.
 final class Gate: @unchecked Sendable {
     private let stream: AsyncStream<Void>

@@ -21,8 +21,13 @@ struct ClusterRetryTests {
     func killNode0AndReadNode1sHistory(_ job: String, _ cluster: Cluster) async throws -> [String] {
         cluster.nodes[0].signal(SIGKILL)
         _ = try await cluster.nodes[0].waitForExit(within: 600)
-        try await eventually("node 1 retries the run") {
-            try cluster.count("SELECT count(*) FROM jobctl_runs WHERE job = '\(job)' AND node = 'n1' AND state = 'completed'") == 1
+        do {
+            try await eventually("node 1 retries the run") {
+                try cluster.count("SELECT count(*) FROM jobctl_runs WHERE job = '\(job)' AND node = 'n1' AND state = 'completed'") == 1
+            }
+        } catch {
+            Issue.record("node 1: \(cluster.nodes[1].output)\nqueue: \((try? cluster.server.psql("SELECT * FROM jobctl_queue")) ?? "?")\nruns: \((try? cluster.server.psql("SELECT run, node, state FROM jobctl_runs")) ?? "?")")
+            throw error
         }
         #expect(cluster.nodes[1].output.contains("retrying run"), "\(cluster.nodes[1].output)")
         cluster.nodes[1].signal(SIGTERM)

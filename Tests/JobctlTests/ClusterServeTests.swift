@@ -99,7 +99,11 @@ final class Cluster: @unchecked Sendable {
     /// "running 2 applied jobs": what a node logs once it loaded them.
     let loaded: String
 
-    init(clockOffsets: [Double] = [0, 0, 0], jobs: [String: String] = ClusterServeTests.jobs) async throws {
+    /// The nodes that serve the HTTP API (node 0 by default).
+    let listening: Set<Int>
+
+    init(clockOffsets: [Double] = [0, 0, 0], jobs: [String: String] = ClusterServeTests.jobs, listening: Set<Int> = [0]) async throws {
+        self.listening = listening
         server = try PostgresServer()
         repo = try TemporaryGitRepository(files: jobs)
         loaded = "running \(jobs.count) applied job\(jobs.count == 1 ? "" : "s")"
@@ -117,7 +121,7 @@ final class Cluster: @unchecked Sendable {
 
     func start(_ index: Int) throws -> DaemonProcess {
         // Node 0 serves the HTTP API (its /healthz and /metrics show the cluster).
-        try DaemonProcess(["serve", "--root", roots[index], "--cluster", server.url, "--node", "n\(index)", "--listen", index == 0 ? "127.0.0.1:0" : "off", "--grace", "5s",
+        try DaemonProcess(["serve", "--root", roots[index], "--cluster", server.url, "--node", "n\(index)", "--listen", listening.contains(index) ? "127.0.0.1:0" : "off", "--grace", "5s",
                            "--clock-offset=\(offsets[index])"])
     }
 

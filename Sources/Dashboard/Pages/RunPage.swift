@@ -138,14 +138,14 @@ extension Dashboard {
     func runAction(_ action: String, _ run: String, viewer: Viewer) async throws -> Response {
         guard RunID.isValid(run) else { throw PageProblem.notFound("'\(run)' is not a run id") }
         if action == "cancel" {
-            guard let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) else {
+            guard let running = await api.scheduler.runInProgress(run) else {
                 if let record = RunRoutes.record(of: run, api: api), viewer.sees(record.job) {
                     throw PageProblem(status: .conflict, message: "run '\(run)' is not in progress: it is \(record.status.rawValue)")
                 }
                 throw PageProblem.notFound("no run '\(run)' in progress")
             }
-            guard viewer.sees(running.job.rawValue) else { throw PageProblem.notFound("no run '\(run)' in progress") }
-            guard viewer.mayRun(running.job.rawValue) else { throw PageProblem(status: .forbidden, message: "your token may not cancel runs of \(running.job)") }
+            guard viewer.sees(running.job) else { throw PageProblem.notFound("no run '\(run)' in progress") }
+            guard viewer.mayRun(running.job) else { throw PageProblem(status: .forbidden, message: "your token may not cancel runs of \(running.job)") }
             _ = await api.scheduler.cancel(run: run, requestedBy: viewer.requestedBy)
             api.log("dashboard: \(viewer.requestedBy) cancelled \(run)")
             return PageResponse.redirect("/runs/\(run)?notice=cancelling")

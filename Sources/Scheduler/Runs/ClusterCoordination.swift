@@ -33,6 +33,16 @@ public protocol ClusterCoordination: Sendable {
     /// compare-and-swap. - Returns: false when it was no longer `expected` (nothing moved).
     func moveAppliedCommit(from expected: String?, to commit: String) async throws -> Bool
 
+    /// The job of `run` and the node running it, while it is in progress on any node.
+    func inProgress(run: String) async throws -> (job: String, node: String)?
+
+    /// Asks the node holding `run` to cancel it (`by`: who asked, or `replace:` and the run that
+    /// replaces it). - Returns: false when it is no longer in progress.
+    func requestCancel(run: String, by: String) async throws -> Bool
+
+    /// The cancellations asked of this node's runs in progress: run → who asked.
+    func cancellationsRequested() async throws -> [String: String]
+
     /// The record of `run` (failed or timed out) is to queue the run's retry, in the same
     /// statement that writes it (``ClusterRetry``).
     func queueRetry(ofRun run: String)

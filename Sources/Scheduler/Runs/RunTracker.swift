@@ -142,12 +142,16 @@ public final class RunTracker: Sendable {
     private func admit(_ request: Request, in cluster: any ClusterCoordination) async -> Admission.Decision {
         let horizon = request.job.rateLimit.map { request.now.addingTimeInterval(-$0.per.seconds) }
         let decision: Admission.Decision
+        // The runs of other nodes the decision saw: a replacement asks the cluster to cancel them.
+        let foreign = Locked<Set<String>>([])
         do {
             decision = try await cluster.admit(job: request.job.id.rawValue, startsSince: horizon, marker: request.marker,
                                                queueEntry: request.plan.queueEntry) { inFlight, starts in
+                foreign.withLock { $0 = Set(inFlight.filter { $0.owner != ProcessIdentity.current }.map(\.run)) }
+                // Every run can be cancelled, through the cluster (`concurrency: replace`).
                 let situation = Admission.Situation(
                     now: request.now,
-                    inProgress: inFlight.map { Admission.RunInProgress(run: $0.run, group: $0.fanout?.group, local: $0.owner == ProcessIdentity.current) },
+                    inProgress: inFlight.map { Admission.RunInProgress(run: $0.run, group: $0.fanout?.group, local: true) },
                     unfinishedGroups: request.unfinishedGroups, queueIsFull: request.queueIsFull,
                     recentStarts: starts + inFlight.compactMap(\.startedAt), running: request.running, maxConcurrent: request.maxConcurrent)
                 let decision = Admission.decide(request.plan, job: request.job, situation: situation)
@@ -174,6 +178,15 @@ public final class RunTracker: Sendable {
             await io.run { [self] in
                 state.withLock { $0.live[request.marker.run] = request.marker }
                 try? registry.begin(request.marker)
+            }
+            if case .startReplacing(let runs) = decision {
+                for run in runs where foreign.withLock({ $0.contains(run) }) {
+                    do {
+                        _ = try await cluster.requestCancel(run: run, by: "replace:a newer \(request.plan.trigger.rawValue) run")
+                    } catch {
+                        // The run it replaces goes on until it ends; the new one has started.
+                    }
+                }
             }
         case .queuedInCluster:
             do {

@@ -38,6 +38,8 @@ package struct RunRoutes {
     struct Cancelling: Encodable {
         var run: String
         var job: String
+        /// The node running it (cluster mode: it may be another node, which cancels it within a second).
+        var node: String?
         var status = "cancelling"
     }
 
@@ -122,10 +124,10 @@ package struct RunRoutes {
         router.post("/api/runs/:run/cancel") { request, context -> Response in
             let run = try Self.runID(context)
             _ = try api.authorize(request, .run)
-            if let running = await api.scheduler.runningRuns.first(where: { $0.run == run }) {
-                let token = try api.authorize(request, .run, job: running.job.rawValue)
+            if let running = await api.scheduler.runInProgress(run) {
+                let token = try api.authorize(request, .run, job: running.job)
                 if await api.scheduler.cancel(run: run, requestedBy: "token \(token.name)") {
-                    return try JSONResponse.make(Cancelling(run: run, job: running.job.rawValue), status: .accepted)
+                    return try JSONResponse.make(Cancelling(run: run, job: running.job, node: running.node), status: .accepted)
                 }
             }
             if let record = Self.record(of: run, api: api) {
