@@ -36,6 +36,9 @@ public struct ClusterService: Service {
 
     var database: ClusterDatabase { ledger.database }
 
+    /// A node that does not lead exports at every this many heartbeats (10 s by default).
+    static let exportEvery = 5
+
     /// Before anything else of the node runs: the schema is brought up to date and the node
     /// registered, with a first reading of the database's clock.
     public func prepare() async throws {
@@ -49,6 +52,7 @@ public struct ClusterService: Service {
     public func run() async throws {
         await withGracefulShutdownHandler {
             var leading: Int64?
+            var beats = 0
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
                     try await beat()
@@ -64,7 +68,11 @@ public struct ClusterService: Service {
                         }
                         if !reaped.missed.isEmpty { log("cluster: \(reaped.missed.count) fire(s) claimed by silent nodes and never started recorded missed") }
                     }
-                    try await exporter.export()
+                    // The leader exports at every heartbeat, the others at every fifth: each
+                    // export syncs every job file it appends to, and syncs are what a node's
+                    // export costs (`Benchmarks.md`, cluster mode).
+                    if term != nil || beats % Self.exportEvery == 0 { try await exporter.export() }
+                    beats += 1
                 } catch is CancellationError {
                     break
                 } catch {

@@ -78,14 +78,17 @@ public final class HistoryExporter: Sendable {
             while true {
                 let batch = try await nextBatch(after: try loadPosition())
                 guard let last = batch.last else { return appended }
+                var fresh: [RunRecord] = []
                 for (record, _) in batch {
                     if state.withLock({ $0.checking }) {
                         if try HistoryReader(folder: history).contains(run: record.run, job: record.job, wholeFile: true) { continue }
                         state.withLock { $0.checking = false }
                     }
-                    try await recorder.append(record)
-                    appended += 1
+                    fresh.append(record)
                 }
+                // One sync per file for the batch, not one per record.
+                try await recorder.append(contentsOf: fresh)
+                appended += fresh.count
                 try save(Position(xid: last.xid, run: last.record.run))
                 if batch.count < batchSize { return appended }
             }

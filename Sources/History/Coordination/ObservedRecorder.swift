@@ -14,6 +14,11 @@ public struct ObservedRecorder: RunRecorder {
         for observe in observers { observe(record) }
     }
 
+    public func append(contentsOf records: [RunRecord]) async throws {
+        try await inner.append(contentsOf: records)
+        for record in records { for observe in observers { observe(record) } }
+    }
+
     public func contains(run: String, job: String) async throws -> Bool {
         try await inner.contains(run: run, job: job)
     }

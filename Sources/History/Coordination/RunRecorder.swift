@@ -9,7 +9,17 @@ public protocol RunRecorder: Sendable {
     ///   store cannot be written.
     func append(_ record: RunRecord) async throws
 
+    /// Records several runs, in this order. When this returns, all are durable; an
+    /// implementation may make them so with one sync (the cluster's export appends batches).
+    func append(contentsOf records: [RunRecord]) async throws
+
     /// Whether a final record of `run` (of `job`) exists: recovery uses it so a run is never
     /// recorded twice.
     func contains(run: String, job: String) async throws -> Bool
+}
+
+extension RunRecorder {
+    public func append(contentsOf records: [RunRecord]) async throws {
+        for record in records { try await append(record) }
+    }
 }

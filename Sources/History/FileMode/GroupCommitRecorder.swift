@@ -27,17 +27,34 @@ public final class GroupCommitRecorder: RunRecorder {
     }
 
     public func append(_ record: RunRecord) async throws {
-        let path = try folder.file(forJob: record.job)
-        let isNew = access(path, F_OK) != 0
-        // The write itself is short; waiting for a lock another writer holds (a compaction,
-        // another process) is not, so that wait happens on a thread of its own, never on the
-        // cooperative pool, where it would hold back timers and other runs.
-        if try !writer.append(record, waitingForTheLock: false) {
-            let writer = self.writer
-            try await DedicatedThread.run { () throws(HistoryError) in try writer.append(record) }
+        try await append(contentsOf: [record])
+    }
+
+    /// Writes the records in order, then waits for the syncs of the files they went to (shared
+    /// with any other appends under way): a batch costs one sync per file, not one per record.
+    public func append(contentsOf records: [RunRecord]) async throws {
+        var syncs: [String: (folder: String?, companions: [String])] = [:]
+        for record in records {
+            let path = try folder.file(forJob: record.job)
+            if syncs[path] == nil {
+                syncs[path] = (access(path, F_OK) != 0 ? (path as NSString).deletingLastPathComponent : nil, [])
+            }
+            // The write itself is short; waiting for a lock another writer holds (a compaction,
+            // another process) is not, so that wait happens on a thread of its own, never on the
+            // cooperative pool, where it would hold back timers and other runs.
+            if try !writer.append(record, waitingForTheLock: false) {
+                let writer = self.writer
+                try await DedicatedThread.run { () throws(HistoryError) in try writer.append(record) }
+            }
+            syncs[path]?.companions += EventLog.companionFiles(of: record, folder: folder)
         }
-        try await syncer.sync(path: path, folder: isNew ? (path as NSString).deletingLastPathComponent : nil,
-                              companions: EventLog.companionFiles(of: record, folder: folder))
+        let syncer = self.syncer
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (path, sync) in syncs {
+                group.addTask { try await syncer.sync(path: path, folder: sync.folder, companions: sync.companions) }
+            }
+            try await group.waitForAll()
+        }
     }
 
     public func contains(run: String, job: String) async throws -> Bool {
