@@ -179,9 +179,7 @@ extension Scheduler {
         // Cluster mode: a retry to come is queued in the cluster with the record, for any node
         // (even when this one is stopping); only what must stay here waits here.
         let retrying = (result.status == .failed || result.status == .timedOut) && plan.attempt <= job.retries.max
-        let retryInCluster = retrying && tracker.cluster != nil
-            && ClusterRetry.staysOnItsNode(hasEvent: plan.event != .null, ownDefinition: plan.definitionOverride != nil, fanOut: plan.fanout != nil,
-                                           cause: result.status) == nil
+        let retryInCluster = retrying && tracker.cluster != nil && plan.staysOnItsNode == nil
         if retryInCluster { tracker.cluster?.queueRetry(ofRun: runID) }
         // In one turn of the actor: the run leaves the runs in progress as its record becomes
         // readable through the tracker, so a reader sees one or the other, never neither.

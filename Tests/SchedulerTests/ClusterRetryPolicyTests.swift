@@ -67,7 +67,7 @@ struct ClusterRetryPolicyTests {
         #expect(reason(queued(ownDefinition: true), retrying) == "it ran a definition other than the applied one")
         // A failed run of a fan-out is retried on its node; an interrupted one (above) anywhere.
         #expect(reason(queued(.failed), retrying) == "it is one run of a fan-out, whose progress the node that ran it keeps: it is retried there")
-        #expect(ClusterRetry.staysOnItsNode(hasEvent: false, ownDefinition: false, fanOut: false, cause: .failed) == nil)
+        #expect(ClusterRetry.staysOnItsNode(hasEvent: false, ownDefinition: false, fanOut: false) == nil)
     }
 
     @Test func aMarkerSaysWhetherAnEventOrItsOwnDefinitionRanIt() throws {

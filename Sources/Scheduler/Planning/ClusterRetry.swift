@@ -1,6 +1,7 @@
 public import Foundation
 public import Definitions
 public import History
+import Expressions
 
 /// Cluster mode's retries: a run that failed or timed out with retries left, or that was
 /// interrupted with its node, is retried through the cluster's shared queue, by whichever node
@@ -27,11 +28,13 @@ public enum ClusterRetry {
         case drop(String)
     }
 
-    /// Why a retry of this run stays on the node that ran it (nil: the queue takes it).
-    public static func staysOnItsNode(hasEvent: Bool, ownDefinition: Bool, fanOut: Bool, cause: RunStatus) -> String? {
+    /// Why a run stays on the node that has it, for its retry or its wait behind another run
+    /// (nil: the cluster's queue takes it): its event's payload, a definition of its own, or its
+    /// fan-out's progress are kept on that node.
+    public static func staysOnItsNode(hasEvent: Bool, ownDefinition: Bool, fanOut: Bool) -> String? {
         if hasEvent { return "an event triggered it, and the event's payload is kept on the node that ran it" }
         if ownDefinition { return "it ran a definition other than the applied one" }
-        if fanOut && cause != .interrupted { return "it is one run of a fan-out, whose progress the node that ran it keeps" }
+        if fanOut { return "it is one run of a fan-out, whose progress the node that ran it keeps" }
         return nil
     }
 
@@ -42,7 +45,8 @@ public enum ClusterRetry {
         guard attempt <= job.retries.max else {
             return .drop(job.retries.max == 0 ? "the job has no retries" : "attempt \(attempt) was the last of \(job.retries.max + 1) (retries.max \(job.retries.max))")
         }
-        if let reason = staysOnItsNode(hasEvent: run.hasEvent, ownDefinition: run.ownDefinition, fanOut: run.fanout != nil, cause: queued.cause) {
+        // An interrupted run's node is gone, and its fan-out's progress with it.
+        if let reason = staysOnItsNode(hasEvent: run.hasEvent, ownDefinition: run.ownDefinition, fanOut: run.fanout != nil && queued.cause != .interrupted) {
             return .drop(queued.cause == .interrupted ? reason : "\(reason): it is retried there")
         }
         let due = queued.queuedAt.addingTimeInterval(job.retries.delay(beforeRetry: attempt).seconds)
@@ -56,5 +60,12 @@ public enum ClusterRetry {
                            fanout: run.fanout, attempt: attempt + 1, warnings: ["retry of run \(run.run), \(why)"])
         plan.queueEntry = queued.entry
         return .run(plan)
+    }
+}
+
+extension RunPlan {
+    /// Cluster mode: why this run stays on the node that has it (``ClusterRetry/staysOnItsNode(hasEvent:ownDefinition:fanOut:)``).
+    var staysOnItsNode: String? {
+        ClusterRetry.staysOnItsNode(hasEvent: event != .null, ownDefinition: definitionOverride != nil, fanOut: fanout != nil)
     }
 }

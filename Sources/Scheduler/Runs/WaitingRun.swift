@@ -49,7 +49,7 @@ extension WaitingRun.Request {
     /// Whether `plan` can wait in the cluster's queue: an event's payload, a definition of its
     /// own and a fan-out's progress stay on the node that has them (such a run waits there).
     static func queueable(_ plan: RunPlan) -> Bool {
-        plan.event == .null && plan.definitionOverride == nil && plan.fanout == nil && plan.queueEntry == nil
+        plan.queueEntry == nil && plan.staysOnItsNode == nil
     }
 
     init(_ plan: RunPlan, node: String?) {
